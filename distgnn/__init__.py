@@ -1,0 +1,2 @@
+"""distgnn: distributed large-graph GNN training."""
+__version__ = "0.1.0"

@@ -1,0 +1,42 @@
+"""The ``distgnn`` command line: ``distgnn partition | inspect | train``.
+
+Each sub-command lives in :mod:`distgnn.commands` as a module with
+``register(subparsers)``; the module is imported only when the command is listed,
+so ``distgnn --help`` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import List, Optional
+
+__all__ = ["main", "build_parser", "COMMANDS"]
+
+COMMANDS = ("partition", "inspect", "train")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="distgnn",
+        description="Distributed large-graph GNN training: partition graphs into "
+                    "Zarr shards, inspect stores, train on Ray.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"distgnn.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, TypeError, FileNotFoundError, FileExistsError) as exc:
+        print(f"distgnn {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

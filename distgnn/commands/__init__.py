@@ -1,0 +1,1 @@
+"""Sub-commands of the ``distgnn`` CLI (one module each, with ``register(subparsers)``)."""

@@ -1,0 +1,13 @@
+"""``distgnn.nn``: the torch_geometric.nn 1.7 layer library."""
+from . import inits
+from .sequential import Sequential
+from .conv import *  # noqa: F401,F403
+from .dense import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
+from .models import *  # noqa: F401,F403
+from .conv import __all__ as _conv_all
+from .dense import __all__ as _dense_all
+from .pool import __all__ as _pool_all
+from .models import __all__ as _models_all
+
+__all__ = ["inits", "Sequential"] + list(_conv_all) + list(_dense_all) + list(_pool_all) + list(_models_all)

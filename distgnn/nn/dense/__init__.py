@@ -1,0 +1,3 @@
+"""Dense convolutional layers (dense adjacency input)."""
+
+__all__ = []

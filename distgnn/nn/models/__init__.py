@@ -1,0 +1,3 @@
+"""Models (Node2Vec, GAE, JumpingKnowledge, ...)."""
+
+__all__ = []

@@ -1,0 +1,18 @@
+"""The one place layers aggregate: scatter, segment, sparse-dense matmul, sampling.
+
+Layers call these functions and never a kernel library directly, so the backend of
+every op (and sharded aggregation) can be swapped here.
+"""
+from .cluster import fps, grid, knn, knn_graph, nearest, radius, radius_graph
+from .scatter import (REDUCTIONS, scatter, scatter_add, scatter_argmax, scatter_logsumexp,
+                      scatter_max, scatter_mean, scatter_min, scatter_mul, scatter_std,
+                      scatter_sum)
+from .segment import gather_csr, index_from_ptr, ptr_from_index, segment_csr
+from .spmm import spmm, to_torch_csr
+
+__all__ = [
+    "REDUCTIONS", "scatter", "scatter_add", "scatter_sum", "scatter_mean", "scatter_max",
+    "scatter_min", "scatter_mul", "scatter_argmax", "scatter_std", "scatter_logsumexp",
+    "segment_csr", "gather_csr", "ptr_from_index", "index_from_ptr", "spmm", "to_torch_csr",
+    "knn", "knn_graph", "radius", "radius_graph", "fps", "nearest", "grid",
+]

@@ -1,0 +1,73 @@
+"""Segment reductions over CSR pointers: ``out[i] = reduce(src[ptr[i]:ptr[i+1]])``.
+
+Rows must be grouped contiguously (sorted index). Empty segments give 0.
+Backend: ``torch_scatter.segment_csr`` when installed (one pass, no atomics), else
+``torch.segment_reduce``.
+"""
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+__all__ = ["segment_csr", "segment_csr_native", "segment_csr_scatter_kernels", "gather_csr", "ptr_from_index", "index_from_ptr",
+           "WITH_TORCH_SCATTER"]
+
+try:
+    import torch_scatter  # noqa: F401  (registers torch.ops.torch_scatter)
+    WITH_TORCH_SCATTER = True
+except ImportError:  # pragma: no cover - exercised only without torch_scatter
+    WITH_TORCH_SCATTER = False
+
+def _check_reduce(reduce: str) -> str:
+    if reduce == "add":
+        return "sum"
+    if reduce != "sum" and reduce != "mean" and reduce != "max" and reduce != "min":
+        raise ValueError("segment_csr: reduce must be one of sum, add, mean, max, min; "
+                         "got '" + reduce + "'")
+    return reduce
+
+
+def segment_csr_scatter_kernels(src: Tensor, ptr: Tensor, reduce: str = "sum") -> Tensor:
+    """:func:`segment_csr` on torch_scatter's CSR kernels."""
+    reduce = _check_reduce(reduce)
+    if reduce == "sum":
+        return torch.ops.torch_scatter.segment_sum_csr(src, ptr, None)
+    if reduce == "mean":
+        return torch.ops.torch_scatter.segment_mean_csr(src, ptr, None)
+    if reduce == "max":
+        return torch.ops.torch_scatter.segment_max_csr(src, ptr, None)[0]
+    return torch.ops.torch_scatter.segment_min_csr(src, ptr, None)[0]
+
+
+def segment_csr_native(src: Tensor, ptr: Tensor, reduce: str = "sum") -> Tensor:
+    """:func:`segment_csr` on ``torch.segment_reduce``."""
+    reduce = _check_reduce(reduce)
+    lengths = ptr[1:] - ptr[:-1]
+    out = torch.segment_reduce(src, reduce, lengths=lengths, axis=0, unsafe=True)
+    empty = (lengths == 0).view([-1] + [1] * (src.dim() - 1))
+    return out.masked_fill(empty, 0.0)
+
+
+#: Reduce consecutive row segments of ``src`` (dim 0) delimited by ``ptr``.
+segment_csr = segment_csr_scatter_kernels if WITH_TORCH_SCATTER else segment_csr_native
+
+
+def gather_csr(src: Tensor, ptr: Tensor) -> Tensor:
+    """Repeat row ``i`` of ``src`` ``ptr[i+1] - ptr[i]`` times (inverse of a segment)."""
+    return src.repeat_interleave(ptr[1:] - ptr[:-1], dim=0)
+
+
+def ptr_from_index(index: Tensor, size: Optional[int] = None) -> Tensor:
+    """CSR pointer of a sorted group index: ``ptr[i]`` is where group ``i`` starts."""
+    if size is None:
+        size = int(index.max()) + 1 if index.numel() > 0 else 0
+    counts = torch.bincount(index, minlength=size)[:size]
+    ptr = index.new_zeros(size + 1)
+    torch.cumsum(counts, 0, out=ptr[1:])
+    return ptr
+
+
+def index_from_ptr(ptr: Tensor) -> Tensor:
+    """Group of every entry of a CSR pointer (inverse of :func:`ptr_from_index`)."""
+    n = ptr.numel() - 1
+    return torch.arange(n, device=ptr.device).repeat_interleave(ptr[1:] - ptr[:-1])
