@@ -45,6 +45,10 @@ class MessagePassing(torch.nn.Module):
     """
 
     __edge_mask__: Optional[Tensor]
+    #: Layers whose ``message_and_aggregate`` equals message + aggregate on the
+    #: adjacency built from ``edge_index`` (values: ``edge_weight``) set this, so
+    #: tensor input also takes the fused path, with the sorted structure cached.
+    fuse_edge_index: bool = False
 
     def __init__(self, aggr: Optional[str] = "add", flow: str = "source_to_target",
                  node_dim: int = -2):
@@ -182,6 +186,10 @@ class MessagePassing(torch.nn.Module):
         """
         size = self.__check_input__(edge_index, size)
 
+        if isinstance(edge_index, Tensor) and self.__can_fuse_edge_index__():
+            edge_index = self.__to_adj_t__(edge_index, size, kwargs)
+            size = self.__check_input__(edge_index, None)
+
         if isinstance(edge_index, SparseTensor) and self.fuse and not self.__explain__:
             coll = self.__collect__(self.__fused_user_args__, edge_index, size, kwargs)
             kw = self.inspector.distribute("message_and_aggregate", coll)
@@ -194,6 +202,32 @@ class MessagePassing(torch.nn.Module):
             out = self.__apply_edge_mask__(out)
         out = self.aggregate(out, **self.inspector.distribute("aggregate", coll))
         return self.update(out, **self.inspector.distribute("update", coll))
+
+    def __can_fuse_edge_index__(self) -> bool:
+        return (self.fuse and self.fuse_edge_index and not self.__explain__
+                and self.flow == "source_to_target" and self.aggr in ("add", "sum", "mean"))
+
+    def __to_adj_t__(self, edge_index: Tensor, size: List[Optional[int]],
+                     kwargs: Dict[str, Any]) -> SparseTensor:
+        """The cached transposed adjacency of ``edge_index`` (values: ``edge_weight``)."""
+        for arg in self.__user_args__:
+            if arg[-2:] not in ("_i", "_j"):
+                continue
+            data = kwargs.get(arg[:-2], None)
+            if isinstance(data, (tuple, list)) and len(data) == 2:
+                for pos in (0, 1):
+                    if isinstance(data[pos], Tensor):
+                        self.__set_size__(size, pos, data[pos])
+            elif isinstance(data, Tensor):
+                self.__set_size__(size, 0 if arg[-2:] == "_j" else 1, data)
+        if size[0] is None or size[1] is None:
+            known = size[0] if size[0] is not None else size[1]
+            n = known if known is not None else int(edge_index.max()) + 1
+            size = [n if v is None else v for v in size]
+        weight = kwargs.get("edge_weight", None)
+        if not isinstance(weight, Tensor) or weight.dim() != 1:
+            weight = None
+        return ops.adj_t_from_edge_index(edge_index, size[0], size[1], weight)
 
     def __apply_edge_mask__(self, out: Tensor) -> Tensor:
         edge_mask = self.__edge_mask__.sigmoid()

@@ -39,6 +39,7 @@ class SAGEConv(MessagePassing):
     """
 
     propagate_type = {"x": "OptPairTensor"}
+    fuse_edge_index = True
 
     def __init__(self, in_channels: Union[int, Tuple[int, int]], out_channels: int,
                  normalize: bool = False, root_weight: bool = True, bias: bool = True,
