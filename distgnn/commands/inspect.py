@@ -1,13 +1,40 @@
-"""``distgnn inspect``."""
+"""``distgnn inspect STORE``: print a partition store's metadata, part sizes, cut and balance."""
+from __future__ import annotations
+
 import argparse
+import json
 
 __all__ = ["register"]
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("inspect", help="(not available yet)")
+    p = subparsers.add_parser("inspect", help="print a partition store's metadata and part sizes",
+                              description="Print the metadata, part sizes, edge cut and balance of STORE.")
+    p.add_argument("store", metavar="STORE")
+    p.add_argument("--json", action="store_true", help="print the metadata as JSON only")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    raise ValueError("'distgnn inspect' is not available in this build")
+    from distgnn.partition import open_store
+
+    s = open_store(args.store)
+    m = s.meta
+    if args.json:
+        print(json.dumps(m, indent=2, sort_keys=True))
+        return 0
+    print(f"store        {s.path}")
+    for key in ("format_version", "num_nodes", "num_edges", "num_parts", "method", "seed"):
+        print(f"{key:<12} {m[key]}")
+    print(f"edge_cut     {m['edge_cut']} ({100 * m['edge_cut_fraction']:.2f}% of edges)")
+    cons = m.get("balance_constraints", ["nodes"])
+    print("balance      " + ", ".join(f"{c} {b:.3f}" for c, b in zip(cons, m["balance_all"])))
+    sch = m["schema"]
+    print(f"features     {s.num_features}   classes {s.num_classes}   masks {', '.join(sch['masks']) or '-'}")
+    pw = s.part_weights
+    print(f"{'part':>5} {'nodes':>10} {'edges':>12} {'halo':>10}" + (f" {'train':>8}" if pw.shape[1] > 2 else ""))
+    for p in range(s.num_parts):
+        halo = s.part(p)._g["halo_ids"].shape[0]
+        row = f"{p:>5} {pw[p, 0]:>10} {pw[p, 1]:>12} {halo:>10}"
+        print(row + (f" {pw[p, 2]:>8}" if pw.shape[1] > 2 else ""))
+    return 0

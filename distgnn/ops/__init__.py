@@ -9,7 +9,8 @@ from .scatter import (REDUCTIONS, scatter, scatter_add, scatter_argmax, scatter_
                       scatter_max, scatter_mean, scatter_min, scatter_mul, scatter_std,
                       scatter_sum)
 from .segment import gather_csr, index_from_ptr, ptr_from_index, segment_csr
-from .sparse_diag import set_diag
+from .sparse_diag import add_remaining_loops, set_diag
+from .spline import spline_basis, spline_weighting
 from .spmm import spmm, to_torch_csr
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "REDUCTIONS", "scatter", "scatter_add", "scatter_sum", "scatter_mean", "scatter_max",
     "scatter_min", "scatter_mul", "scatter_argmax", "scatter_std", "scatter_logsumexp",
     "segment_csr", "gather_csr", "ptr_from_index", "index_from_ptr", "spmm", "to_torch_csr",
-    "set_diag",
+    "set_diag", "add_remaining_loops",
     "knn", "knn_graph", "radius", "radius_graph", "fps", "nearest", "grid",
+    "spline_basis", "spline_weighting",
 ]

@@ -5,11 +5,13 @@ Every function works on a node feature (or position) matrix ``x`` of shape
 ``[N, F]`` with an optional *sorted* batch vector assigning each row to an example;
 neighbours are only searched within the same example.
 
-Backend: k-NN and radius search run as blocked brute force on dense distance
-matrices (one ``mm`` + ``topk`` per block of examples), which beats a KD-tree for
-feature spaces wider than a few dimensions and excludes self matches exactly.
-``torch_cluster`` serves farthest point sampling and voxel grids when installed; a
-pure-torch implementation of every op is used otherwise.
+Backend: in low-dimensional spaces (``F <= 8``, euclidean) ``torch_cluster``'s
+KD-trees serve k-NN and radius search when installed; otherwise (wide feature
+spaces, cosine distance on CPU, no ``torch_cluster``) the search runs as blocked
+brute force on dense distance matrices (one ``mm`` + ``topk`` per block of
+examples), which beats a KD-tree once the space has more than a few dimensions.
+``torch_cluster`` also serves farthest point sampling and voxel grids; a pure-torch
+implementation of every op is used without it.
 """
 import math
 from typing import List, Optional, Tuple, Union
@@ -26,8 +28,13 @@ try:
 except ImportError:  # pragma: no cover - exercised only without torch_cluster
     WITH_TORCH_CLUSTER = False
 
-# Number of distance-matrix entries one block may hold (16M floats = 64 MB).
+# Number of distance-matrix entries one block may hold (16M floats = 64 MB), and the
+# size up to which consecutive small examples share a block (cross-example entries
+# are wasted work, so merged blocks stay small).
 _BLOCK_ENTRIES = 1 << 24
+_MERGE_ENTRIES = 1 << 18
+# Widest space in which the KD-tree search beats brute force.
+_TREE_MAX_DIM = 8
 _FLOWS = ("source_to_target", "target_to_source")
 
 
@@ -77,7 +84,7 @@ def _blocks(ptr_x: List[int], ptr_y: List[int]) -> List[Tuple[int, int, int, int
     while b < num:
         e = b + 1
         while e < num and ((ptr_y[e + 1] - ptr_y[b]) * (ptr_x[e + 1] - ptr_x[b])
-                           <= _BLOCK_ENTRIES):
+                           <= _MERGE_ENTRIES):
             e += 1
         y0, y1, x0, x1 = ptr_y[b], ptr_y[e], ptr_x[b], ptr_x[e]
         step = max(1, _BLOCK_ENTRIES // max(1, x1 - x0))
@@ -93,6 +100,8 @@ def _distances(x: Tensor, y: Tensor, cosine: bool) -> Tensor:
         xn = x / x.norm(dim=1, keepdim=True).clamp_min(1e-12)
         yn = y / y.norm(dim=1, keepdim=True).clamp_min(1e-12)
         return 1.0 - yn @ xn.t()
+    if x.size(1) <= _TREE_MAX_DIM:  # exact differences where the mm trick loses digits
+        return torch.cdist(y, x, compute_mode="donot_use_mm_for_euclid_dist").pow_(2)
     dist = (y * y).sum(1, keepdim=True) - 2.0 * (y @ x.t()) + (x * x).sum(1).unsqueeze(0)
     return dist.clamp_min_(0.0)
 
@@ -100,10 +109,50 @@ def _distances(x: Tensor, y: Tensor, cosine: bool) -> Tensor:
 def _search(x: Tensor, y: Tensor, k: int, batch_x: Tensor, batch_y: Tensor,
             cosine: bool, exclude_self: bool, r2: Optional[float]) -> Tensor:
     """The ``k`` nearest ``x`` rows of every ``y`` row of the same example (those within
-    squared distance ``r2`` only, when given) as ``[2, E]`` = ``(y index, x index)``."""
-    device = x.device
+    squared distance ``r2`` only, when given) as ``[2, E]`` = ``(y index, x index)``,
+    grouped by ``y`` row."""
     if x.size(0) == 0 or y.size(0) == 0 or k <= 0:
-        return torch.empty(2, 0, dtype=torch.long, device=device)
+        return torch.empty(2, 0, dtype=torch.long, device=x.device)
+    if WITH_TORCH_CLUSTER and not cosine and x.size(1) <= _TREE_MAX_DIM:
+        return _search_tree(x, y, k, batch_x, batch_y, exclude_self, r2)
+    return _search_dense(x, y, k, batch_x, batch_y, cosine, exclude_self, r2)
+
+
+def _search_tree(x: Tensor, y: Tensor, k: int, batch_x: Tensor, batch_y: Tensor,
+                 exclude_self: bool, r2: Optional[float]) -> Tensor:
+    """:func:`_search` on torch_cluster's KD-trees (euclidean only)."""
+    x = x.detach().contiguous()
+    y = y.detach().contiguous()
+    bx, by = batch_x.to(x.device), batch_y.to(x.device)
+    num = max(int(bx.max()), int(by.max())) + 1
+    want = k + 1 if exclude_self else k
+    if r2 is None:
+        out = torch_cluster.knn(x, y, want, bx, by, batch_size=num)
+    else:
+        out = torch_cluster.radius(x, y, math.sqrt(r2), bx, by, max_num_neighbors=want,
+                                   batch_size=num)
+    if exclude_self:
+        out = out[:, out[0] != out[1]]
+        out = _cap_per_row(out, k, y.size(0))
+    return out
+
+
+def _cap_per_row(assign: Tensor, k: int, num_rows: int) -> Tensor:
+    """Keep the first ``k`` entries of every row of ``assign`` (grouped by row)."""
+    row = assign[0]
+    if row.numel() > 1 and bool((row[1:] < row[:-1]).any()):
+        assign = assign[:, torch.sort(row, stable=True)[1]]
+        row = assign[0]
+    count = torch.bincount(row, minlength=num_rows)
+    first = torch.cumsum(count, 0) - count
+    rank = torch.arange(row.numel(), device=row.device) - first[row]
+    return assign[:, rank < k]
+
+
+def _search_dense(x: Tensor, y: Tensor, k: int, batch_x: Tensor, batch_y: Tensor,
+                  cosine: bool, exclude_self: bool, r2: Optional[float]) -> Tensor:
+    """:func:`_search` as blocked brute force."""
+    device = x.device
     num = max(int(batch_x.max()), int(batch_y.max())) + 1
     batch_x, batch_y = batch_x.to(device), batch_y.to(device)
     rows: List[Tensor] = []

@@ -4,13 +4,14 @@
 ``add_self_loops``; it is written with ``SparseTensor`` class methods only, so it
 compiles inside TorchScript layers.
 """
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
+from torch import Tensor
 
 from ..typing import SparseTensor
 
-__all__ = ["set_diag"]
+__all__ = ["set_diag", "add_remaining_loops"]
 
 
 def set_diag(adj: SparseTensor, fill_value: Optional[float] = 1.0) -> SparseTensor:
@@ -38,3 +39,16 @@ def set_diag(adj: SparseTensor, fill_value: Optional[float] = 1.0) -> SparseTens
         new_value = torch.cat([value[keep], diag])
     return SparseTensor(row=new_row, col=new_col, value=new_value,
                         sparse_sizes=(num_rows, num_cols), is_sorted=False)
+
+
+def add_remaining_loops(edge_index: Tensor, edge_weight: Tensor, fill_value: float,
+                        num_nodes: int) -> Tuple[Tensor, Tensor]:
+    """Give every node exactly one self-loop: existing loops keep their weight,
+    the others get ``fill_value`` (the edge-index twin of :func:`set_diag`)."""
+    mask = edge_index[0] != edge_index[1]
+    loop = torch.arange(num_nodes, dtype=edge_index.dtype, device=edge_index.device)
+    loop_weight = edge_weight.new_full((num_nodes,) + edge_weight.shape[1:], fill_value)
+    inv = ~mask
+    loop_weight[edge_index[0][inv]] = edge_weight[inv]
+    out_index = torch.cat([edge_index[:, mask], loop.repeat(2, 1)], dim=1)
+    return out_index, torch.cat([edge_weight[mask], loop_weight], dim=0)

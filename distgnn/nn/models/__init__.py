@@ -1,3 +1,9 @@
 """Models (Node2Vec, GAE, JumpingKnowledge, ...)."""
 
-__all__ = []
+from .jumping_knowledge import JumpingKnowledge
+from .node2vec import Node2Vec
+
+__all__ = [
+    "JumpingKnowledge",
+    "Node2Vec",
+]

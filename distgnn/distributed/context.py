@@ -1,0 +1,169 @@
+"""The per-replica context a train function sees (:func:`get_context`)."""
+import json
+import os
+import shutil
+import tempfile
+from typing import Any, Dict, List, Mapping, Optional
+
+import torch
+
+from .checkpoint import latest_checkpoint, read_checkpoint_dir, save_checkpoint, write_checkpoint_dir
+from .config import RunConfig, ScalingConfig, SyncConfig
+
+__all__ = ["TrainContext", "LocalContext", "RayContext", "get_context", "current_context",
+           "read_history", "METRICS_FILE"]
+
+METRICS_FILE = "metrics.jsonl"
+
+
+def _jsonable(v):
+    if hasattr(v, "item") and getattr(v, "numel", lambda: getattr(v, "size", 1))() == 1:
+        return v.item()
+    if hasattr(v, "tolist"):
+        return v.tolist()
+    return str(v)
+
+
+def read_history(run_dir: str) -> List[Dict[str, Any]]:
+    """Every metrics dict rank 0 reported in the run (all attempts, oldest first)."""
+    path = os.path.join(run_dir, METRICS_FILE)
+    if not os.path.isfile(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+_CURRENT: Optional["TrainContext"] = None
+
+
+class TrainContext:
+    """What a replica knows about the job: its rank, device and how to report and resume."""
+
+    def __init__(self, rank: int, world_size: int, local_rank: int, device: torch.device,
+                 scaling: ScalingConfig, sync: SyncConfig, run: RunConfig) -> None:
+        self.rank, self.world_size, self.local_rank = rank, world_size, local_rank
+        self.device, self.scaling, self.sync, self.run = device, scaling, sync, run
+        self.history: List[Dict[str, Any]] = []
+
+    @property
+    def is_distributed(self) -> bool:
+        """True when several replicas share a torch.distributed process group."""
+        return self.world_size > 1 and torch.distributed.is_available() and \
+            torch.distributed.is_initialized()
+
+    @property
+    def run_dir(self) -> str:
+        return os.path.join(os.path.abspath(self.run.checkpoint_dir), self.run.name)
+
+    def _record(self, metrics: Mapping[str, Any]) -> None:
+        """Keep ``metrics``; rank 0 appends them to ``<run_dir>/metrics.jsonl``."""
+        self.history.append(dict(metrics))
+        if self.rank == 0:
+            os.makedirs(self.run_dir, exist_ok=True)
+            with open(os.path.join(self.run_dir, METRICS_FILE), "a") as f:
+                f.write(json.dumps(dict(metrics), default=_jsonable) + "\n")
+
+    def barrier(self) -> None:
+        if self.is_distributed:
+            torch.distributed.barrier()
+
+    def report(self, metrics: Mapping[str, Any], checkpoint: Optional[Mapping[str, Any]] = None,
+               embeddings: Optional[Mapping[str, Any]] = None) -> None:
+        """Record ``metrics``; with ``checkpoint`` (a state dict) also save a checkpoint.
+
+        Every replica must call it at the same points. ``embeddings`` (name ->
+        :class:`ShardedEmbedding`) are saved with the checkpoint, shard by shard.
+        """
+        raise NotImplementedError
+
+    def load_checkpoint(self, embeddings: Optional[Mapping[str, Any]] = None) -> Optional[Dict[str, Any]]:
+        """The state of the newest checkpoint of this run (None on a fresh start).
+
+        ``embeddings`` named in the checkpoint are restored in place.
+        """
+        raise NotImplementedError
+
+
+class LocalContext(TrainContext):
+    """One replica in this process; checkpoints go to ``<checkpoint_dir>/<name>``."""
+
+    def report(self, metrics, checkpoint=None, embeddings=None) -> None:
+        self._record(metrics)
+        if checkpoint is not None:
+            save_checkpoint(self.run_dir, checkpoint, step=_next_index(self.run_dir),
+                            embeddings=embeddings, keep=self.run.keep_checkpoints)
+
+    def load_checkpoint(self, embeddings=None):
+        path = latest_checkpoint(self.run_dir)
+        return None if path is None else read_checkpoint_dir(path, embeddings)
+
+
+class RayContext(TrainContext):
+    """A replica on a Ray Train worker; Ray Train stores and restores the checkpoints."""
+
+    def report(self, metrics, checkpoint=None, embeddings=None) -> None:
+        import ray.train
+        self._record(metrics)
+        if checkpoint is None:
+            ray.train.report(dict(metrics))
+            return
+        self.barrier()  # every replica's updates are in before the state is read
+        tmp = tempfile.mkdtemp(prefix="distgnn-ckpt-")
+        try:
+            ckpt = None
+            if self.rank == 0:
+                write_checkpoint_dir(tmp, checkpoint, embeddings)
+                ckpt = ray.train.Checkpoint.from_directory(tmp)
+            ray.train.report(dict(metrics), checkpoint=ckpt)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def load_checkpoint(self, embeddings=None):
+        path = self._newest_checkpoint_path()
+        if path is not None and os.path.isdir(path):
+            state = read_checkpoint_dir(path, embeddings, restore_shards=self.rank == 0)
+        else:
+            import ray.train
+            ckpt = ray.train.get_checkpoint()
+            if ckpt is None:
+                return None
+            with ckpt.as_directory() as local:
+                state = read_checkpoint_dir(local, embeddings, restore_shards=self.rank == 0)
+        self.barrier()  # shards are restored before any replica pulls
+        return state
+
+    def _newest_checkpoint_path(self) -> Optional[str]:
+        """Rank 0's choice of the newest complete checkpoint in the run directory.
+
+        Ray Train registers a checkpoint only after its controller has heard
+        from every worker, so one written just before a crash can be missing
+        from ``ray.train.get_checkpoint()`` although it is complete on disk.
+        """
+        path = [latest_checkpoint(self.run_dir) if self.rank == 0 else None]
+        if self.is_distributed:
+            torch.distributed.broadcast_object_list(path, src=0)
+        return path[0]
+
+
+def _next_index(run_dir: str) -> int:
+    """One past the highest checkpoint number in ``run_dir`` (so restarts never reuse one)."""
+    nums = [int(n[len("checkpoint_"):]) for n in (os.listdir(run_dir) if os.path.isdir(run_dir) else [])
+            if n.startswith("checkpoint_") and n[len("checkpoint_"):].isdigit()]
+    return max(nums, default=0) + 1
+
+
+def current_context() -> Optional[TrainContext]:
+    """The context of the running train function, or None outside one."""
+    return _CURRENT
+
+
+def get_context() -> TrainContext:
+    """The context of the running train function (inside :meth:`Trainer.fit` only)."""
+    if _CURRENT is None:
+        raise RuntimeError("get_context() is only available inside a train function run by "
+                           "distgnn.distributed.Trainer(...).fit()")
+    return _CURRENT
+
+
+def _set_context(ctx: Optional[TrainContext]) -> None:
+    global _CURRENT
+    _CURRENT = ctx

@@ -1,0 +1,124 @@
+"""One shard of an embedding table: rows ``[lo, hi)`` and their optimizer state.
+
+:class:`EmbeddingShard` is plain Python (used in-process); :class:`EmbeddingShardActor`
+is the thin Ray actor that serves one from a parameter-server process.
+"""
+from dataclasses import asdict
+from typing import Any, Dict
+
+import torch
+from torch import Tensor
+
+from .errors import ShardLostError
+from .sparse_optim import OptimizerSpec, apply_update, coalesce_rows, init_state
+
+__all__ = ["EmbeddingShard", "EmbeddingShardActor", "init_rows"]
+
+
+def init_rows(lo: int, hi: int, dim: int, init: str, std: float, seed: int) -> Tensor:
+    """Initial rows of a shard; the same ``seed`` gives the same table however it is sharded."""
+    if init == "zeros":
+        return torch.zeros(hi - lo, dim)
+    if init != "normal":
+        raise ValueError(f"init must be 'normal' or 'zeros', got {init!r}")
+    out = torch.empty(hi - lo, dim)
+    block = 1 << 12  # rows drawn per generator, keyed by the block's first row
+    for start in range(lo - lo % block, hi, block):
+        gen = torch.Generator().manual_seed(seed * 1_000_003 + start // block)
+        rows = torch.randn(block, dim, generator=gen) * std
+        a, b = max(start, lo), min(start + block, hi)
+        out[a - lo:b - lo] = rows[a - start:b - start]
+    return out
+
+
+class EmbeddingShard:
+    """Rows ``[lo, hi)`` of an embedding table with a row-wise optimizer."""
+
+    def __init__(self, lo: int, hi: int, dim: int, spec: OptimizerSpec, init: str = "normal",
+                 std: float = 1.0, seed: int = 0) -> None:
+        self.lo, self.hi, self.dim, self.spec = int(lo), int(hi), int(dim), spec
+        self.weight = init_rows(self.lo, self.hi, self.dim, init, std, seed)
+        self.state = init_state(spec, self.weight)
+        self.step = 0
+
+    def _local(self, ids: Tensor) -> Tensor:
+        ids = torch.as_tensor(ids, dtype=torch.long)
+        if ids.numel() and (int(ids.min()) < self.lo or int(ids.max()) >= self.hi):
+            raise IndexError(f"shard [{self.lo}, {self.hi}) got ids in "
+                             f"[{int(ids.min())}, {int(ids.max())}]")
+        return ids - self.lo
+
+    def pull(self, ids: Tensor) -> Tensor:
+        """Rows of the global ``ids`` (a copy)."""
+        return self.weight[self._local(ids)]
+
+    def push(self, ids: Tensor, grad: Tensor, step: int) -> int:
+        """Apply optimizer step ``step`` (1, 2, ...) with gradients ``grad`` of the global ``ids``."""
+        rows, g = coalesce_rows(self._local(ids), torch.as_tensor(grad, dtype=self.weight.dtype))
+        self.step = max(self.step, int(step))
+        apply_update(self.spec, self.weight, self.state, rows, g, int(step))
+        return self.step
+
+    def set_rows(self, ids: Tensor, values: Tensor) -> None:
+        self.weight[self._local(ids)] = torch.as_tensor(values, dtype=self.weight.dtype)
+
+    def state_dict(self) -> Dict[str, Any]:
+        return {"lo": self.lo, "hi": self.hi, "dim": self.dim, "step": self.step,
+                "weight": self.weight, "optimizer": asdict(self.spec),
+                "state": dict(self.state)}
+
+    def load_state_dict(self, sd: Dict[str, Any]) -> None:
+        if (sd["lo"], sd["hi"], sd["dim"]) != (self.lo, self.hi, self.dim):
+            raise ValueError(f"shard state covers rows [{sd['lo']}, {sd['hi']}) of dim {sd['dim']}, "
+                             f"expected [{self.lo}, {self.hi}) of dim {self.dim}")
+        if sd["optimizer"]["name"] != self.spec.name:
+            raise ValueError(f"shard state was saved with optimizer {sd['optimizer']['name']!r}, "
+                             f"this shard runs {self.spec.name!r}")
+        self.weight = sd["weight"].clone()
+        self.state = {k: v.clone() for k, v in sd["state"].items()}
+        self.step = int(sd["step"])
+
+
+class EmbeddingShardActor:
+    """Ray actor around an :class:`EmbeddingShard`.
+
+    After Ray restarts it the rows are gone: every call raises
+    :class:`ShardLostError` until ``load_state_dict`` restores them.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        import warnings
+
+        import ray
+        self.shard = EmbeddingShard(*args, **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.lost = ray.get_runtime_context().was_current_actor_reconstructed
+
+    def _check(self) -> None:
+        if self.lost:
+            raise ShardLostError(f"embedding shard [{self.shard.lo}, {self.shard.hi}) restarted "
+                                 "and lost its rows; restore it from a checkpoint")
+
+    def ping(self) -> int:
+        return self.shard.step
+
+    def pull(self, ids: Tensor) -> Tensor:
+        self._check()
+        return self.shard.pull(ids)
+
+    def push(self, ids: Tensor, grad: Tensor, step: int) -> int:
+        self._check()
+        return self.shard.push(ids, grad, step)
+
+    def set_rows(self, ids: Tensor, values: Tensor) -> None:
+        self._check()
+        self.shard.set_rows(ids, values)
+
+    def state_dict(self) -> Dict[str, Any]:
+        self._check()
+        return self.shard.state_dict()
+
+    def load_state_dict(self, sd: Dict[str, Any]) -> None:
+        self.shard.load_state_dict(sd)
+        self.lost = False

@@ -1,0 +1,299 @@
+"""Embedding tables sharded by row range over parameter-server actors.
+
+Each step a replica pulls the rows its batch touches, computes its loss on
+them and pushes the gradients of those rows back; the shards apply
+SparseAdam, Adagrad or SGD to just those rows. A replica's memory follows its
+batch, not the table.
+
+    emb = ShardedEmbedding(num_nodes, 128, num_shards=4, optimizer="sparse_adam", lr=0.01)
+    h = emb.pull(batch_ids)           # [*, 128], differentiable
+    loss_fn(h).backward()
+    emb.push()                        # one optimizer step on the touched rows
+
+With several replicas (inside :meth:`Trainer.fit`) and ``sync.sparse_sync``,
+``push`` averages the replicas' gradients first, so every step is the one a
+single process would take on the union of the batches.
+"""
+import json
+import os
+from typing import Any, List, Optional, Sequence, Tuple
+
+import torch
+from torch import Tensor
+
+from . import remote
+from .context import current_context
+from .embedding_shard import EmbeddingShard, EmbeddingShardActor
+from .sparse_optim import OptimizerSpec, coalesce_rows
+
+__all__ = ["ShardedEmbedding", "even_ranges"]
+
+_META = "meta.json"
+
+
+def even_ranges(num_embeddings: int, num_shards: int) -> List[int]:
+    """Boundaries ``[0, ..., num_embeddings]`` of ``num_shards`` near-equal row ranges."""
+    return [num_embeddings * k // num_shards for k in range(num_shards + 1)]
+
+
+def _check_ranges(ranges: Sequence[int], num_embeddings: int) -> List[int]:
+    ranges = [int(r) for r in ranges]
+    if len(ranges) < 2 or ranges[0] != 0 or ranges[-1] != num_embeddings or \
+            any(b <= a for a, b in zip(ranges, ranges[1:])):
+        raise ValueError(f"ranges must increase strictly from 0 to num_embeddings="
+                         f"{num_embeddings}, got {ranges[:8]}{'...' if len(ranges) > 8 else ''}")
+    return ranges
+
+
+class _LocalHandle:
+    """Calls an in-process shard with the same interface as an actor handle."""
+
+    def __init__(self, shard: EmbeddingShard) -> None:
+        self.shard = shard
+
+    def call(self, method: str, *args):
+        return getattr(self.shard, method)(*args)
+
+
+class _RayHandle:
+    def __init__(self, actor) -> None:
+        self.actor = actor
+
+    def call(self, method: str, *args):
+        return getattr(self.actor, method).remote(*args)
+
+
+class ShardedEmbedding:
+    """An ``num_embeddings x embedding_dim`` table split over ``num_shards`` shards.
+
+    Args:
+        num_embeddings: rows of the table (e.g. nodes of the graph).
+        embedding_dim: columns.
+        num_shards: parameter-server shards (ignored when ``ranges`` is given).
+        optimizer: ``'sparse_adam'``, ``'adagrad'`` or ``'sgd'``, run by the shards.
+        lr: learning rate; ``betas``, ``eps``, ``lr_decay`` as in torch.optim.
+        ranges: shard boundaries, e.g. a partition store's ``node_ranges``.
+        init: ``'normal'`` (``N(0, std^2)``, like ``nn.Embedding``) or ``'zeros'``.
+        seed: the initial table depends only on ``seed``, not on the sharding.
+        backend: ``'ray'`` (one actor per shard), ``'local'`` (in this process)
+            or ``'auto'`` (ray when Ray is initialised).
+        name: names the shard actors ``distgnn/<run>/<name>/<k>``, shared by all
+            replicas of a run.
+        timeout_s: limit of every remote call (default: the run's
+            ``sync.remote_timeout_s``, else 120 s).
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, num_shards: int = 1,
+                 optimizer: str = "sparse_adam", lr: float = 0.01, *,
+                 ranges: Optional[Sequence[int]] = None, betas: Tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, lr_decay: float = 0.0, init: str = "normal", std: float = 1.0,
+                 seed: int = 0, backend: str = "auto", name: str = "embedding",
+                 timeout_s: Optional[float] = None) -> None:
+        if not (isinstance(num_embeddings, int) and num_embeddings >= 1):
+            raise ValueError(f"num_embeddings must be an int >= 1, got {num_embeddings!r}")
+        if not (isinstance(embedding_dim, int) and embedding_dim >= 1):
+            raise ValueError(f"embedding_dim must be an int >= 1, got {embedding_dim!r}")
+        if ranges is None:
+            if not (isinstance(num_shards, int) and 1 <= num_shards <= num_embeddings):
+                raise ValueError(f"num_shards must be an int in [1, num_embeddings="
+                                 f"{num_embeddings}], got {num_shards!r}")
+            ranges = even_ranges(num_embeddings, num_shards)
+        if backend not in ("auto", "ray", "local"):
+            raise ValueError(f"backend must be 'auto', 'ray' or 'local', got {backend!r}")
+        if init not in ("normal", "zeros"):
+            raise ValueError(f"init must be 'normal' or 'zeros', got {init!r}")
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.ranges = _check_ranges(ranges, num_embeddings)
+        self.bounds = torch.tensor(self.ranges, dtype=torch.long)
+        self.spec = OptimizerSpec(optimizer, float(lr), tuple(betas), float(eps), float(lr_decay))
+        self.name = name
+        ctx = current_context()
+        self.timeout_s = float(timeout_s or (ctx.sync.remote_timeout_s if ctx else 120.0))
+        self.backend = self._resolve_backend(backend)
+        self.step = 0
+        self._pending: List[Tuple[Tensor, Tensor]] = []
+        self._handles = [self._make(k, init, std, seed) for k in range(self.num_shards)]
+
+    # -- construction -------------------------------------------------------------
+    @property
+    def num_shards(self) -> int:
+        return len(self.ranges) - 1
+
+    @staticmethod
+    def _resolve_backend(backend: str) -> str:
+        if backend != "auto":
+            return backend
+        try:
+            import ray
+            return "ray" if ray.is_initialized() else "local"
+        except ImportError:
+            return "local"
+
+    def shard_name(self, k: int) -> str:
+        ctx = current_context()
+        run = ctx.run.name if ctx is not None else "local"
+        return f"distgnn/{run}/{self.name}/{k}"
+
+    def _make(self, k: int, init: str, std: float, seed: int):
+        args = (self.ranges[k], self.ranges[k + 1], self.embedding_dim, self.spec, init, std, seed)
+        if self.backend == "local":
+            return _LocalHandle(EmbeddingShard(*args))
+        import ray
+        ctx = current_context()
+        opts = dict(num_cpus=0, scheduling_strategy="SPREAD", max_concurrency=1)
+        if ctx is not None and ctx.scaling.resolved_mode == "ray":
+            # shared by all replicas and kept across worker restarts; Trainer.fit removes it
+            opts.update(name=self.shard_name(k), lifetime="detached", get_if_exists=True)
+        actor = ray.remote(EmbeddingShardActor).options(**opts).remote(*args)
+        return _RayHandle(actor)
+
+    # -- calls --------------------------------------------------------------------
+    def _wait(self, results, shards: Sequence[int]):
+        if self.backend == "local":
+            return list(results)
+        names = [f"embedding shard {self.shard_name(k)} (rows [{self.ranges[k]}, "
+                 f"{self.ranges[k + 1]}))" for k in shards]
+        return remote.get(list(results), self.timeout_s, names)
+
+    def _segments(self, sorted_ids: Tensor):
+        cuts = torch.searchsorted(sorted_ids, self.bounds).tolist()
+        return [(k, cuts[k], cuts[k + 1]) for k in range(self.num_shards) if cuts[k + 1] > cuts[k]]
+
+    def _check_ids(self, ids: Tensor) -> Tensor:
+        ids = torch.as_tensor(ids)
+        if ids.dtype not in (torch.int64, torch.int32):
+            raise TypeError(f"ids must be an integer tensor, got dtype {ids.dtype}")
+        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.num_embeddings):
+            raise IndexError(f"ids must lie in [0, {self.num_embeddings}), got range "
+                             f"[{int(ids.min())}, {int(ids.max())}]")
+        return ids.long()
+
+    def gather(self, ids: Tensor) -> Tensor:
+        """Rows of ``ids`` (no gradient), shaped ``[*ids.shape, embedding_dim]``."""
+        ids = self._check_ids(ids)
+        uniq, inv = torch.unique(ids.reshape(-1), return_inverse=True)
+        return self._pull_sorted(uniq)[inv].view(*ids.shape, self.embedding_dim)
+
+    def _pull_sorted(self, uniq: Tensor) -> Tensor:
+        segs = self._segments(uniq)
+        parts = self._wait([self._handles[k].call("pull", uniq[a:b]) for k, a, b in segs],
+                           [k for k, _, _ in segs])
+        if not parts:
+            return torch.empty(0, self.embedding_dim)
+        return torch.cat(parts) if len(parts) > 1 else parts[0]
+
+    def pull(self, ids: Tensor) -> Tensor:
+        """Rows of ``ids`` as a differentiable tensor; :meth:`push` sends their gradients."""
+        ids = self._check_ids(ids)
+        uniq, inv = torch.unique(ids.reshape(-1), return_inverse=True)
+        rows = self._pull_sorted(uniq).requires_grad_(True)
+        self._pending.append((uniq, rows))
+        return rows[inv].view(*ids.shape, self.embedding_dim)
+
+    def weight(self) -> Tensor:
+        """The whole table in this process (for evaluation of tables that fit)."""
+        return self.gather(torch.arange(self.num_embeddings))
+
+    def discard(self) -> None:
+        """Forget the rows pulled since the last push (no update)."""
+        self._pending.clear()
+
+    def push(self) -> None:
+        """One optimizer step on every row pulled since the last push."""
+        pending, self._pending = self._pending, []
+        if pending:
+            ids = torch.cat([u for u, _ in pending])
+            grad = torch.cat([r.grad if r.grad is not None else torch.zeros_like(r)
+                              for _, r in pending])
+        else:
+            ids, grad = torch.empty(0, dtype=torch.long), torch.empty(0, self.embedding_dim)
+        self.push_gradients(ids, grad)
+
+    def push_gradients(self, ids: Tensor, grad: Tensor) -> None:
+        """One optimizer step with gradient rows ``grad`` for ``ids`` (repeats are summed)."""
+        ctx = current_context()
+        synced = ctx is not None and ctx.is_distributed and ctx.sync.sparse_sync
+        if synced:
+            ids, grad = _allgather_rows(ids, grad.detach())
+            grad = grad / ctx.world_size
+        ids, grad = coalesce_rows(self._check_ids(ids), grad.detach().float())
+        self.step += 1
+        mine = [(k, a, b) for k, a, b in self._segments(ids)
+                if not synced or k % ctx.world_size == ctx.rank]
+        self._wait([self._handles[k].call("push", ids[a:b], grad[a:b], self.step)
+                    for k, a, b in mine], [k for k, _, _ in mine])
+        if synced:
+            ctx.barrier()  # the next pull sees every replica's update
+
+    def set_weight(self, weight: Tensor) -> None:
+        """Overwrite the table with ``weight`` (``[num_embeddings, embedding_dim]``)."""
+        if tuple(weight.shape) != (self.num_embeddings, self.embedding_dim):
+            raise ValueError(f"weight must have shape {(self.num_embeddings, self.embedding_dim)}, "
+                             f"got {tuple(weight.shape)}")
+        ks = range(self.num_shards)
+        self._wait([self._handles[k].call("set_rows", torch.arange(self.ranges[k], self.ranges[k + 1]),
+                                          weight[self.ranges[k]:self.ranges[k + 1]].detach().float())
+                    for k in ks], list(ks))
+
+    # -- checkpoints --------------------------------------------------------------
+    def save(self, directory: str) -> None:
+        """Write each shard (rows + optimizer state) to ``directory``, one at a time."""
+        os.makedirs(directory, exist_ok=True)
+        for k in range(self.num_shards):
+            sd = self._wait([self._handles[k].call("state_dict")], [k])[0]
+            torch.save(sd, os.path.join(directory, f"shard_{k:05d}.pt"))
+        with open(os.path.join(directory, _META), "w") as f:
+            json.dump(self._meta(), f)
+
+    def _meta(self) -> dict:
+        return {"num_embeddings": self.num_embeddings, "embedding_dim": self.embedding_dim,
+                "ranges": self.ranges, "optimizer": self.spec.name, "step": self.step}
+
+    def load(self, directory: str, restore: bool = True) -> None:
+        """Restore the shards saved by :meth:`save` (``restore=False``: only the step count)."""
+        with open(os.path.join(directory, _META)) as f:
+            meta = json.load(f)
+        mine = {k: v for k, v in self._meta().items() if k != "step"}
+        theirs = {k: meta.get(k) for k in mine}
+        if theirs != mine:
+            diff = {k: (theirs[k], mine[k]) for k in mine if theirs[k] != mine[k]}
+            raise ValueError(f"saved embedding does not match this one (saved, expected): "
+                             f"{ {k: (str(a)[:60], str(b)[:60]) for k, (a, b) in diff.items()} }")
+        if restore:
+            for k in range(self.num_shards):
+                sd = torch.load(os.path.join(directory, f"shard_{k:05d}.pt"), map_location="cpu",
+                                weights_only=True)
+                self._wait([self._handles[k].call("load_state_dict", sd)], [k])
+        self.step = int(meta["step"])
+        self._pending.clear()
+
+    def close(self) -> None:
+        """Stop the shard actors (their rows are lost unless saved)."""
+        if self.backend == "ray":
+            import ray
+            for h in self._handles:
+                ray.kill(h.actor, no_restart=True)
+        self._handles = []
+
+    def actors(self) -> List[Any]:
+        """The Ray actor handles of the shards (empty for the local backend)."""
+        return [h.actor for h in self._handles if isinstance(h, _RayHandle)]
+
+
+def _allgather_rows(ids: Tensor, grad: Tensor) -> Tuple[Tensor, Tensor]:
+    """Concatenate every replica's ``(ids, grad)`` (sizes may differ)."""
+    import torch.distributed as dist
+    world = dist.get_world_size()
+    n = torch.tensor([ids.numel()], dtype=torch.long)
+    sizes = [torch.zeros_like(n) for _ in range(world)]
+    dist.all_gather(sizes, n)
+    sizes = [int(s) for s in sizes]
+    m = max(sizes)
+    dim = grad.size(1) if grad.dim() == 2 else 0
+    packed = torch.zeros(m, dim + 1, dtype=torch.float64)
+    packed[:ids.numel(), 0] = ids.double()
+    packed[:ids.numel(), 1:] = grad.double()
+    bufs = [torch.empty_like(packed) for _ in range(world)]
+    dist.all_gather(bufs, packed)
+    rows = torch.cat([b[:s] for b, s in zip(bufs, sizes)])
+    return rows[:, 0].long(), rows[:, 1:].float()

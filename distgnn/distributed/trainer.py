@@ -1,0 +1,177 @@
+"""``Trainer``: run a train function on one replica in this process or on Ray Train workers."""
+import inspect
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional
+
+import torch
+
+from .checkpoint import latest_checkpoint
+from .config import RunConfig, ScalingConfig, SyncConfig
+from .context import LocalContext, RayContext, _set_context, read_history
+from .errors import DistributedError
+
+__all__ = ["Trainer", "Result", "TrainingFailedError"]
+
+
+class TrainingFailedError(DistributedError):
+    """The train function failed (more often than ``run.max_failures`` allows)."""
+
+
+@dataclass
+class Result:
+    """What :meth:`Trainer.fit` returns."""
+    metrics: Dict[str, Any] = field(default_factory=dict)   # the last metrics rank 0 reported
+    history: List[Dict[str, Any]] = field(default_factory=list)  # every report of rank 0
+    checkpoint: Optional[str] = None   # path of the newest checkpoint
+    path: Optional[str] = None         # the run directory
+    return_value: Any = None           # what rank 0's train function returned
+
+
+def _call(train_fn: Callable, config: Optional[Dict[str, Any]]):
+    params = inspect.signature(train_fn).parameters
+    return train_fn(config) if params else train_fn()
+
+
+def _ray_entry(payload: Dict[str, Any]):
+    """Runs on every Ray Train worker: set up the context, then the user's function."""
+    import ray.train
+    import ray.train.torch
+    tc = ray.train.get_context()
+    use_gpu = payload["scaling"].use_gpu
+    device = ray.train.torch.get_device() if use_gpu else torch.device("cpu")
+    ctx = RayContext(tc.get_world_rank(), tc.get_world_size(), tc.get_local_rank(), device,
+                     payload["scaling"], payload["sync"], payload["run"])
+    _set_context(ctx)
+    try:
+        return _encode(_call(payload["train_fn"], payload["config"]))
+    finally:
+        _set_context(None)
+
+
+_TENSOR = "__distgnn_tensor__"
+
+
+def _encode(value):
+    """Tensors in a return value travel as numpy arrays (Ray Train refuses tensors)."""
+    if isinstance(value, torch.Tensor):
+        return {_TENSOR: value.detach().cpu().numpy()}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_encode(v) for v in value)
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if set(value) == {_TENSOR}:
+            return torch.from_numpy(value[_TENSOR])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_decode(v) for v in value)
+    return value
+
+
+class Trainer:
+    """Trains with ``train_fn`` on ``scaling.num_workers`` replicas.
+
+    ``train_fn(config)`` (or ``train_fn()``) runs once per replica; inside,
+    :func:`get_context` gives the rank, world size, device, ``report`` and
+    ``load_checkpoint``. With one replica (``scaling.mode='auto'``) it runs in
+    this process, without Ray, through the same code path.
+    """
+
+    def __init__(self, train_fn: Callable, config: Optional[Dict[str, Any]] = None,
+                 scaling: Optional[ScalingConfig] = None, sync: Optional[SyncConfig] = None,
+                 run: Optional[RunConfig] = None) -> None:
+        if not callable(train_fn):
+            raise TypeError(f"train_fn must be callable, got {type(train_fn).__name__}")
+        for name, value, cls in (("scaling", scaling, ScalingConfig), ("sync", sync, SyncConfig),
+                                 ("run", run, RunConfig)):
+            if value is not None and not isinstance(value, cls):
+                raise TypeError(f"{name} must be a distgnn.distributed.{cls.__name__}, "
+                                f"got {type(value).__name__}")
+        self.train_fn, self.config = train_fn, config
+        self.scaling, self.sync, self.run = scaling or ScalingConfig(), sync or SyncConfig(), run or RunConfig()
+
+    @property
+    def run_dir(self) -> str:
+        return os.path.join(os.path.abspath(self.run.checkpoint_dir), self.run.name)
+
+    def fit(self) -> Result:
+        """Train to the end (resuming from this run's newest checkpoint, if any)."""
+        if self.scaling.resolved_mode == "local":
+            return self._fit_local()
+        return self._fit_ray()
+
+    # -- one process --------------------------------------------------------------
+    def _fit_local(self) -> Result:
+        failures = 0
+        while True:
+            device = torch.device("cuda" if self.scaling.use_gpu else "cpu")
+            ctx = LocalContext(0, 1, 0, device, self.scaling, self.sync, self.run)
+            _set_context(ctx)
+            try:
+                value = _call(self.train_fn, self.config)
+                break
+            except Exception as e:  # noqa: BLE001 - retried from the last checkpoint, else re-raised
+                failures += 1
+                if self.run.max_failures != -1 and failures > self.run.max_failures:
+                    raise TrainingFailedError(f"train function failed ({failures} failure(s), "
+                                              f"run.max_failures={self.run.max_failures}): "
+                                              f"{type(e).__name__}: {e}") from e
+                traceback.print_exc()
+            finally:
+                _set_context(None)
+        history = read_history(self.run_dir)
+        return Result(metrics=history[-1] if history else {}, history=history,
+                      checkpoint=latest_checkpoint(self.run_dir), path=self.run_dir,
+                      return_value=value)
+
+    # -- Ray Train ------------------------------------------------------------------
+    def _torch_trainer(self):
+        import ray.train
+        from ray.train.torch import TorchConfig, TorchTrainer
+        payload = {"train_fn": self.train_fn, "config": self.config, "scaling": self.scaling,
+                   "sync": self.sync, "run": self.run}
+        resources = {"CPU": self.scaling.cpus_per_worker}
+        return TorchTrainer(
+            _ray_entry, train_loop_config=payload,
+            torch_config=TorchConfig(backend=self.sync.resolve_backend(self.scaling.use_gpu),
+                                     timeout_s=int(self.sync.init_timeout_s)),
+            scaling_config=ray.train.ScalingConfig(num_workers=self.scaling.num_workers,
+                                                   use_gpu=self.scaling.use_gpu,
+                                                   resources_per_worker=resources),
+            run_config=ray.train.RunConfig(
+                name=self.run.name, storage_path=os.path.abspath(self.run.checkpoint_dir),
+                failure_config=ray.train.FailureConfig(max_failures=self.run.max_failures),
+                checkpoint_config=ray.train.CheckpointConfig(num_to_keep=self.run.keep_checkpoints)))
+
+    def _fit_ray(self) -> Result:
+        import ray
+        if not ray.is_initialized():
+            ray.init(address=self.run.ray_address)
+        try:
+            res = self._torch_trainer().fit()
+        except Exception as e:  # noqa: BLE001 - Ray's error wraps the worker's; keep both
+            raise TrainingFailedError(f"training run {self.run.name!r} failed: {e}") from e
+        finally:
+            self._remove_shard_actors()
+        history = read_history(self.run_dir)
+        return Result(metrics=history[-1] if history else dict(res.metrics or {}), history=history,
+                      checkpoint=res.checkpoint.path if res.checkpoint else None,
+                      path=self.run_dir, return_value=_decode(getattr(res, "return_value", None)))
+
+    def _remove_shard_actors(self) -> None:
+        """Kill the detached embedding-shard actors of this run."""
+        import ray
+        prefix = f"distgnn/{self.run.name}/"
+        for entry in ray.util.list_named_actors(all_namespaces=False):
+            name = entry if isinstance(entry, str) else entry.get("name", "")
+            if name.startswith(prefix):
+                try:
+                    ray.kill(ray.get_actor(name), no_restart=True)
+                except ValueError:
+                    pass

@@ -1,0 +1,75 @@
+"""What a job's replica function sees: rank, device, model sync, metrics, checkpoints.
+
+:class:`ReplicaContext` wraps the distributed core's per-replica context and adds
+the job's metrics file: replica 0 appends each reported epoch to ``metrics.csv``
+and prints a one-line epoch report.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Optional
+
+import torch
+
+from distgnn.jobs.metrics import MetricsLog
+
+__all__ = ["ReplicaContext", "format_row"]
+
+
+def format_row(row: Mapping[str, float], epochs: int) -> str:
+    parts = [f"epoch {int(row['epoch']) + 1}/{epochs}"]
+    for key in ("train_loss", "train_acc", "val_acc", "test_acc"):
+        if key in row:
+            parts.append(f"{key} {row[key]:.4f}")
+    parts.append(f"{row.get('batches_per_s', 0):.2f} batches/s")
+    parts.append(f"{row.get('samples_per_s', 0):,.0f} samples/s")
+    return " | ".join(parts)
+
+
+class ReplicaContext:
+    """One replica's view of the job (``inner`` is a ``distgnn.distributed`` context)."""
+
+    def __init__(self, inner, run_dir: str, epochs: int) -> None:
+        self.inner = inner
+        self.rank: int = inner.rank
+        self.world_size: int = inner.world_size
+        self.device: torch.device = inner.device
+        self.run_dir = run_dir
+        self.epochs = epochs
+        self._metrics: Optional[MetricsLog] = None
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    def prepare_model(self, model: torch.nn.Module) -> torch.nn.Module:
+        from distgnn.distributed import prepare_model
+        return prepare_model(model)
+
+    def load(self, embeddings: Optional[Mapping[str, Any]] = None) -> Optional[Dict[str, Any]]:
+        """The newest checkpoint's state (embeddings restored in place), or None."""
+        return self.inner.load_checkpoint(embeddings=embeddings)
+
+    def report(self, row: Dict[str, float], state: Optional[Dict[str, Any]] = None,
+               embeddings: Optional[Mapping[str, Any]] = None) -> None:
+        """Record an epoch on every replica; replica 0 writes it to metrics.csv."""
+        if self.is_main:
+            if self._metrics is None:  # a resumed run rewrites the epochs it repeats
+                self._metrics = MetricsLog(self.run_dir, start_epoch=int(row["epoch"]))
+            self._metrics.log(row)
+            print(format_row(row, self.epochs), flush=True)
+        self.inner.report(row, checkpoint=state, embeddings=embeddings)
+
+    def close(self) -> None:
+        if self._metrics is not None:
+            self._metrics.close()
+
+    def all_sum(self, values) -> torch.Tensor:
+        """Element-wise sum of a float tensor over the replicas (itself when alone)."""
+        t = torch.as_tensor(values, dtype=torch.float64)
+        import torch.distributed as dist
+        if self.world_size > 1 and dist.is_available() and dist.is_initialized():
+            if self.device.type == "cuda":
+                t = t.to(self.device)
+            dist.all_reduce(t)
+            t = t.cpu()
+        return t

@@ -1,0 +1,119 @@
+"""Step 1-2 of a job: generate or read a graph and partition it into a Zarr store.
+
+A store written here records a fingerprint of the ``data`` section, so a rerun
+(or ``--resume``) reuses it and a changed config never trains on a stale store.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict
+from typing import Dict, Optional, Tuple
+
+import numpy as np
+
+from distgnn.config import TrainConfig
+
+__all__ = ["prepare_store", "store_path", "data_fingerprint", "MASKS"]
+
+MASKS = ("train", "val", "test")
+_FINGERPRINT_KEY = "distgnn_train_data"
+
+
+def store_path(cfg: TrainConfig) -> str:
+    """Where the job reads its store: ``data.store``, ``data.output`` or ``<run.dir>/graph.zarr``."""
+    if cfg.data.store:
+        return os.path.abspath(cfg.data.store)
+    return os.path.abspath(cfg.data.output or os.path.join(cfg.run.dir, "graph.zarr"))
+
+
+def data_fingerprint(cfg: TrainConfig) -> str:
+    section = asdict(cfg.data)
+    for key in ("output", "overwrite", "store"):
+        section.pop(key)
+    if cfg.data.input:
+        st = os.stat(cfg.data.input)
+        section["input_stat"] = [st.st_size, int(st.st_mtime)]
+    blob = json.dumps(section, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _generate(cfg: TrainConfig) -> Tuple[np.ndarray, int, Optional[np.ndarray],
+                                         Optional[np.ndarray], Dict[str, np.ndarray]]:
+    from distgnn.data import planted_partition, rmat_edge_index
+
+    g = cfg.data.generator
+    if g.name == "rmat":
+        ei = rmat_edge_index(g.scale, g.edge_factor, seed=cfg.data.seed)
+        return ei.numpy(), 1 << g.scale, None, None, {}
+    d = planted_partition(g.num_nodes, g.num_blocks, avg_degree=g.avg_degree, p_ratio=g.p_ratio,
+                          num_features=g.num_features, feature_noise=g.feature_noise,
+                          train_per_class=g.train_per_class, num_val=g.num_val,
+                          num_test=g.num_test, seed=cfg.data.seed)
+    masks = {"train": d.train_mask.numpy(), "val": d.val_mask.numpy(), "test": d.test_mask.numpy()}
+    return d.edge_index.numpy(), int(d.num_nodes), d.x.numpy(), d.y.numpy(), masks
+
+
+def _read_input(cfg: TrainConfig):
+    from distgnn.jobs.ingest import read_edge_file
+
+    ei, n = read_edge_file(cfg.data.input)
+    return ei, n, None, None, {}
+
+
+def _existing(path: str, fingerprint: str, overwrite: bool) -> bool:
+    """True when ``path`` holds a complete store written from the same data config."""
+    from distgnn.partition import open_store
+
+    if not os.path.exists(path):
+        return False
+    try:
+        found = open_store(path).meta.get(_FINGERPRINT_KEY)
+    except ValueError:
+        found = None  # an incomplete store (interrupted write) is rewritten
+    if found == fingerprint and not overwrite:
+        return True
+    if found is not None and found != fingerprint and not overwrite:
+        raise FileExistsError(
+            f"data.output: {path!r} holds a store written from a different data config; "
+            "delete it, set -p data.overwrite=true, or point data.output elsewhere")
+    if found is None and not overwrite and os.listdir(path) and not _is_partial(path):
+        raise FileExistsError(f"data.output: {path!r} exists and is not a distgnn store; "
+                              "point data.output elsewhere")
+    shutil.rmtree(path)
+    return False
+
+
+def _is_partial(path: str) -> bool:
+    return os.path.exists(os.path.join(path, "zarr.json"))
+
+
+def prepare_store(cfg: TrainConfig, log=print) -> str:
+    """Return the path of a complete store for ``cfg``, writing it when needed."""
+    from distgnn.partition import open_store, partition_graph, write_store
+
+    path = store_path(cfg)
+    if cfg.data.store:
+        open_store(path)  # raises a clear error when missing or incomplete
+        log(f"store: {path} (given)")
+        return path
+    fingerprint = data_fingerprint(cfg)
+    if _existing(path, fingerprint, cfg.data.overwrite):
+        log(f"store: {path} (reused)")
+        return path
+    t0 = time.perf_counter()
+    ei, n, x, y, masks = _read_input(cfg) if cfg.data.input else _generate(cfg)
+    t1 = time.perf_counter()
+    part = partition_graph(ei, n, cfg.data.num_parts, method=cfg.data.method, seed=cfg.data.seed)
+    t2 = time.perf_counter()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    write_store(path, ei, n, part, x=x, y=y, masks=masks or None, method=cfg.data.method,
+                seed=cfg.data.seed, extra_meta={_FINGERPRINT_KEY: fingerprint})
+    meta = open_store(path).meta
+    log(f"graph: {n} nodes, {ei.shape[1]} edges ({t1 - t0:.1f} s); {cfg.data.method} into "
+        f"{cfg.data.num_parts} parts, edge cut {meta['edge_cut_fraction']:.1%} ({t2 - t1:.1f} s); "
+        f"store: {path} ({time.perf_counter() - t2:.1f} s)")
+    return path

@@ -1,0 +1,73 @@
+"""``run_job``: the whole pipeline of ``distgnn train`` on the driver.
+
+generate/read -> partition to Zarr -> (shard-server actors) -> replicas -> sync ->
+evaluation -> metrics.csv, plot.png, summary.json and a summary line.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Dict
+
+from distgnn.config import TrainConfig, config_to_dict, save_config
+from distgnn.jobs.data_stage import prepare_store
+from distgnn.jobs.metrics import read_metrics
+from distgnn.jobs.ray_session import ray_session
+from distgnn.jobs.replicas import has_checkpoint, run_replicas
+from distgnn.jobs.summary import finish_run
+
+__all__ = ["run_job", "replica_function"]
+
+
+def replica_function(job: str):
+    if job == "cluster_gcn":
+        from distgnn.jobs.cluster_gcn import cluster_gcn_replica
+        return cluster_gcn_replica
+    from distgnn.jobs.node2vec import node2vec_replica
+    return node2vec_replica
+
+
+def _check_resume(cfg: TrainConfig) -> None:
+    found = has_checkpoint(cfg.run.dir)
+    if found and not cfg.run.resume:
+        raise FileExistsError(f"run.dir {cfg.run.dir!r} already holds checkpoints of a run; "
+                              "continue it with --resume (-p run.resume=true) or choose another run.dir")
+    if cfg.run.resume and not found:
+        print(f"resume: no checkpoint in {cfg.run.dir!r}, starting from epoch 1")
+
+
+def _shard_source(cfg: TrainConfig, store: str):
+    if cfg.sampler.num_actors == 0:
+        return store, None
+    from distgnn.sampler import launch_shard_servers
+    client = launch_shard_servers(store, min(cfg.sampler.num_actors, cfg.data.num_parts))
+    print(f"sampler: {len(client.servers)} shard-server actors")
+    return client, client
+
+
+def run_job(cfg: TrainConfig) -> Dict[str, object]:
+    """Run the job of ``cfg`` end to end; returns the summary (also in summary.json)."""
+    t0 = time.perf_counter()
+    os.makedirs(cfg.run.dir, exist_ok=True)
+    _check_resume(cfg)
+    save_config(cfg, os.path.join(cfg.run.dir, "config.yaml"))
+    store = prepare_store(cfg)
+    with ray_session(cfg):
+        source, client = _shard_source(cfg, store)
+        job = {**config_to_dict(cfg), "store": store, "source": source,
+               "bars": cfg.run.progress and sys.stderr.isatty()}
+        job["run"]["dir"] = os.path.abspath(cfg.run.dir)  # replicas run in other directories
+        try:
+            run_replicas(cfg, replica_function(cfg.job), job)
+        finally:
+            if client is not None:
+                from distgnn.sampler import shutdown_shard_servers
+                shutdown_shard_servers(client)
+    rows = read_metrics(os.path.join(cfg.run.dir, "metrics.csv"))
+    summary = finish_run(cfg.run.dir, cfg.job, rows, time.perf_counter() - t0, cfg.scaling.num_workers)
+    print(summary["line"])
+    final = summary["final"]
+    if isinstance(final, dict) and "test_acc" in final:
+        print(f"test accuracy: {final['test_acc']:.3f}")
+    return summary

@@ -1,0 +1,112 @@
+r"""EdgeConv and DynamicEdgeConv, from Wang et al., "Dynamic Graph CNN for Learning
+on Point Clouds" (ACM TOG 2019).
+
+.. math::
+    \mathbf{x}^{\prime}_i = \square_{j \in \mathcal{N}(i)}
+    h_{\mathbf{\Theta}}(\mathbf{x}_i \, \Vert \, \mathbf{x}_j - \mathbf{x}_i)
+
+DynamicEdgeConv rebuilds :math:`\mathcal{N}(i)` at every call as the ``k`` nearest
+neighbours of :math:`\mathbf{x}_i` in feature space (the point itself included).
+"""
+from typing import Callable, Optional, Tuple, Union
+
+import torch
+from torch import Tensor
+
+from ... import ops
+from ...typing import Adj, OptTensor, PairTensor
+from ..inits import reset
+from .message_passing import MessagePassing
+
+__all__ = ["EdgeConv", "DynamicEdgeConv"]
+
+
+class EdgeConv(MessagePassing):
+    r"""The edge convolutional operator (Wang et al., ACM TOG 2019).
+
+    .. math::
+        \mathbf{x}^{\prime}_i = \sum_{j \in \mathcal{N}(i)}
+        h_{\mathbf{\Theta}}(\mathbf{x}_i \, \Vert \, \mathbf{x}_j - \mathbf{x}_i),
+
+    with the sum replaced by ``aggr``.
+
+    Args:
+        nn (torch.nn.Module): Maps pairwise concatenated features of shape
+            ``[-1, 2 * in_channels]`` to shape ``[-1, out_channels]``.
+        aggr (string, optional): The aggregation scheme (``"add"``, ``"mean"``,
+            ``"max"``). (default: ``"max"``)
+        **kwargs (optional): Arguments of :class:`MessagePassing`.
+    """
+
+    propagate_type = {"x": "PairTensor"}
+
+    def __init__(self, nn: Callable, aggr: str = "max", **kwargs):
+        super().__init__(aggr=aggr, **kwargs)
+        self.nn = nn
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        reset(self.nn)
+
+    def forward(self, x: Union[Tensor, PairTensor], edge_index: Adj) -> Tensor:
+        if isinstance(x, Tensor):
+            pair: PairTensor = (x, x)
+        else:
+            pair = x
+        return self.propagate(edge_index, x=pair, size=None)
+
+    def message(self, x_i: Tensor, x_j: Tensor) -> Tensor:
+        return self.nn(torch.cat([x_i, x_j - x_i], dim=-1))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(nn={self.nn})"
+
+
+class DynamicEdgeConv(MessagePassing):
+    r"""The dynamic edge convolutional operator (Wang et al., ACM TOG 2019): an
+    :class:`EdgeConv` over the ``k``-nearest-neighbour graph of the input features,
+    rebuilt at every call (each point counts among its own ``k`` neighbours).
+
+    Args:
+        nn (torch.nn.Module): Maps pairwise concatenated features of shape
+            ``[-1, 2 * in_channels]`` to shape ``[-1, out_channels]``.
+        k (int): Number of nearest neighbors.
+        aggr (string): The aggregation operator (``"add"``, ``"mean"``, ``"max"``).
+            (default: ``"max"``)
+        num_workers (int): Number of workers for the kNN computation. (default: ``1``)
+        **kwargs (optional): Arguments of :class:`MessagePassing`.
+    """
+
+    def __init__(self, nn: Callable, k: int, aggr: str = "max", num_workers: int = 1,
+                 **kwargs):
+        super().__init__(aggr=aggr, flow="target_to_source", **kwargs)
+        if int(k) < 1:
+            raise ValueError(f"DynamicEdgeConv: k must be a positive integer, got {k}")
+        self.nn = nn
+        self.k = int(k)
+        self.num_workers = num_workers
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        reset(self.nn)
+
+    def forward(self, x: Union[Tensor, PairTensor],
+                batch: Union[OptTensor, Optional[Tuple[Tensor, Tensor]]] = None) -> Tensor:
+        pair = (x, x) if isinstance(x, Tensor) else x
+        if pair[0].dim() != 2:
+            raise ValueError(f"DynamicEdgeConv: x must have shape [num_nodes, channels], "
+                             f"got {list(pair[0].shape)}")
+        if batch is None or isinstance(batch, Tensor):
+            b = (batch, batch)
+        else:
+            b = batch
+        # row 0: centre (target, in x[1]); row 1: neighbour (source, in x[0])
+        edge_index = ops.knn(pair[0], pair[1], self.k, b[0], b[1],
+                             num_workers=self.num_workers)
+        return self.propagate(edge_index, x=pair, size=None)
+
+    def message(self, x_i: Tensor, x_j: Tensor) -> Tensor:
+        return self.nn(torch.cat([x_i, x_j - x_i], dim=-1))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(nn={self.nn}, k={self.k})"

@@ -1,0 +1,96 @@
+r"""FeaStConv, from Verma et al., "FeaStNet: Feature-Steered Graph Convolutions for
+3D Shape Analysis" (CVPR 2018).
+
+.. math::
+    \mathbf{x}^{\prime}_i = \frac{1}{|\mathcal{N}(i)|} \sum_{j \in \mathcal{N}(i)}
+    \sum_{h=1}^H q_h(\mathbf{x}_i, \mathbf{x}_j) \mathbf{W}_h \mathbf{x}_j,
+    \qquad q_h(\mathbf{x}_i, \mathbf{x}_j) = \mathrm{softmax}_h
+    (\mathbf{u}_h^{\top} (\mathbf{x}_j - \mathbf{x}_i) + c_h)
+
+(the soft assignment of every neighbour is normalised over the :math:`H` heads).
+"""
+from typing import Union
+
+import torch
+from torch import Tensor
+from torch.nn import Parameter
+
+from ...typing import Adj, OptTensor, PairTensor
+from ..inits import normal
+from .message_passing import MessagePassing
+from .point_conv import with_self_loops
+
+__all__ = ["FeaStConv"]
+
+
+class FeaStConv(MessagePassing):
+    r"""The (translation-invariant) feature-steered convolutional operator
+    (Verma et al., CVPR 2018).
+
+    .. math::
+        \mathbf{x}^{\prime}_i = \frac{1}{|\mathcal{N}(i)|} \sum_{j \in \mathcal{N}(i)}
+        \sum_{h=1}^H q_h(\mathbf{x}_i, \mathbf{x}_j) \mathbf{W}_h \mathbf{x}_j + \mathbf{b}
+
+    with :math:`q_h(\mathbf{x}_i, \mathbf{x}_j) = \mathrm{softmax}_h
+    (\mathbf{u}_h^{\top} (\mathbf{x}_j - \mathbf{x}_i) + c_h)` over the :math:`H`
+    heads; :math:`\mathbf{W}_h`, :math:`\mathbf{u}_h` and :math:`c_h` are trainable.
+
+    Args:
+        in_channels (int): Size of each input sample.
+        out_channels (int): Size of each output sample.
+        heads (int, optional): Number of attention heads :math:`H`. (default: ``1``)
+        add_self_loops (bool, optional): If ``False``, do not add self-loops.
+            (default: ``True``)
+        bias (bool, optional): Learn an additive bias. (default: ``True``)
+        **kwargs (optional): Arguments of :class:`MessagePassing`.
+    """
+
+    propagate_type = {"x": "PairTensor"}
+    bias: OptTensor
+
+    def __init__(self, in_channels: int, out_channels: int, heads: int = 1,
+                 add_self_loops: bool = True, bias: bool = True, **kwargs):
+        kwargs.setdefault("aggr", "mean")
+        super().__init__(**kwargs)
+        if int(heads) < 1:
+            raise ValueError(f"FeaStConv: heads must be a positive integer, got {heads}")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.heads = int(heads)
+        self.add_self_loops = add_self_loops
+        self.weight = Parameter(torch.empty(in_channels, self.heads * out_channels))
+        self.u = Parameter(torch.empty(in_channels, self.heads))
+        self.c = Parameter(torch.empty(self.heads))
+        if bias:
+            self.bias = Parameter(torch.empty(out_channels))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        normal(self.weight, mean=0.0, std=0.1)
+        normal(self.u, mean=0.0, std=0.1)
+        normal(self.c, mean=0.0, std=0.1)
+        normal(self.bias, mean=0.0, std=0.1)
+
+    def forward(self, x: Union[Tensor, PairTensor], edge_index: Adj) -> Tensor:
+        if isinstance(x, Tensor):
+            pair: PairTensor = (x, x)
+        else:
+            pair = x
+        if self.add_self_loops:
+            edge_index = with_self_loops(edge_index, min(pair[0].size(0), pair[1].size(0)))
+        out = self.propagate(edge_index, x=pair, size=None)
+        bias = self.bias
+        if bias is not None:
+            out = out + bias
+        return out
+
+    def message(self, x_i: Tensor, x_j: Tensor) -> Tensor:
+        q = torch.softmax((x_j - x_i) @ self.u + self.c, dim=1)  # [E, H]
+        x_j = (x_j @ self.weight).view(-1, self.heads, self.out_channels)
+        return (x_j * q.unsqueeze(-1)).sum(dim=1)
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}({self.in_channels}, {self.out_channels}, "
+                f"heads={self.heads})")

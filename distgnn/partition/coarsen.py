@@ -1,0 +1,157 @@
+"""Coarsening by matching (heavy-edge or graclus normalised-cut) and contraction (numba)."""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import numpy as np
+from numba import njit
+
+from .graph import Graph
+
+__all__ = ["match", "contract", "coarsen", "MATCHINGS"]
+
+MATCHINGS = ("heavy_edge", "graclus")
+
+
+@njit(cache=True)
+def _fits(vwgt, u, v, maxvwgt):
+    for c in range(vwgt.shape[1]):
+        if vwgt[u, c] + vwgt[v, c] > maxvwgt[c]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _match(xadj, adj, wgt, vwgt, perm, maxvwgt, mode, two_hop):
+    """match[u] = partner (or u). mode 0: heaviest edge; mode 1: max w*(1/d_u + 1/d_v)."""
+    n = xadj.shape[0] - 1
+    mt = np.full(n, -1, np.int64)
+    dw = np.zeros(n, np.float64)
+    if mode == 1:
+        for u in range(n):
+            for e in range(xadj[u], xadj[u + 1]):
+                dw[u] += wgt[e]
+    for i in range(n):
+        u = perm[i]
+        if mt[u] >= 0:
+            continue
+        best, bscore = -1, -1.0
+        for e in range(xadj[u], xadj[u + 1]):
+            v = adj[e]
+            if mt[v] >= 0 or not _fits(vwgt, u, v, maxvwgt):
+                continue
+            s = wgt[e] * (1.0 / max(dw[u], 1.0) + 1.0 / max(dw[v], 1.0)) if mode == 1 else float(wgt[e])
+            if s > bscore:
+                best, bscore = v, s
+        if best >= 0:
+            mt[u] = best
+            mt[best] = u
+    if two_hop:
+        _match_two_hop(xadj, adj, vwgt, perm, maxvwgt, mt)
+    for u in range(n):
+        if mt[u] < 0:
+            mt[u] = u
+    return mt
+
+
+@njit(cache=True)
+def _match_two_hop(xadj, adj, vwgt, perm, maxvwgt, mt):
+    """Pair still-unmatched vertices that share a neighbour (leaves of hubs in skewed graphs)."""
+    for i in range(xadj.shape[0] - 1):
+        h = perm[i]
+        last = -1
+        for e in range(xadj[h], xadj[h + 1]):
+            u = adj[e]
+            if mt[u] >= 0:
+                continue
+            if last < 0:
+                last = u
+            elif _fits(vwgt, last, u, maxvwgt):
+                mt[last] = u
+                mt[u] = last
+                last = -1
+
+
+@njit(cache=True)
+def _cmap(mt):
+    n = mt.shape[0]
+    cmap = np.full(n, -1, np.int64)
+    c = 0
+    for u in range(n):
+        if cmap[u] < 0:
+            cmap[u] = c
+            cmap[mt[u]] = c
+            c += 1
+    return cmap, c
+
+
+@njit(cache=True)
+def _contract(xadj, adj, wgt, vwgt, mt, cmap, nc):
+    n = xadj.shape[0] - 1
+    cx = np.zeros(nc + 1, np.int64)
+    cadj = np.empty(adj.shape[0], np.int64)
+    cw = np.empty(adj.shape[0], np.int64)
+    cv = np.zeros((nc, vwgt.shape[1]), np.int64)
+    slot = np.full(nc, -1, np.int64)
+    k = 0
+    for u in range(n):
+        c = cmap[u]
+        if mt[u] < u:
+            continue
+        start = k
+        v = mt[u]
+        for t in range(2 if v != u else 1):
+            w_ = u if t == 0 else v
+            for j in range(vwgt.shape[1]):
+                cv[c, j] += vwgt[w_, j]
+            for e in range(xadj[w_], xadj[w_ + 1]):
+                d = cmap[adj[e]]
+                if d == c:
+                    continue
+                s = slot[d]
+                if s >= start:
+                    cw[s] += wgt[e]
+                else:
+                    slot[d] = k
+                    cadj[k] = d
+                    cw[k] = wgt[e]
+                    k += 1
+        cx[c + 1] = k
+    return cx, cadj[:k].copy(), cw[:k].copy(), cv
+
+
+def match(g: Graph, seed: int, mode: str = "heavy_edge", maxvwgt=None, two_hop: bool = True) -> np.ndarray:
+    """Matching of ``g`` visited in a seeded random order; returns partner per vertex."""
+    if mode not in MATCHINGS:
+        raise ValueError(f"matching must be one of {', '.join(MATCHINGS)}, got {mode!r}")
+    n = g.num_nodes
+    perm = np.random.default_rng(seed).permutation(n).astype(np.int64)
+    if maxvwgt is None:
+        maxvwgt = np.full(g.vwgt.shape[1], np.iinfo(np.int64).max // 4, np.int64)
+    return _match(g.xadj, g.adjncy, g.adjwgt, g.vwgt, perm, np.asarray(maxvwgt, np.int64),
+                  1 if mode == "graclus" else 0, two_hop)
+
+
+def contract(g: Graph, mt: np.ndarray) -> Tuple[Graph, np.ndarray]:
+    """Coarse graph of ``g`` under matching ``mt`` and the fine -> coarse map."""
+    cmap, nc = _cmap(mt)
+    cx, cadj, cw, cv = _contract(g.xadj, g.adjncy, g.adjwgt, g.vwgt, mt, cmap, nc)
+    return Graph(cx, cadj, cw, cv), cmap
+
+
+def coarsen(g: Graph, coarsen_to: int, seed: int, mode: str = "heavy_edge",
+            max_levels: int = 60) -> Tuple[List[Graph], List[np.ndarray]]:
+    """Levels ``[g, g1, ...]`` and maps ``[cmap0, ...]`` until small or no longer shrinking."""
+    graphs, maps = [g], []
+    total = g.vwgt.sum(axis=0)
+    maxvwgt = np.maximum(1, (1.5 * total / max(coarsen_to, 1)).astype(np.int64))
+    rng = np.random.default_rng(seed)
+    while graphs[-1].num_nodes > coarsen_to and len(maps) < max_levels:
+        cur = graphs[-1]
+        mt = match(cur, int(rng.integers(2**62)), mode, maxvwgt)
+        nxt, cmap = contract(cur, mt)
+        if nxt.num_nodes > 0.95 * cur.num_nodes:
+            break
+        graphs.append(nxt)
+        maps.append(cmap)
+    return graphs, maps

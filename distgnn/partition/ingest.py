@@ -1,0 +1,193 @@
+"""Reading user graphs: edge lists from Parquet, CSV, Arrow IPC or NumPy, in chunks.
+
+``read_edges`` yields int64 [2, c] chunks (source row 0, target row 1);
+``load_edge_index`` gathers them; ``clean_edges`` symmetrises and removes
+duplicates and self loops; ``read_node_array`` loads features, labels or masks.
+"""
+from __future__ import annotations
+
+import os
+from typing import Iterator, Optional, Sequence, Tuple
+
+import numpy as np
+
+__all__ = ["read_edges", "load_edge_index", "clean_edges", "read_node_array", "EDGE_FORMATS",
+           "DEFAULT_CHUNK_ROWS"]
+
+EDGE_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".txt": "csv",
+                ".arrow": "ipc", ".ipc": "ipc", ".feather": "ipc", ".npy": "npy"}
+DEFAULT_CHUNK_ROWS = 1 << 22
+_NAMES = (("src", "dst"), ("source", "target"), ("row", "col"), ("u", "v"))
+
+
+def _format(path: str) -> str:
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"expected an edge list file, got no such file {path!r}")
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in EDGE_FORMATS:
+        raise ValueError(f"edge list must end in one of {', '.join(sorted(EDGE_FORMATS))}, got {path!r}")
+    return EDGE_FORMATS[ext]
+
+
+def _pick_columns(names: Sequence[str], path: str) -> Tuple[int, int]:
+    lower = [n.lower() for n in names]
+    for a, b in _NAMES:
+        if a in lower and b in lower:
+            return lower.index(a), lower.index(b)
+    if len(names) < 2:
+        raise ValueError(f"edge list must have 2 columns (src, dst), got {len(names)} in {path!r}")
+    return 0, 1
+
+
+def _batch_to_edges(batch, cols: Tuple[int, int], path: str) -> np.ndarray:
+    import pyarrow as pa
+
+    out = np.empty((2, batch.num_rows), np.int64)
+    for r, c in enumerate(cols):
+        arr = batch.column(c)
+        if arr.null_count:
+            raise ValueError(f"edge list must have no missing ids, got {arr.null_count} empty cells "
+                             f"in column {batch.schema.names[c]!r} of {path!r} (ragged or truncated?)")
+        if not pa.types.is_integer(arr.type):
+            raise TypeError(f"edge list ids must be integers, got type {arr.type} in column "
+                            f"{batch.schema.names[c]!r} of {path!r}")
+        out[r] = arr.to_numpy(zero_copy_only=False)
+    return out
+
+
+def _arrow_batches(path: str, fmt: str, chunk_rows: int):
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    if fmt == "parquet":
+        yield from pq.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+    elif fmt == "ipc":
+        try:
+            reader = pa.ipc.open_file(path)
+            for i in range(reader.num_record_batches):
+                yield reader.get_batch(i)
+        except pa.ArrowInvalid:
+            yield from pa.ipc.open_stream(path)
+    else:
+        yield from _csv_batches(path, pcsv)
+
+
+def _csv_batches(path: str, pcsv):
+    with open(path, "rb") as f:
+        first = f.readline().decode("utf-8", "replace")
+    delim = "\t" if ("\t" in first or path.endswith(".tsv")) else ("," if "," in first else " ")
+    tokens = [t for t in first.strip().split(delim) if t]
+    header = bool(tokens) and not all(t.lstrip("-+").isdigit() for t in tokens)
+    read = pcsv.ReadOptions(block_size=1 << 24, autogenerate_column_names=not header)
+    parse = pcsv.ParseOptions(delimiter=delim, ignore_empty_lines=True)
+    yield from pcsv.open_csv(path, read_options=read, parse_options=parse)
+
+
+def read_edges(path, *, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[np.ndarray]:
+    """Yield int64 [2, c] edge chunks of ``path``; errors name the file and the problem."""
+    import pyarrow as pa
+
+    path = os.fspath(path)
+    fmt = _format(path)
+    if fmt == "npy":
+        yield from _npy_edges(path, chunk_rows)
+        return
+    cols = None
+    try:
+        for batch in _arrow_batches(path, fmt, chunk_rows):
+            if cols is None:
+                cols = _pick_columns(batch.schema.names, path)
+            yield _batch_to_edges(batch, cols, path)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(f"expected a readable {fmt} edge list, got an error reading {path!r}: {exc}") from None
+
+
+def _npy_edges(path: str, chunk_rows: int) -> Iterator[np.ndarray]:
+    try:
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ValueError(f"expected a readable .npy edge list, got an error reading {path!r}: {exc}") from None
+    if arr.ndim != 2 or 2 not in arr.shape:
+        raise ValueError(f"edge array must have shape [2, E] or [E, 2], got {list(arr.shape)} in {path!r}")
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(f"edge list ids must be integers, got dtype {arr.dtype} in {path!r}")
+    rows = arr.shape[0] == 2 and arr.shape[1] != 2
+    num = arr.shape[1] if rows else arr.shape[0]
+    for a in range(0, num, chunk_rows):
+        chunk = arr[:, a:a + chunk_rows] if rows else arr[a:a + chunk_rows].T
+        yield np.ascontiguousarray(chunk, dtype=np.int64)
+
+
+def load_edge_index(path, num_nodes: Optional[int] = None, *, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                    progress=None) -> Tuple[np.ndarray, int]:
+    """Read the whole edge list; returns ``(edge_index int64 [2, E], num_nodes)``."""
+    from ._validate import check_num_nodes
+
+    chunks = []
+    for c in read_edges(path, chunk_rows=chunk_rows):
+        if c.size and c.min() < 0:
+            raise ValueError(f"node ids must be >= 0, got {int(c.min())} in {os.fspath(path)!r}")
+        chunks.append(c)
+        if progress is not None:
+            progress(c.shape[1])
+    ei = np.concatenate(chunks, axis=1) if chunks else np.zeros((2, 0), np.int64)
+    if ei.shape[1] == 0 and num_nodes is None:
+        raise ValueError(f"graph is empty: expected at least one edge, got none in {os.fspath(path)!r}")
+    return ei, check_num_nodes(ei, num_nodes)
+
+
+def clean_edges(edge_index: np.ndarray, num_nodes: int, *, symmetrize: bool = True,
+                remove_self_loops: bool = True, remove_duplicates: bool = True) -> np.ndarray:
+    """Symmetrise / drop self loops / drop duplicates; the result is sorted by (src, dst) when deduplicated."""
+    src, dst = edge_index[0], edge_index[1]
+    if remove_self_loops:
+        keep = src != dst
+        src, dst = src[keep], dst[keep]
+    if symmetrize:
+        src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+    if remove_duplicates:
+        key = np.unique(src * np.int64(num_nodes) + dst)
+        src, dst = key // num_nodes, key % num_nodes
+    return np.stack([src, dst]).astype(np.int64)
+
+
+def read_node_array(path, num_nodes: int, name: str) -> np.ndarray:
+    """Per-node array from ``.npy`` or Parquet (all columns; one column gives a vector)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"expected a {name} file, got no such file {path!r}")
+    ext = os.path.splitext(path)[1].lower()
+    try:
+        if ext == ".npy":
+            arr = np.load(path, allow_pickle=False)
+        elif ext in (".parquet", ".pq"):
+            arr = _parquet_matrix(path, name)
+        else:
+            raise ValueError(f"{name} file must be .npy or .parquet, got {path!r}")
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"expected a readable {name} file, got an error reading {path!r}: {exc}") from None
+    if arr.ndim == 0 or arr.shape[0] != num_nodes:
+        raise ValueError(f"{name} must have num_nodes={num_nodes} rows, got shape {list(arr.shape)} in {path!r}")
+    return arr
+
+
+def _parquet_matrix(path: str, name: str) -> np.ndarray:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except pa.ArrowInvalid as exc:
+        raise ValueError(f"expected a readable {name} parquet file, got {path!r}: {exc}") from None
+    cols = []
+    for i, col in enumerate(table.columns):
+        if col.null_count:
+            raise ValueError(f"{name} must have no missing values, got {col.null_count} in column "
+                             f"{table.schema.names[i]!r} of {path!r}")
+        cols.append(col.to_numpy())
+    if not cols:
+        raise ValueError(f"{name} file must have at least one column, got none in {path!r}")
+    return cols[0] if len(cols) == 1 else np.stack(cols, axis=1)

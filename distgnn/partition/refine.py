@@ -1,0 +1,148 @@
+"""Greedy k-way boundary refinement under a balance constraint (numba).
+
+Each pass visits the vertices in a random order; a boundary vertex moves to the
+neighbouring part with the largest gain (cut decrease) if the move keeps every
+constraint within its limit, or with zero gain if it improves balance. Vertices
+of an overloaded part may move at a loss to the best part with room.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .graph import Graph
+
+__all__ = ["kway_refine", "max_part_weights"]
+
+
+@njit(cache=True)
+def _room(pw, vwgt, u, q, maxpw):
+    for c in range(vwgt.shape[1]):
+        if pw[q, c] + vwgt[u, c] > maxpw[q, c]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _over(pw, p, maxpw):
+    for c in range(pw.shape[1]):
+        if pw[p, c] > maxpw[p, c]:
+            return True
+    return False
+
+
+@njit(cache=True)
+def _load(pw, p, maxpw):
+    """Largest relative load of part p over its constraints."""
+    m = 0.0
+    for c in range(pw.shape[1]):
+        m = max(m, pw[p, c] / max(maxpw[p, c], 1))
+    return m
+
+
+@njit(cache=True)
+def _pass_order(xadj, adj, wgt, part, pw, maxpw, conn):
+    """Boundary vertices (and all of overloaded parts) by decreasing best gain, ties at random."""
+    n = xadj.shape[0] - 1
+    key = np.empty(n, np.int64)
+    cand = np.empty(n, np.int64)
+    nc = 0
+    for u in range(n):
+        p = part[u]
+        internal = 0
+        best = np.int64(-(1 << 62))
+        for e in range(xadj[u], xadj[u + 1]):
+            q = part[adj[e]]
+            if q == p:
+                internal += wgt[e]
+            else:
+                conn[q] += wgt[e]
+        for e in range(xadj[u], xadj[u + 1]):
+            q = part[adj[e]]
+            if q != p:
+                if conn[q] > best:
+                    best = conn[q]
+                conn[q] = 0
+        if best > -(1 << 62):
+            key[nc] = internal - best
+            cand[nc] = u
+            nc += 1
+        elif _over(pw, p, maxpw):
+            key[nc] = internal
+            cand[nc] = u
+            nc += 1
+    shuf = np.random.permutation(nc)
+    cand = cand[:nc][shuf]
+    key = key[:nc][shuf]
+    return cand[np.argsort(key, kind="mergesort")]
+
+
+@njit(cache=True)
+def _refine(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, seed):
+    n = xadj.shape[0] - 1
+    ncon = vwgt.shape[1]
+    pw = np.zeros((k, ncon), np.int64)
+    for u in range(n):
+        for c in range(ncon):
+            pw[part[u], c] += vwgt[u, c]
+    conn = np.zeros(k, np.int64)
+    touched = np.empty(k, np.int64)
+    np.random.seed(seed)
+    for _ in range(npasses):
+        order = _pass_order(xadj, adj, wgt, part, pw, maxpw, conn)
+        moved = 0
+        for i in range(order.shape[0]):
+            u = order[i]
+            p = part[u]
+            nt = 0
+            ext = False
+            for e in range(xadj[u], xadj[u + 1]):
+                q = part[adj[e]]
+                if conn[q] == 0:
+                    touched[nt] = q
+                    nt += 1
+                conn[q] += wgt[e]
+                if q != p:
+                    ext = True
+            over = _over(pw, p, maxpw)
+            if ext or over:
+                best, bgain = -1, np.int64(-(1 << 62))
+                for t in range(nt):
+                    q = touched[t]
+                    if q == p or not _room(pw, vwgt, u, q, maxpw):
+                        continue
+                    g = conn[q] - conn[p]
+                    if g > bgain or (g == bgain and _load(pw, q, maxpw) < _load(pw, best, maxpw)):
+                        best, bgain = q, g
+                if over and best < 0:
+                    lo = 1e300
+                    for q in range(k):
+                        if q != p and _room(pw, vwgt, u, q, maxpw) and _load(pw, q, maxpw) < lo:
+                            best, lo = q, _load(pw, q, maxpw)
+                    bgain = conn[best] - conn[p] if best >= 0 else bgain
+                ok = best >= 0 and (bgain > 0 or over or
+                                    (bgain == 0 and _load(pw, best, maxpw) + 1e-12 < _load(pw, p, maxpw)))
+                if ok:
+                    for c in range(ncon):
+                        pw[p, c] -= vwgt[u, c]
+                        pw[best, c] += vwgt[u, c]
+                    part[u] = best
+                    moved += 1
+            for t in range(nt):
+                conn[touched[t]] = 0
+        if moved == 0:
+            break
+    return part
+
+
+def max_part_weights(vwgt: np.ndarray, targets: np.ndarray, imbalance: float) -> np.ndarray:
+    """int64[k, ncon] limits: ``(1 + imbalance) * target share * total`` (at least the heaviest vertex fits)."""
+    total = vwgt.sum(axis=0).astype(np.float64)
+    lim = np.floor((1.0 + imbalance) * targets[:, None] * total[None, :])
+    return np.maximum(lim, vwgt.max(axis=0)[None, :]).astype(np.int64)
+
+
+def kway_refine(g: Graph, part: np.ndarray, k: int, maxpw: np.ndarray, npasses: int = 8,
+                seed: int = 0) -> np.ndarray:
+    """Refine ``part`` (modified in place and returned)."""
+    return _refine(g.xadj, g.adjncy, g.adjwgt, g.vwgt, part, k, maxpw, npasses, seed)

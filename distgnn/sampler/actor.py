@@ -1,0 +1,61 @@
+"""Shard servers as Ray actors.
+
+:func:`launch_shard_servers` starts actors of :class:`ShardServer` over a
+partition store (each opens its parts lazily, on its first request) and
+returns a :class:`ShardClient` for them; every loader accepts that client.
+Actors are spread over the cluster's nodes by default; each needs the store
+path readable where it runs.
+"""
+import os
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from .client import ShardClient
+from .server import ShardServer
+
+__all__ = ["launch_shard_servers", "shutdown_shard_servers", "split_parts"]
+
+
+def split_parts(num_parts: int, num_servers: int) -> List[List[int]]:
+    """Contiguous, balanced groups of parts, one per server."""
+    if num_servers < 1 or num_servers > num_parts:
+        raise ValueError(f"num_servers must be in [1, num_parts={num_parts}], got {num_servers}")
+    bounds = np.linspace(0, num_parts, num_servers + 1).round().astype(int)
+    return [list(range(bounds[s], bounds[s + 1])) for s in range(num_servers)]
+
+
+def launch_shard_servers(store_path: str, num_servers: Optional[int] = None, *, num_cpus: float = 0,
+                         scheduling_strategy: str = "SPREAD", timeout: float = 120.0,
+                         parts: Optional[Sequence[Sequence[int]]] = None) -> ShardClient:
+    """Start shard-server actors over the store at ``store_path`` (Ray must be initialised).
+
+    ``num_servers`` defaults to one per part; ``parts`` lists the parts of each
+    server explicitly instead. ``timeout`` bounds every wait on an actor.
+    """
+    import ray
+    from distgnn.partition import open_store
+
+    if not ray.is_initialized():
+        raise RuntimeError("expected an initialised Ray (call ray.init()), got none")
+    path = os.path.abspath(os.fspath(store_path))
+    k = open_store(path).num_parts
+    groups = [list(map(int, g)) for g in parts] if parts is not None else split_parts(k, num_servers or k)
+    held = sorted(p for g in groups for p in g)
+    if held != list(range(k)):
+        raise ValueError(f"parts must cover each of the {k} parts exactly once, got {groups}")
+    remote_cls = ray.remote(ShardServer)
+    actors = [remote_cls.options(num_cpus=num_cpus, scheduling_strategy=scheduling_strategy,
+                                 max_concurrency=1).remote(path, g) for g in groups]
+    server_of_part = np.empty(k, np.int64)
+    for s, g in enumerate(groups):
+        server_of_part[g] = s
+    return ShardClient(actors, server_of_part, timeout)
+
+
+def shutdown_shard_servers(client: ShardClient) -> None:
+    """Kill the actors behind ``client`` (in-process servers are left alone)."""
+    import ray
+    for server in client.servers:
+        if not isinstance(server, ShardServer):
+            ray.kill(server)

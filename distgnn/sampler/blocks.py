@@ -1,0 +1,42 @@
+"""Layer-wise neighbour sampling into bipartite blocks over any :class:`ShardClient`."""
+from typing import List, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from .batch import Block
+from .client import ShardClient
+from .neighbor import clear_slots, fill_slots, relabel
+
+__all__ = ["sample_blocks"]
+
+
+def sample_blocks(client: ShardClient, seeds: np.ndarray, fanouts: Sequence[int], replace: bool,
+                  seed: int, slot: np.ndarray) -> Tuple[np.ndarray, List[Block]]:
+    """Sample ``len(fanouts)`` hops around distinct ``seeds``.
+
+    Hop ``l`` draws ``fanouts[l]`` in-neighbours of every node gathered so far
+    (the targets) and appends the new ones; the block of hop ``l`` maps the
+    enlarged list onto the targets. ``slot`` is an int64[num_nodes] scratch
+    map filled with -1 (left so on return). Returns ``(n_id, blocks)``, blocks
+    from the outermost hop inwards.
+    """
+    n = seeds.shape[0]
+    n_id = seeds.copy()
+    fill_slots(n_id, n, slot)
+    blocks = []
+    try:
+        for hop, fanout in enumerate(fanouts):
+            counts, nbr, eid = client.sample(n_id[:n], int(fanout), replace, seed, hop)
+            buf = np.empty(n + nbr.shape[0], np.int64)
+            buf[:n] = n_id[:n]
+            n_new, src = relabel(buf, n, nbr, slot)
+            dst = np.repeat(np.arange(n, dtype=np.int64), counts)
+            edge_index = torch.from_numpy(np.stack([src, dst]))
+            blocks.append(Block(edge_index, torch.from_numpy(eid), (int(n_new), int(n))))
+            n_id, n = buf, n_new
+    except BaseException:
+        slot.fill(-1)
+        raise
+    clear_slots(n_id, n, slot)
+    return n_id[:n].copy(), blocks[::-1]

@@ -1,0 +1,265 @@
+"""Loaders: the same classes over an in-memory graph, a local store or Ray shard servers.
+
+Each loader turns a source into a :class:`ShardClient` (``Data`` -> in
+memory, a store path -> in-process servers, a client from
+:func:`~distgnn.sampler.launch_shard_servers` -> Ray actors) and prefetches
+batches on a background thread (``prefetch`` batches ahead), so sampling and
+fetching overlap training. Epochs differ (shuffle, draws) but are reproducible
+from ``seed``.
+"""
+import os
+from typing import Iterator, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+
+from .batch import ClusterBatch, NeighborBatch, WalkBatch
+from .blocks import sample_blocks
+from .client import ShardClient
+from .cluster import cluster_groups
+from .csr import out_csr
+from .dist_walk import client_walks
+from .prefetch import Prefetcher
+from .walks import random_walk, skipgram_samples
+
+__all__ = ["NeighborLoader", "ClusterLoader", "RandomWalkLoader", "as_client"]
+
+
+def as_client(source, timeout: float = 120.0) -> ShardClient:
+    """A :class:`ShardClient` for a ``ShardClient``, a store path or an in-memory ``Data``."""
+    if isinstance(source, ShardClient):
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        return ShardClient.from_store(os.fspath(source), timeout)
+    if hasattr(source, "edge_index"):
+        return ShardClient.from_data(source, timeout=timeout)
+    raise TypeError(f"expected a Data, a partition store path or a ShardClient, got {type(source).__name__}")
+
+
+def _check_positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _base_seed(seed: Optional[int]) -> int:
+    if seed is None:
+        return int(np.random.default_rng().integers(0, 2**62))
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
+    return int(seed)
+
+
+class _Loader:
+    """Epoch bookkeeping and prefetching shared by the loaders."""
+
+    def __init__(self, seed: Optional[int], prefetch: int) -> None:
+        self.seed = _base_seed(seed)
+        self.prefetch = _check_positive_int("prefetch", prefetch)
+        self.epoch = 0
+        self._active: Optional[Prefetcher] = None
+
+    def _tasks(self, rng: np.random.Generator) -> List:
+        raise NotImplementedError
+
+    def _make(self, task):
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator:
+        self.close()
+        rng = np.random.default_rng([self.seed, self.epoch])
+        tasks = [(i, int(rng.integers(0, 2**62)), t) for i, t in enumerate(self._tasks(rng))]
+        self.epoch += 1
+        self._active = Prefetcher(self._make, tasks, self.prefetch)
+        return self._active
+
+    def close(self) -> None:
+        """Stop prefetching for the current epoch."""
+        if self._active is not None:
+            self._active.close()
+            self._active = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _node_set(client: ShardClient, input_nodes, name: str = "input_nodes") -> np.ndarray:
+    if input_nodes is None:
+        return np.arange(client.num_nodes, dtype=np.int64)
+    if isinstance(input_nodes, str):
+        if input_nodes not in client.mask_names:
+            raise ValueError(f"{name} names a mask; expected one of {client.mask_names}, got {input_nodes!r}")
+        return client.where(input_nodes)
+    t = torch.as_tensor(input_nodes)
+    if t.dtype == torch.bool:
+        if t.shape != (client.num_nodes,):
+            raise ValueError(f"a boolean {name} must have shape ({client.num_nodes},), got {tuple(t.shape)}")
+        return torch.nonzero(t).view(-1).numpy().astype(np.int64)
+    if t.dtype.is_floating_point:
+        raise TypeError(f"{name} must be node ids, a boolean mask or a mask name, got dtype {t.dtype}")
+    ids = client.check_ids(t.numpy(), name)
+    if np.unique(ids).shape[0] != ids.shape[0]:
+        raise ValueError(f"{name} must be distinct node ids, got duplicates")
+    return ids
+
+
+def _batches(nodes: np.ndarray, batch_size: int, shuffle: bool, drop_last: bool,
+             rng: np.random.Generator) -> List[np.ndarray]:
+    order = nodes[rng.permutation(nodes.shape[0])] if shuffle else nodes
+    stop = order.shape[0] - (order.shape[0] % batch_size if drop_last else 0)
+    return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
+
+
+class NeighborLoader(_Loader):
+    """Mini-batches of seed nodes with their sampled multi-hop neighbourhood.
+
+    ``num_neighbors[l]`` in-neighbours are drawn per node at hop ``l`` (-1:
+    all), uniformly without replacement unless ``replace``. ``input_nodes``:
+    ids, a boolean mask, a mask name (e.g. ``"train_mask"``) or None (all).
+    Yields :class:`NeighborBatch` (``x`` of ``n_id`` and ``y`` of the seeds
+    when the graph has them). Over a store, ids are the store's numbering.
+    """
+
+    def __init__(self, data, num_neighbors: Sequence[int], batch_size: int = 1, input_nodes=None,
+                 shuffle: bool = False, replace: bool = False, drop_last: bool = False,
+                 seed: Optional[int] = None, prefetch: int = 2, fetch_features: bool = True,
+                 timeout: float = 120.0) -> None:
+        super().__init__(seed, prefetch)
+        self.client = as_client(data, timeout)
+        if not isinstance(num_neighbors, (list, tuple)) or not num_neighbors or any(
+                isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < -1 for k in num_neighbors):
+            raise ValueError(f"num_neighbors must be a non-empty list of ints >= -1, got {num_neighbors!r}")
+        self.num_neighbors = [int(k) for k in num_neighbors]
+        self.batch_size = _check_positive_int("batch_size", batch_size)
+        self.nodes = _node_set(self.client, input_nodes)
+        self.shuffle, self.replace, self.drop_last = bool(shuffle), bool(replace), bool(drop_last)
+        self.fetch_features = fetch_features
+        self._slot = np.full(self.client.num_nodes, -1, np.int64)
+
+    def __len__(self) -> int:
+        n, b = self.nodes.shape[0], self.batch_size
+        return n // b if self.drop_last else -(-n // b)
+
+    def _tasks(self, rng):
+        return _batches(self.nodes, self.batch_size, self.shuffle, self.drop_last, rng)
+
+    def sample(self, seeds, seed: int = 0) -> NeighborBatch:
+        """Sample one batch around ``seeds`` (distinct ids) synchronously."""
+        slot = np.full(self.client.num_nodes, -1, np.int64)
+        return self._make((0, seed, _node_set(self.client, seeds, "seeds")), slot)
+
+    def _make(self, task, slot: Optional[np.ndarray] = None) -> NeighborBatch:
+        _, seed, seeds = task
+        slot = self._slot if slot is None else slot
+        n_id, blocks = sample_blocks(self.client, seeds, self.num_neighbors, self.replace, seed, slot)
+        x = y = None
+        if self.fetch_features and self.client.num_features:
+            x = torch.from_numpy(self.client.fetch("x", n_id))
+        if self.fetch_features and self.client.has_y:
+            y = torch.from_numpy(self.client.fetch("y", seeds))
+        return NeighborBatch(int(seeds.shape[0]), torch.from_numpy(n_id), blocks, x, y)
+
+
+class ClusterLoader(_Loader):
+    """Cluster-GCN batches: ``num_parts_per_batch`` random parts per batch with
+    every edge among them (intra- and inter-part) restored.
+
+    ``source`` is a partition store path or a client over one; for an
+    in-memory graph use :meth:`from_data`. Yields :class:`ClusterBatch`.
+    """
+
+    def __init__(self, source, num_parts_per_batch: int = 1, shuffle: bool = True,
+                 seed: Optional[int] = None, prefetch: int = 2, timeout: float = 120.0) -> None:
+        super().__init__(seed, prefetch)
+        self.client = as_client(source, timeout)
+        self.num_parts_per_batch = _check_positive_int("num_parts_per_batch", num_parts_per_batch)
+        self.shuffle = bool(shuffle)
+
+    @classmethod
+    def from_data(cls, data, num_parts: int, num_parts_per_batch: int = 1, method: str = "metis",
+                  partition_seed: int = 0, **kwargs) -> "ClusterLoader":
+        """Partition an in-memory graph into ``num_parts`` and load clusters of it;
+        batches carry ``n_id`` in the graph's own numbering."""
+        from distgnn.partition import partition_graph
+        assignment = partition_graph(data.edge_index, data.num_nodes, num_parts, method=method,
+                                     seed=partition_seed)
+        return cls(ShardClient.from_data(data, assignment), num_parts_per_batch, **kwargs)
+
+    def __len__(self) -> int:
+        return -(-self.client.num_parts // self.num_parts_per_batch)
+
+    def _tasks(self, rng):
+        return cluster_groups(self.client.num_parts, self.num_parts_per_batch, self.shuffle, rng)
+
+    def _make(self, task) -> ClusterBatch:
+        parts = task[2]
+        n_id, src, dst, eid = self.client.cluster(parts)
+        c = self.client
+        batch = ClusterBatch(edge_index=torch.from_numpy(np.stack([src, dst])), e_id=torch.from_numpy(eid),
+                             num_nodes=int(n_id.shape[0]), parts=torch.from_numpy(parts))
+        if c.num_features:
+            batch.x = torch.from_numpy(c.fetch("x", n_id))
+        if c.has_y:
+            batch.y = torch.from_numpy(c.fetch("y", n_id))
+        for m in c.mask_names:
+            batch[m] = torch.from_numpy(c.fetch(m, n_id))
+        batch.n_id = torch.from_numpy(n_id if c.orig_ids is None else c.orig_ids[n_id])
+        return batch
+
+
+class RandomWalkLoader(_Loader):
+    """Skip-gram batches for Node2Vec: ``walks_per_node`` walks of
+    ``walk_length`` steps from each of ``batch_size`` start nodes, cut into
+    windows of ``context_size``, with ``num_negative_samples`` negative walks
+    per walk. Yields :class:`WalkBatch` (``pos_rw, neg_rw``).
+
+    On an in-memory graph walks follow ``edge_index`` (source -> target) with
+    the numba kernels; over a store or shard servers they follow stored
+    in-edges one step at a time for all walkers (the same on undirected graphs).
+    """
+
+    def __init__(self, source, walk_length: int, context_size: int, walks_per_node: int = 1,
+                 num_negative_samples: int = 1, p: float = 1.0, q: float = 1.0, batch_size: int = 128,
+                 start_nodes=None, shuffle: bool = True, seed: Optional[int] = None, prefetch: int = 2,
+                 timeout: float = 120.0) -> None:
+        super().__init__(seed, prefetch)
+        self.walk_length = _check_positive_int("walk_length", walk_length)
+        if not isinstance(context_size, (int, np.integer)) or not 1 <= context_size <= walk_length + 1:
+            raise ValueError(f"context_size must be an int in [1, walk_length + 1], got {context_size!r}")
+        if not (p > 0 and q > 0):
+            raise ValueError(f"p and q must be positive, got p={p}, q={q}")
+        self.context_size, self.p, self.q = int(context_size), float(p), float(q)
+        self.walks_per_node = _check_positive_int("walks_per_node", walks_per_node)
+        self.num_negative_samples = _check_positive_int("num_negative_samples", num_negative_samples)
+        self.batch_size = _check_positive_int("batch_size", batch_size)
+        self.shuffle = bool(shuffle)
+        self._csr = None
+        if hasattr(source, "edge_index") and not isinstance(source, (str, os.PathLike, ShardClient)):
+            self.num_nodes = int(source.num_nodes)
+            self._csr = out_csr(source.edge_index, self.num_nodes)[:2]
+            self.nodes = np.arange(self.num_nodes, dtype=np.int64) if start_nodes is None else \
+                np.asarray(torch.as_tensor(start_nodes).numpy(), np.int64)
+        else:
+            self.client = as_client(source, timeout)
+            self.num_nodes = self.client.num_nodes
+            self.nodes = _node_set(self.client, start_nodes, "start_nodes")
+
+    def __len__(self) -> int:
+        return -(-self.nodes.shape[0] // self.batch_size)
+
+    def _tasks(self, rng):
+        return _batches(self.nodes, self.batch_size, self.shuffle, False, rng)
+
+    def _make(self, task) -> WalkBatch:
+        _, seed, start = task
+        start = np.repeat(start, self.walks_per_node)
+        if self._csr is not None:
+            walks = random_walk(self._csr[0], self._csr[1], start, self.walk_length, self.p, self.q, seed=seed)
+        else:
+            walks = torch.from_numpy(client_walks(self.client, start, self.walk_length, self.p, self.q, seed))
+        pos, neg = skipgram_samples(walks, self.num_nodes, self.context_size, self.num_negative_samples,
+                                    seed=seed + 1)
+        return WalkBatch(pos, neg, walks)

@@ -1,0 +1,178 @@
+"""A shard server: one or more parts of a graph, answering requests by global id.
+
+The same class runs in-process (a local store or an in-memory graph) or as a
+Ray actor (:mod:`distgnn.sampler.actor`). A store-backed server opens its
+parts lazily, on the first request, and keeps them in memory.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .cluster import induced_part_edges
+from .neighbor import sample_rows
+
+__all__ = ["ShardServer", "ShardArrays"]
+
+
+@dataclass
+class ShardArrays:
+    """The parts a server holds, merged: CSR rows of part ``parts[k]`` start at
+    row ``row_base[k]``; ``x``/``y``/``masks`` rows follow the CSR rows."""
+
+    node_ranges: np.ndarray
+    parts: np.ndarray
+    row_base: np.ndarray
+    rowptr: np.ndarray
+    col: np.ndarray
+    eid: np.ndarray
+    x: Optional[np.ndarray] = None
+    y: Optional[np.ndarray] = None
+    masks: Dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _concat_parts(node_ranges: np.ndarray, parts: np.ndarray, shards: list) -> ShardArrays:
+    sizes = np.array([s.num_nodes for s in shards], np.int64)
+    row_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    rowptrs, offset = [np.zeros(1, np.int64)], 0
+    for s in shards:
+        rowptrs.append(np.asarray(s.rowptr[1:], np.int64) + offset)
+        offset += int(s.rowptr[-1])
+
+    def cat(name):
+        vals = [getattr(s, name) for s in shards]
+        return None if any(v is None for v in vals) else np.concatenate(vals)
+
+    mask_names = set.intersection(*[set(s.masks) for s in shards]) if shards else set()
+    masks = {m: np.concatenate([s.masks[m] for s in shards]) for m in sorted(mask_names)}
+    return ShardArrays(node_ranges, parts, row_base, np.concatenate(rowptrs),
+                       np.asarray(cat("col"), np.int64), np.asarray(cat("edge_ids"), np.int64),
+                       cat("x"), cat("y"), masks)
+
+
+class ShardServer:
+    """Serves sampling, features and labels for the parts it holds.
+
+    Build it from a store path and a list of parts (``ShardServer(path, parts)``,
+    opened lazily) or from prepared arrays (``ShardServer.from_arrays``).
+    """
+
+    def __init__(self, store_path: Optional[str] = None, parts: Optional[Sequence[int]] = None) -> None:
+        self._path = store_path
+        self._want = None if parts is None else np.asarray(sorted(int(p) for p in parts), np.int64)
+        self._arrays: Optional[ShardArrays] = None
+        self._part_index: Optional[np.ndarray] = None
+
+    @classmethod
+    def from_arrays(cls, arrays: ShardArrays) -> "ShardServer":
+        server = cls()
+        server._set(arrays)
+        return server
+
+    # ------------------------------------------------------------------ loading
+    def _set(self, arrays: ShardArrays) -> None:
+        index = np.full(arrays.node_ranges.shape[0] - 1, -1, np.int64)
+        index[arrays.parts] = np.arange(arrays.parts.shape[0])
+        self._arrays, self._part_index = arrays, index
+
+    def _open(self) -> ShardArrays:
+        if self._arrays is None:
+            from distgnn.partition import open_store
+            store = open_store(self._path)
+            parts = np.arange(store.num_parts) if self._want is None else self._want
+            if parts.size and (parts.min() < 0 or parts.max() >= store.num_parts):
+                raise ValueError(f"parts must be in [0, {store.num_parts}), got {parts.tolist()}")
+            shards = [store.part(int(p)) for p in parts]
+            self._set(_concat_parts(np.asarray(store.node_ranges, np.int64), parts, shards))
+        return self._arrays
+
+    def _rows(self, ids: np.ndarray) -> np.ndarray:
+        a = self._open()
+        ids = np.asarray(ids, np.int64)
+        if ids.size and (ids.min() < 0 or ids.max() >= a.node_ranges[-1]):
+            raise ValueError(f"node ids must be in [0, {a.node_ranges[-1]}), got range [{ids.min()}, {ids.max()}]")
+        p = np.searchsorted(a.node_ranges, ids, side="right") - 1
+        k = self._part_index[p]
+        if ids.size and k.min() < 0:
+            bad = int(ids[np.argmin(k)])
+            raise ValueError(f"node {bad} belongs to part {int(p[np.argmin(k)])}, "
+                             f"expected one of the parts served here {a.parts.tolist()}")
+        return a.row_base[k] + ids - a.node_ranges[p]
+
+    # ------------------------------------------------------------------ requests
+    def info(self) -> dict:
+        """Node ranges, parts held, and which node data exist."""
+        a = self._open()
+        return {"node_ranges": a.node_ranges, "parts": a.parts,
+                "num_features": 0 if a.x is None else int(a.x.shape[1]),
+                "has_y": a.y is not None, "masks": sorted(a.masks)}
+
+    def sample(self, nodes: np.ndarray, fanout: int, replace: bool, seed: int,
+               hop: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(counts, nbr, e_id)``: ``fanout`` in-neighbours of each node (see
+        :func:`distgnn.sampler.neighbor.sample_rows`)."""
+        a = self._open()
+        nodes = np.asarray(nodes, np.int64)
+        return sample_rows(a.rowptr, a.col, a.eid, self._rows(nodes), nodes, fanout, replace, seed, hop)
+
+    def fetch(self, name: str, ids: np.ndarray) -> np.ndarray:
+        """Rows of ``x``, ``y`` or a mask for the given global ids."""
+        a = self._open()
+        table = a.masks.get(name) if name not in ("x", "y") else getattr(a, name)
+        if table is None:
+            raise KeyError(f"expected node data 'x', 'y' or one of the masks {sorted(a.masks)}, "
+                           f"got {name!r}, which this graph does not have")
+        return table[self._rows(ids)]
+
+    def where(self, name: str) -> np.ndarray:
+        """Global ids (sorted) of the held nodes whose mask ``name`` is set."""
+        a = self._open()
+        if name not in a.masks:
+            raise KeyError(f"expected one of the masks {sorted(a.masks)}, got {name!r}")
+        ids = [np.arange(a.node_ranges[p], a.node_ranges[p + 1]) for p in a.parts]
+        return np.concatenate(ids)[a.masks[name]] if ids else np.zeros(0, np.int64)
+
+    def cluster(self, parts: np.ndarray, offsets: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Edges into the held nodes of ``parts`` from any node of ``parts``,
+        in batch positions (``offsets`` from :func:`~distgnn.sampler.cluster.batch_offsets`)."""
+        a = self._open()
+        mine = [int(p) for p in parts if self._part_index[p] >= 0]
+        if not mine:
+            e = np.zeros(0, np.int64)
+            return e, e, e
+        ids = np.concatenate([np.arange(a.node_ranges[p], a.node_ranges[p + 1]) for p in mine])
+        rows = self._rows(ids)
+        rowptr = np.concatenate([[0], np.cumsum(a.rowptr[rows + 1] - a.rowptr[rows])]).astype(np.int64)
+        pos = _gather_rows(a.rowptr, rows, rowptr)
+        return induced_part_edges(rowptr, a.col[pos], a.eid[pos], ids, a.node_ranges, offsets)
+
+    def step(self, nodes: np.ndarray, u: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """One walk step: ``(next, degree)``, next the in-neighbour at
+        ``floor(u * degree)`` (-1 for a node without neighbours)."""
+        a = self._open()
+        rows = self._rows(nodes)
+        start = a.rowptr[rows]
+        deg = a.rowptr[rows + 1] - start
+        if a.col.shape[0] == 0:
+            return np.full(rows.shape[0], -1, np.int64), deg
+        k = np.minimum((np.asarray(u) * deg).astype(np.int64), np.maximum(deg - 1, 0))
+        nxt = np.where(deg > 0, a.col[np.minimum(start + k, a.col.shape[0] - 1)], -1)
+        return nxt.astype(np.int64), deg
+
+    def has_edge(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """Whether each edge ``src -> dst`` exists (``dst`` held here)."""
+        a = self._open()
+        return _has_edges(a.rowptr, a.col, self._rows(dst), np.asarray(src, np.int64))
+
+    def ping(self) -> bool:
+        return True
+
+
+def _gather_rows(rowptr: np.ndarray, rows: np.ndarray, out_ptr: np.ndarray) -> np.ndarray:
+    lens = out_ptr[1:] - out_ptr[:-1]
+    return np.repeat(rowptr[rows] - out_ptr[:-1], lens) + np.arange(out_ptr[-1], dtype=np.int64)
+
+
+def _has_edges(rowptr: np.ndarray, col: np.ndarray, rows: np.ndarray, src: np.ndarray) -> np.ndarray:
+    from ._walk_kernels import has_entries
+    return has_entries(rowptr, col, rows, src)

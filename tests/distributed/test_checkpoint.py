@@ -1,0 +1,123 @@
+"""Atomic checkpoints, weights_only loading, and the one-process Trainer."""
+import os
+
+import pytest
+import torch
+
+from distgnn.distributed import (CheckpointError, RunConfig, ScalingConfig, ShardedEmbedding,
+                                 SyncConfig, Trainer, TrainingFailedError, get_context,
+                                 latest_checkpoint, load_checkpoint, prepare_model,
+                                 save_checkpoint)
+from distgnn.distributed.checkpoint import write_checkpoint_dir
+
+
+def test_roundtrip_with_embedding_shards(tmp_path):
+    emb = ShardedEmbedding(30, 4, num_shards=3, optimizer="adagrad", lr=0.1, backend="local")
+    emb.pull(torch.tensor([1, 2, 29])).sum().backward()
+    emb.push()
+    state = {"model": {"w": torch.arange(3.0)}, "epoch": 2, "rng": torch.get_rng_state()}
+    path = save_checkpoint(str(tmp_path), state, step=7, embeddings={"node": emb})
+    before = emb.weight()
+    emb.pull(torch.tensor([1])).sum().backward()
+    emb.push()
+    fresh = ShardedEmbedding(30, 4, num_shards=3, optimizer="adagrad", lr=0.1, backend="local")
+    out = load_checkpoint(str(tmp_path), embeddings={"node": fresh})
+    assert os.path.basename(path) == "checkpoint_00000007"
+    assert out["epoch"] == 2 and torch.equal(out["model"]["w"], torch.arange(3.0))
+    assert torch.equal(fresh.weight(), before) and fresh.step == 1
+
+
+def test_interrupted_write_leaves_previous_checkpoint(tmp_path):
+    save_checkpoint(str(tmp_path), {"step": 1}, step=1)
+
+    class Boom:
+        def save(self, directory):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(str(tmp_path), {"step": 2}, step=2, embeddings={"e": Boom()})
+    # a torn directory without a manifest (a crash, not an exception) is skipped too
+    write_checkpoint_dir(str(tmp_path / "checkpoint_00000003"), {"step": 3})
+    os.remove(tmp_path / "checkpoint_00000003" / "MANIFEST.json")
+    assert latest_checkpoint(str(tmp_path)).endswith("checkpoint_00000001")
+    assert load_checkpoint(str(tmp_path))["step"] == 1
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint_00000001", "checkpoint_00000003"]
+    with pytest.raises(CheckpointError, match="MANIFEST.json is missing"):
+        load_checkpoint(str(tmp_path / "checkpoint_00000003"))
+
+
+class Evil:
+    """Stands for any class a pickle could name (and run code of) on load."""
+
+
+def test_loading_refuses_arbitrary_objects(tmp_path):
+    write_checkpoint_dir(str(tmp_path / "c"), {"ok": 1})
+    torch.save({"obj": Evil()}, tmp_path / "c" / "state.pt")
+    with pytest.raises(Exception, match="[Ww]eights.only|Unsupported global"):
+        load_checkpoint(str(tmp_path / "c"))
+
+
+def test_keep_prunes_old_checkpoints(tmp_path):
+    for s in range(4):
+        save_checkpoint(str(tmp_path), {"s": s}, step=s, keep=2)
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint_00000002", "checkpoint_00000003"]
+
+
+def _train_fn(config):
+    ctx = get_context()
+    torch.manual_seed(0)
+    model = prepare_model(torch.nn.Linear(3, 1))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    state = ctx.load_checkpoint()
+    start = 0
+    if state is not None:
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        start = state["step"]
+    x = torch.ones(4, 3)
+    for step in range(start, config["steps"]):
+        if step == config.get("fail_at") and os.environ.get("DISTGNN_TEST_FAILED") is None:
+            os.environ["DISTGNN_TEST_FAILED"] = "1"
+            raise RuntimeError("injected failure")
+        opt.zero_grad()
+        model(x).pow(2).mean().backward()
+        opt.step()
+        ctx.report({"step": step, "resumed": start}, checkpoint={
+            "model": model.state_dict(), "optimizer": opt.state_dict(), "step": step + 1})
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def test_local_trainer_resumes_after_failure(tmp_path, monkeypatch):
+    monkeypatch.delenv("DISTGNN_TEST_FAILED", raising=False)
+    run = RunConfig(name="lin", checkpoint_dir=str(tmp_path), max_failures=1)
+    res = Trainer(_train_fn, {"steps": 5, "fail_at": 3}, run=run).fit()
+    assert [h["step"] for h in res.history] == [0, 1, 2, 3, 4]
+    assert [h["resumed"] for h in res.history] == [0, 0, 0, 3, 3]
+    monkeypatch.delenv("DISTGNN_TEST_FAILED")
+    clean = Trainer(_train_fn, {"steps": 5}, run=RunConfig(name="clean", checkpoint_dir=str(tmp_path))).fit()
+    assert all(torch.equal(a, b) for a, b in zip(res.return_value, clean.return_value))
+    assert res.checkpoint.endswith("checkpoint_00000005")
+    assert sorted(os.listdir(res.path)) == ["checkpoint_00000004", "checkpoint_00000005",
+                                            "metrics.jsonl"]
+
+
+def test_local_trainer_gives_up_after_max_failures(tmp_path, monkeypatch):
+    monkeypatch.delenv("DISTGNN_TEST_FAILED", raising=False)
+    run = RunConfig(name="x", checkpoint_dir=str(tmp_path), max_failures=0)
+    with pytest.raises(TrainingFailedError, match="injected failure"):
+        Trainer(_train_fn, {"steps": 5, "fail_at": 1}, run=run).fit()
+
+
+def test_config_errors_say_how_to_fix():
+    with pytest.raises(ValueError, match="num_workers must be an int >= 1, got 0"):
+        ScalingConfig(num_workers=0)
+    with pytest.raises(ValueError, match="mode='local' runs one replica"):
+        ScalingConfig(num_workers=2, mode="local")
+    with pytest.raises(ValueError, match="sync.backend must be one of"):
+        SyncConfig(backend="mpi")
+    with pytest.raises(ValueError, match="run.max_failures"):
+        RunConfig(max_failures=-2)
+    with pytest.raises(TypeError, match="scaling must be a distgnn.distributed.ScalingConfig"):
+        Trainer(lambda: None, scaling={"num_workers": 2})
+    with pytest.raises(RuntimeError, match="only available inside a train function"):
+        get_context()

@@ -1,0 +1,79 @@
+"""Shard servers as real Ray actors."""
+import numpy as np
+import pytest
+import torch
+
+ray = pytest.importorskip("ray")
+
+from distgnn.sampler import (ClusterLoader, NeighborLoader, RandomWalkLoader, ShardServerError,
+                             launch_shard_servers, shutdown_shard_servers)
+
+from sampler_helpers import edge_set, relabelled
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def actors(ray_local, store4):
+    client = launch_shard_servers(store4.path, num_servers=3, timeout=60)
+    yield client
+    shutdown_shard_servers(client)
+
+
+def test_cross_part_sampling_equals_whole_graph(actors, store4, graph):
+    assert actors.remote and len(actors.servers) == 3
+    whole = relabelled(graph, store4)
+    a = list(NeighborLoader(actors, [5, 4, 3], batch_size=64, input_nodes="train_mask", shuffle=True, seed=9))
+    b = list(NeighborLoader(whole, [5, 4, 3], batch_size=64, input_nodes="train_mask", shuffle=True, seed=9))
+    assert len(a) == len(b) > 1
+    crossed = 0
+    for x, y in zip(a, b):
+        assert torch.equal(x.n_id, y.n_id) and torch.equal(x.x, y.x) and torch.equal(x.y, y.y)
+        for bx, by in zip(x.blocks, y.blocks):
+            assert torch.equal(bx.edge_index, by.edge_index) and torch.equal(bx.e_id, by.e_id)
+            assert bx.size == by.size
+        crossed += len(set(store4.part_of(x.n_id.numpy()).tolist()))
+    assert crossed > len(a)  # batches really span several parts
+
+
+def test_cluster_batches_through_actors(actors, store4, graph):
+    local = list(ClusterLoader(store4.path, num_parts_per_batch=2, seed=4))
+    remote = list(ClusterLoader(actors, num_parts_per_batch=2, seed=4))
+    for x, y in zip(local, remote):
+        assert torch.equal(x.n_id, y.n_id) and torch.equal(x.x, y.x)
+        assert edge_set(x.edge_index) == edge_set(y.edge_index)
+
+
+def test_walks_through_actors(actors, store4, graph):
+    loader = RandomWalkLoader(actors, walk_length=5, context_size=3, p=0.5, q=2.0, batch_size=128, seed=0)
+    edges = edge_set(graph.edge_index)
+    orig = store4.orig_ids
+    for b in loader:
+        w = b.walks.numpy()
+        for u, v in zip(orig[w[:, :-1]].ravel().tolist(), orig[w[:, 1:]].ravel().tolist()):
+            assert (v, u) in edges or u == v
+
+
+def test_actor_error_surfaces_with_cause(actors):
+    with pytest.raises(ShardServerError, match="fetch") as info:
+        actors.fetch("no_such_field", np.arange(10))
+    assert "no_such_field" in str(info.value) and info.value.__cause__ is not None
+
+
+def test_dead_actor_surfaces_in_loader(ray_local, store4):
+    client = launch_shard_servers(store4.path, num_servers=2, timeout=30)
+    loader = NeighborLoader(client, [3, 3], batch_size=32, seed=0)
+    it = iter(loader)
+    next(it)
+    shutdown_shard_servers(client)
+    with pytest.raises(ShardServerError, match="shard server"):
+        for _ in it:
+            pass
+    loader.close()
