@@ -36,6 +36,7 @@ class Graph:
     pos: torch.Tensor
     pseudo: torch.Tensor
     batch: torch.Tensor
+    edge_attr_wide: torch.Tensor  # one feature vector of width F per edge
 
 
 def make_graph(scale: int, channels: int, edge_dim: int = 8, seed: int = 0) -> Graph:
@@ -43,7 +44,7 @@ def make_graph(scale: int, channels: int, edge_dim: int = 8, seed: int = 0) -> G
     edge_index = rmat_edge_index(scale, seed=seed)
     n, e = 1 << scale, edge_index.size(1)
     return Graph(
-        x=torch.randn(n, channels, generator=gen),
+        x=torch.randn(n, channels, generator=gen).requires_grad_(),
         edge_index=edge_index,
         edge_weight=torch.rand(e, generator=gen),
         edge_attr=torch.randn(e, edge_dim, generator=gen),
@@ -51,6 +52,7 @@ def make_graph(scale: int, channels: int, edge_dim: int = 8, seed: int = 0) -> G
         pos=torch.rand(n, 3, generator=gen),
         pseudo=torch.rand(e, 2, generator=gen),
         batch=torch.zeros(n, dtype=torch.long),
+        edge_attr_wide=torch.randn(e, channels, generator=gen),
     )
 
 
@@ -79,8 +81,7 @@ SPECS: List[Spec] = [
          lambda m, g: m(g.x, g.edge_index)),
     Spec("GINConv", lambda nn, g, c: nn.GINConv(mlp(c, c)), lambda m, g: m(g.x, g.edge_index)),
     Spec("GINEConv", lambda nn, g, c: nn.GINEConv(mlp(c, c)),
-         lambda m, g: m(g.x, g.edge_index, g.x[: g.edge_index.size(1)] if False else
-                        g.edge_attr.repeat(1, g.x.size(1) // g.edge_attr.size(1))), "small"),
+         lambda m, g: m(g.x, g.edge_index, g.edge_attr_wide), "small"),
     Spec("GraphConv", lambda nn, g, c: nn.GraphConv(c, c), lambda m, g: m(g.x, g.edge_index)),
     Spec("ClusterGCNConv", lambda nn, g, c: nn.ClusterGCNConv(c, c),
          lambda m, g: m(g.x, g.edge_index)),
@@ -116,9 +117,7 @@ SPECS: List[Spec] = [
     Spec("CGConv", lambda nn, g, c: nn.CGConv(c, dim=g.edge_attr.size(1)),
          lambda m, g: m(g.x, g.edge_index, g.edge_attr), "small"),
     Spec("SignedConv", lambda nn, g, c: nn.SignedConv(c, c // 2, first_aggr=True),
-         lambda m, g: torch.cat(m(g.x, g.edge_index[:, ::2], g.edge_index[:, 1::2]), -1)
-         if isinstance(m(g.x, g.edge_index[:, :1], g.edge_index[:, :1]), tuple)
-         else m(g.x, g.edge_index[:, ::2], g.edge_index[:, 1::2])),
+         lambda m, g: m(g.x, g.edge_index[:, ::2], g.edge_index[:, 1::2])),
     Spec("HypergraphConv", lambda nn, g, c: nn.HypergraphConv(c, c),
          lambda m, g: m(g.x, g.edge_index)),
     Spec("DNAConv", lambda nn, g, c: nn.DNAConv(c, heads=4, groups=1),

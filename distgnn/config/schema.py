@@ -77,8 +77,9 @@ class ModelConfig:
 class SamplerConfig:
     parts_per_batch: int = opt(2, "ClusterGCN: parts merged into one cluster batch (q)", min=1)
     batch_size: int = opt(128, "Node2Vec: start nodes per batch", min=1)
-    num_neighbors: List[int] = opt([10, 5], "neighbours sampled per layer (-1 = all) by "
-                                   "neighbour-sampled evaluation; one entry per layer",
+    num_neighbors: List[int] = opt([10, 5], "neighbours per layer (-1 = all) for neighbour-"
+                                   "sampled models, one entry per model layer; the cluster_gcn "
+                                   "and node2vec jobs batch whole parts and walks instead",
                                    min=1, allow=(-1,))
     num_actors: int = opt(0, "Ray shard-server actors serving the store (0 = each replica "
                              "reads the store itself)", min=0)
@@ -89,12 +90,13 @@ class SamplerConfig:
 class ScalingSection:
     num_workers: int = opt(2, "training replicas (Ray Train workers)", min=1)
     use_gpu: bool = opt(False, "put each replica on a GPU")
-    cpus_per_worker: float = opt(1.0, "CPUs reserved per replica", min=0)
+    cpus_per_worker: float = opt(1.0, "CPUs reserved per replica", min=0.01)
 
 
 @dataclass
 class SyncSection:
-    mode: str = opt("allreduce", "dense gradient sync", choices=("allreduce", "none"))
+    mode: str = opt("allreduce", "dense gradient sync: averaged over replicas every step",
+                    choices=("allreduce",))
     embedding_servers: int = opt(2, "Node2Vec: parameter-server actors holding embedding rows", min=1)
 
 

@@ -16,6 +16,10 @@
 * :func:`save_checkpoint` / :func:`load_checkpoint`: atomic checkpoint
   directories read with ``weights_only=True``.
 
+* :mod:`distgnn.distributed.node2vec_job`: ``node2vec_train_fn`` and
+  ``Node2VecJobConfig``, the distributed Node2Vec job (walk loaders feed the
+  replicas, embeddings live on the shards), ready for :class:`Trainer`.
+
 Every remote wait has a timeout (``SyncConfig.remote_timeout_s``); a dead
 actor raises :class:`ActorDiedError` naming it.
 

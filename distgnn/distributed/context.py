@@ -119,15 +119,15 @@ class RayContext(TrainContext):
 
     def load_checkpoint(self, embeddings=None):
         path = self._newest_checkpoint_path()
+        state = None
         if path is not None and os.path.isdir(path):
             state = read_checkpoint_dir(path, embeddings, restore_shards=self.rank == 0)
-        else:
+        else:  # the run directory is not visible here: ask Ray Train for its copy
             import ray.train
             ckpt = ray.train.get_checkpoint()
-            if ckpt is None:
-                return None
-            with ckpt.as_directory() as local:
-                state = read_checkpoint_dir(local, embeddings, restore_shards=self.rank == 0)
+            if ckpt is not None:
+                with ckpt.as_directory() as local:
+                    state = read_checkpoint_dir(local, embeddings, restore_shards=self.rank == 0)
         self.barrier()  # shards are restored before any replica pulls
         return state
 

@@ -26,9 +26,10 @@ from .context import current_context
 from .embedding_shard import EmbeddingShard, EmbeddingShardActor
 from .sparse_optim import OptimizerSpec, coalesce_rows
 
-__all__ = ["ShardedEmbedding", "even_ranges"]
+__all__ = ["ShardedEmbedding", "even_ranges", "SHARD_NAMESPACE"]
 
 _META = "meta.json"
+SHARD_NAMESPACE = "distgnn"  # Ray namespace of the named shard actors of Trainer runs
 
 
 def even_ranges(num_embeddings: int, num_shards: int) -> List[int]:
@@ -143,7 +144,8 @@ class ShardedEmbedding:
         opts = dict(num_cpus=0, scheduling_strategy="SPREAD", max_concurrency=1)
         if ctx is not None and ctx.scaling.resolved_mode == "ray":
             # shared by all replicas and kept across worker restarts; Trainer.fit removes it
-            opts.update(name=self.shard_name(k), lifetime="detached", get_if_exists=True)
+            opts.update(name=self.shard_name(k), namespace=SHARD_NAMESPACE, lifetime="detached",
+                        get_if_exists=True)
         actor = ray.remote(EmbeddingShardActor).options(**opts).remote(*args)
         return _RayHandle(actor)
 
@@ -182,6 +184,16 @@ class ShardedEmbedding:
             return torch.empty(0, self.embedding_dim)
         return torch.cat(parts) if len(parts) > 1 else parts[0]
 
+    def pull_unique(self, ids: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """``(uniq, inv, rows)``: the sorted distinct ids, ``ids == uniq[inv]``, and their rows.
+
+        For loops that compute row gradients themselves and hand them to
+        :meth:`push_gradients` (no autograd).
+        """
+        ids = self._check_ids(ids)
+        uniq, inv = torch.unique(ids.reshape(-1), return_inverse=True)
+        return uniq, inv.view(ids.shape), self._pull_sorted(uniq)
+
     def pull(self, ids: Tensor) -> Tensor:
         """Rows of ``ids`` as a differentiable tensor; :meth:`push` sends their gradients."""
         ids = self._check_ids(ids)
@@ -216,7 +228,9 @@ class ShardedEmbedding:
         if synced:
             ids, grad = _allgather_rows(ids, grad.detach())
             grad = grad / ctx.world_size
-        ids, grad = coalesce_rows(self._check_ids(ids), grad.detach().float())
+        ids, grad = self._check_ids(ids), grad.detach().float()
+        if synced or not bool((ids[1:] > ids[:-1]).all()):
+            ids, grad = coalesce_rows(ids, grad)
         self.step += 1
         mine = [(k, a, b) for k, a, b in self._segments(ids)
                 if not synced or k % ctx.world_size == ctx.rank]

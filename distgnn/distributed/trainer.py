@@ -11,6 +11,7 @@ from .checkpoint import latest_checkpoint
 from .config import RunConfig, ScalingConfig, SyncConfig
 from .context import LocalContext, RayContext, _set_context, read_history
 from .errors import DistributedError
+from .sharded_embedding import SHARD_NAMESPACE
 
 __all__ = ["Trainer", "Result", "TrainingFailedError"]
 
@@ -168,10 +169,9 @@ class Trainer:
         """Kill the detached embedding-shard actors of this run."""
         import ray
         prefix = f"distgnn/{self.run.name}/"
-        for entry in ray.util.list_named_actors(all_namespaces=False):
-            name = entry if isinstance(entry, str) else entry.get("name", "")
-            if name.startswith(prefix):
+        for entry in ray.util.list_named_actors(all_namespaces=True):
+            if entry.get("namespace") == SHARD_NAMESPACE and entry.get("name", "").startswith(prefix):
                 try:
-                    ray.kill(ray.get_actor(name), no_restart=True)
+                    ray.kill(ray.get_actor(entry["name"], namespace=SHARD_NAMESPACE), no_restart=True)
                 except ValueError:
                     pass

@@ -1,26 +1,24 @@
 """Edge-index → transposed-adjacency conversion with a structure cache.
 
-Converting ``edge_index`` to a sorted CSR costs a sort of all edges; training
-loops pass the same ``edge_index`` tensor every step, so the sorted structure
-(with the transposed layout the backward pass needs) is cached per tensor object
-and reused until the tensor is modified in place or freed. Only the edge values
-are permuted on each call.
+Converting ``edge_index`` to a sorted CSR costs a sort of all edges (two with the
+transposed layout the backward pass reads). Training loops pass the same
+``edge_index`` tensor every step, so the sorted structure is built the second time
+a tensor is seen and reused until it is modified in place or freed; only the edge
+values are permuted on each call.
 """
 from __future__ import annotations
 
-import weakref
-from typing import Dict, Optional, Tuple
+from typing import Optional, Tuple
 
-import torch
 from torch import Tensor
+import torch
 
 from ..typing import SparseTensor, WITH_TORCH_SPARSE
+from .tensor_cache import TensorCache
 
-__all__ = ["adj_t_from_edge_index", "clear_adjacency_cache"]
+__all__ = ["adj_t_from_edge_index", "cached_adj_t", "clear_adjacency_cache"]
 
-# id(edge_index) -> (version, num_src, num_dst, structure, perm)
-_CACHE: Dict[int, Tuple[int, int, int, SparseTensor, Tensor]] = {}
-_MAX_ENTRIES = 16
+_CACHE = TensorCache(max_entries=16)
 
 
 def clear_adjacency_cache() -> None:
@@ -39,24 +37,33 @@ def _build(edge_index: Tensor, num_src: int, num_dst: int) -> Tuple[SparseTensor
     return structure, perm
 
 
+def _with_values(structure: SparseTensor, perm: Tensor,
+                 value: Optional[Tensor]) -> SparseTensor:
+    return structure if value is None else structure.set_value(value[perm], layout="csr")
+
+
 def adj_t_from_edge_index(edge_index: Tensor, num_src: int, num_dst: int,
                           value: Optional[Tensor] = None) -> SparseTensor:
     """The transposed adjacency (``row = edge_index[1]``, ``col = edge_index[0]``)
     with ``value`` (one entry per edge, or ``None``) as its values."""
     if not WITH_TORCH_SPARSE:
         raise TypeError("adj_t_from_edge_index needs torch_sparse installed")
-    key = id(edge_index)
-    entry = _CACHE.get(key)
-    if entry is None or entry[0] != edge_index._version or entry[1] != num_src \
-            or entry[2] != num_dst:
-        structure, perm = _build(edge_index, num_src, num_dst)
-        if len(_CACHE) >= _MAX_ENTRIES:
-            _CACHE.pop(next(iter(_CACHE)))
-        if entry is None:
-            weakref.finalize(edge_index, _CACHE.pop, key, None)
-        entry = (edge_index._version, num_src, num_dst, structure, perm)
-        _CACHE[key] = entry
-    structure, perm = entry[3], entry[4]
-    if value is None:
-        return structure
-    return structure.set_value(value[perm], layout="csr")
+    entry = _CACHE.get(edge_index, (num_src, num_dst))
+    if entry is None:
+        entry = _build(edge_index, num_src, num_dst)
+        _CACHE.put(edge_index, (num_src, num_dst), entry)
+    return _with_values(entry[0], entry[1], value)
+
+
+def cached_adj_t(edge_index: Tensor, num_src: int, num_dst: int,
+                 value: Optional[Tensor] = None) -> Optional[SparseTensor]:
+    """Like :func:`adj_t_from_edge_index` for a tensor seen before, else ``None``
+    (a one-off graph is cheaper to aggregate with gather + scatter than to sort)."""
+    if not WITH_TORCH_SPARSE:
+        return None
+    entry = _CACHE.get(edge_index, (num_src, num_dst))
+    if entry is not None:
+        return _with_values(entry[0], entry[1], value)
+    if not _CACHE.seen_before(edge_index):
+        return None
+    return adj_t_from_edge_index(edge_index, num_src, num_dst, value)

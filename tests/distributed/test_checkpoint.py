@@ -44,6 +44,13 @@ def test_interrupted_write_leaves_previous_checkpoint(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["checkpoint_00000001", "checkpoint_00000003"]
     with pytest.raises(CheckpointError, match="MANIFEST.json is missing"):
         load_checkpoint(str(tmp_path / "checkpoint_00000003"))
+    # a copy that stopped half-way (manifest there, a file short) is not complete either
+    path = save_checkpoint(str(tmp_path), {"step": 4, "w": torch.zeros(100)}, step=4)
+    with open(os.path.join(path, "state.pt"), "r+b") as f:
+        f.truncate(10)
+    assert load_checkpoint(str(tmp_path))["step"] == 1
+    with pytest.raises(CheckpointError, match="missing or truncated"):
+        load_checkpoint(path)
 
 
 class Evil:
@@ -51,8 +58,7 @@ class Evil:
 
 
 def test_loading_refuses_arbitrary_objects(tmp_path):
-    write_checkpoint_dir(str(tmp_path / "c"), {"ok": 1})
-    torch.save({"obj": Evil()}, tmp_path / "c" / "state.pt")
+    write_checkpoint_dir(str(tmp_path / "c"), {"obj": Evil()})
     with pytest.raises(Exception, match="[Ww]eights.only|Unsupported global"):
         load_checkpoint(str(tmp_path / "c"))
 

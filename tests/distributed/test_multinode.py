@@ -128,7 +128,9 @@ def test_two_replicas_train_as_one_process(cluster, tmp_path):
     assert [h["step"] for h in res.history] == list(range(STEPS))
     assert all(h["divergence"] == 0.0 and h["world"] == 2 for h in res.history)
     _assert_matches_reference(res)
-    assert not [n for n in ray.util.list_named_actors() if str(n).startswith("distgnn/clean/")]
+    left = [a for a in ray.util.list_named_actors(all_namespaces=True)
+            if a["name"].startswith("distgnn/clean/")]
+    assert not left
 
 
 @pytest.mark.multinode

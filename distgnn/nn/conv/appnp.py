@@ -44,6 +44,7 @@ class APPNP(MessagePassing):
     """
 
     propagate_type = {"x": "Tensor", "edge_weight": "OptTensor"}
+    fuse_edge_index = True
     _cached_edge_index: Optional[Tuple[Tensor, Tensor]]
     _cached_adj_t: Optional[SparseTensor]
 

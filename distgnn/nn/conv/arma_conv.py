@@ -52,6 +52,7 @@ class ARMAConv(MessagePassing):
     """
 
     propagate_type = {"x": "Tensor", "edge_weight": "OptTensor"}
+    fuse_edge_index = True
 
     def __init__(self, in_channels: int, out_channels: int, num_stacks: int = 1,
                  num_layers: int = 1, shared_weights: bool = False,

@@ -15,7 +15,6 @@ from torch.nn import Parameter
 
 from ... import ops
 from ...typing import Adj, SparseTensor
-from ...utils import add_self_loops, remove_self_loops
 from ..inits import glorot, zeros
 from .message_passing import MessagePassing
 
@@ -46,6 +45,7 @@ class ClusterGCNConv(MessagePassing):
     """
 
     propagate_type = {"x": "Tensor", "edge_weight": "OptTensor"}
+    fuse_edge_index = True
 
     def __init__(self, in_channels: int, out_channels: int, diag_lambda: float = 0.0,
                  add_self_loops: bool = True, bias: bool = True, **kwargs):
@@ -73,8 +73,8 @@ class ClusterGCNConv(MessagePassing):
         edge_weight: Optional[Tensor] = None
         if isinstance(edge_index, Tensor):
             if self.add_self_loops:
-                edge_index, _ = remove_self_loops(edge_index)
-                edge_index, _ = add_self_loops(edge_index, num_nodes=num_nodes)
+                ones = torch.ones(edge_index.size(1), dtype=x.dtype, device=x.device)
+                edge_index, _ = ops.add_remaining_loops(edge_index, ones, 1.0, num_nodes)
             row, col = edge_index[0], edge_index[1]
             deg = ops.scatter_sum(torch.ones_like(col, dtype=x.dtype), col, 0, num_nodes)
             deg_inv = 1.0 / deg.clamp(min=1.0)

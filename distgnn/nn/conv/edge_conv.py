@@ -7,6 +7,11 @@ on Point Clouds" (ACM TOG 2019).
 
 DynamicEdgeConv rebuilds :math:`\mathcal{N}(i)` at every call as the ``k`` nearest
 neighbours of :math:`\mathbf{x}_i` in feature space (the point itself included).
+
+When :math:`h` starts with a linear layer :math:`[\mathbf{W}_1 \Vert \mathbf{W}_2]`,
+its per-edge product is split into node products,
+:math:`\mathbf{W}_1 \mathbf{x}_i + \mathbf{W}_2 (\mathbf{x}_j - \mathbf{x}_i) =
+(\mathbf{W}_1 - \mathbf{W}_2) \mathbf{x}_i + \mathbf{W}_2 \mathbf{x}_j`.
 """
 from typing import Callable, Optional, Tuple, Union
 
@@ -16,9 +21,29 @@ from torch import Tensor
 from ... import ops
 from ...typing import Adj, OptTensor, PairTensor
 from ..inits import reset
+from ._linear_split import first_linear, linear_parts, segment_aggregate, sorted_edges
 from .message_passing import MessagePassing
 
 __all__ = ["EdgeConv", "DynamicEdgeConv"]
+
+
+def _split_edge_mlp(nn, pair: Tuple[Tensor, Tensor], edge_index: Adj, flow: str,
+                    aggr: str) -> Optional[Tensor]:
+    """EdgeConv with the first linear layer of ``nn`` applied per node; ``None`` when
+    ``nn`` does not start with a linear layer."""
+    split = first_linear(nn)
+    if split is None:
+        return None
+    lin, rest = split
+    channels = pair[0].size(-1)
+    w_i, w_j = linear_parts(lin, (channels, channels))
+    dst = pair[1] @ (w_i - w_j)
+    if lin.bias is not None:
+        dst = dst + lin.bias
+    src = pair[0] @ w_j
+    i, j, ptr, _ = sorted_edges(edge_index, flow, pair[1].size(0))
+    msg = rest(src.index_select(0, j) + dst.index_select(0, i))
+    return segment_aggregate(msg, i, ptr, aggr)
 
 
 class EdgeConv(MessagePassing):
@@ -53,7 +78,17 @@ class EdgeConv(MessagePassing):
             pair: PairTensor = (x, x)
         else:
             pair = x
+        if not torch.jit.is_scripting():
+            out = self._forward_split(pair, edge_index)
+            if out is not None:
+                return out
         return self.propagate(edge_index, x=pair, size=None)
+
+    @torch.jit.unused
+    def _forward_split(self, pair: PairTensor, edge_index: Adj) -> Optional[Tensor]:
+        if self.__explain__:  # per-edge masks need the per-edge messages
+            return None
+        return _split_edge_mlp(self.nn, pair, edge_index, self.flow, self.aggr)
 
     def message(self, x_i: Tensor, x_j: Tensor) -> Tensor:
         return self.nn(torch.cat([x_i, x_j - x_i], dim=-1))
@@ -103,6 +138,10 @@ class DynamicEdgeConv(MessagePassing):
         # row 0: centre (target, in x[1]); row 1: neighbour (source, in x[0])
         edge_index = ops.knn(pair[0], pair[1], self.k, b[0], b[1],
                              num_workers=self.num_workers)
+        if not self.__explain__:
+            out = _split_edge_mlp(self.nn, pair, edge_index, self.flow, self.aggr)
+            if out is not None:
+                return out
         return self.propagate(edge_index, x=pair, size=None)
 
     def message(self, x_i: Tensor, x_j: Tensor) -> Tensor:

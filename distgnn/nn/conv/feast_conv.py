@@ -8,6 +8,8 @@ r"""FeaStConv, from Verma et al., "FeaStNet: Feature-Steered Graph Convolutions 
     (\mathbf{u}_h^{\top} (\mathbf{x}_j - \mathbf{x}_i) + c_h)
 
 (the soft assignment of every neighbour is normalised over the :math:`H` heads).
+Both :math:`\mathbf{W}_h \mathbf{x}_j` and :math:`\mathbf{u}_h^{\top}
+\mathbf{x}` are formed once per node; edges only gather and combine them.
 """
 from typing import Union
 
@@ -45,7 +47,7 @@ class FeaStConv(MessagePassing):
         **kwargs (optional): Arguments of :class:`MessagePassing`.
     """
 
-    propagate_type = {"x": "PairTensor"}
+    propagate_type = {"x": "Tensor", "score": "PairTensor"}
     bias: OptTensor
 
     def __init__(self, in_channels: int, out_channels: int, heads: int = 1,
@@ -80,16 +82,19 @@ class FeaStConv(MessagePassing):
             pair = x
         if self.add_self_loops:
             edge_index = with_self_loops(edge_index, min(pair[0].size(0), pair[1].size(0)))
-        out = self.propagate(edge_index, x=pair, size=None)
+        score_src = pair[0] @ self.u
+        score: PairTensor = (score_src, pair[1] @ self.u if pair[1] is not pair[0]
+                             else score_src)
+        out = self.propagate(edge_index, x=pair[0] @ self.weight, score=score, size=None)
         bias = self.bias
         if bias is not None:
             out = out + bias
         return out
 
-    def message(self, x_i: Tensor, x_j: Tensor) -> Tensor:
-        q = torch.softmax((x_j - x_i) @ self.u + self.c, dim=1)  # [E, H]
-        x_j = (x_j @ self.weight).view(-1, self.heads, self.out_channels)
-        return (x_j * q.unsqueeze(-1)).sum(dim=1)
+    def message(self, x_j: Tensor, score_i: Tensor, score_j: Tensor) -> Tensor:
+        q = torch.softmax(score_j - score_i + self.c, dim=1)  # [E, H]: u_h^T (x_j - x_i)
+        x_j = x_j.view(-1, self.heads, self.out_channels)
+        return torch.bmm(q.unsqueeze(1), x_j).squeeze(1)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.in_channels}, {self.out_channels}, "

@@ -39,6 +39,7 @@ class GatedGraphConv(MessagePassing):
     """
 
     propagate_type = {"x": "Tensor", "edge_weight": "OptTensor"}
+    fuse_edge_index = True
 
     def __init__(self, out_channels: int, num_layers: int, aggr: str = "add",
                  bias: bool = True, **kwargs):

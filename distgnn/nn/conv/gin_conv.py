@@ -37,6 +37,7 @@ class GINConv(MessagePassing):
     """
 
     propagate_type = {"x": "OptPairTensor"}
+    fuse_edge_index = True
 
     def __init__(self, nn: Callable, eps: float = 0.0, train_eps: bool = False, **kwargs):
         kwargs.setdefault("aggr", "add")

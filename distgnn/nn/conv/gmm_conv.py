@@ -127,7 +127,7 @@ class GMMConv(MessagePassing):
             diff = edge_attr.view(num_edges, 1, dim) - self.mu.view(1, k, dim)
             expo = -0.5 * diff.pow(2) / (1e-15 + self.sigma.view(1, k, dim).pow(2))
             gaussian = torch.exp(expo.sum(dim=-1))  # [E, K]
-            return (x_j.view(num_edges, k, m) * gaussian.unsqueeze(-1)).sum(dim=1)
+            return torch.bmm(gaussian.unsqueeze(1), x_j.view(num_edges, k, m)).squeeze(1)
         f = self.rel_in_channels
         diff = edge_attr.view(num_edges, 1, 1, 1, dim) - self.mu.view(1, f, m, k, dim)
         expo = -0.5 * diff.pow(2) / (1e-15 + self.sigma.view(1, f, m, k, dim).pow(2))

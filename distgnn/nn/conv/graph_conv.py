@@ -38,6 +38,7 @@ class GraphConv(MessagePassing):
     """
 
     propagate_type = {"x": "OptPairTensor", "edge_weight": "OptTensor"}
+    fuse_edge_index = True
 
     def __init__(self, in_channels: Union[int, Tuple[int, int]], out_channels: int,
                  aggr: str = "add", bias: bool = True, **kwargs):

@@ -187,8 +187,10 @@ class MessagePassing(torch.nn.Module):
         size = self.__check_input__(edge_index, size)
 
         if isinstance(edge_index, Tensor) and self.__can_fuse_edge_index__():
-            edge_index = self.__to_adj_t__(edge_index, size, kwargs)
-            size = self.__check_input__(edge_index, None)
+            adj_t = self.__to_adj_t__(edge_index, size, kwargs)
+            if adj_t is not None:
+                edge_index = adj_t
+                size = self.__check_input__(adj_t, None)
 
         if isinstance(edge_index, SparseTensor) and self.fuse and not self.__explain__:
             coll = self.__collect__(self.__fused_user_args__, edge_index, size, kwargs)
@@ -208,8 +210,9 @@ class MessagePassing(torch.nn.Module):
                 and self.flow == "source_to_target" and self.aggr in ("add", "sum", "mean"))
 
     def __to_adj_t__(self, edge_index: Tensor, size: List[Optional[int]],
-                     kwargs: Dict[str, Any]) -> SparseTensor:
-        """The cached transposed adjacency of ``edge_index`` (values: ``edge_weight``)."""
+                     kwargs: Dict[str, Any]) -> Optional[SparseTensor]:
+        """The cached transposed adjacency of ``edge_index`` (values: ``edge_weight``),
+        or ``None`` the first time a tensor is seen."""
         for arg in self.__user_args__:
             if arg[-2:] not in ("_i", "_j"):
                 continue
@@ -227,7 +230,7 @@ class MessagePassing(torch.nn.Module):
         weight = kwargs.get("edge_weight", None)
         if not isinstance(weight, Tensor) or weight.dim() != 1:
             weight = None
-        return ops.adj_t_from_edge_index(edge_index, size[0], size[1], weight)
+        return ops.cached_adj_t(edge_index, size[0], size[1], weight)
 
     def __apply_edge_mask__(self, out: Tensor) -> Tensor:
         edge_mask = self.__edge_mask__.sigmoid()

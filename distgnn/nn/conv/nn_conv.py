@@ -5,15 +5,21 @@ Filters in Convolutional Neural Networks on Graphs" (CVPR 2017).
 .. math::
     \mathbf{x}^{\prime}_i = \mathbf{\Theta} \mathbf{x}_i + \sum_{j \in \mathcal{N}(i)}
     \mathbf{x}_j \cdot h_{\mathbf{\Theta}}(\mathbf{e}_{i,j})
+
+When :math:`h` ends with a linear layer, :math:`h(\mathbf{e}) = \sum_k g_k(\mathbf{e})
+\mathbf{L}_k + \mathbf{B}`, the products :math:`\mathbf{x}_j \mathbf{L}_k` are
+formed once per node and every message is the :math:`g(\mathbf{e})`-weighted sum of
+them, so no per-edge weight matrix is ever built.
 """
-from typing import Callable, Tuple, Union
+from typing import Callable, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
 from torch.nn import Parameter
 
-from ...typing import Adj, OptPairTensor, OptTensor, Size
+from ...typing import Adj, OptPairTensor, OptTensor, Size, SparseTensor
 from ..inits import reset, uniform, zeros
+from ._linear_split import last_linear, segment_aggregate, sorted_edges
 from .message_passing import MessagePassing
 
 __all__ = ["NNConv", "ECConv"]
@@ -79,7 +85,13 @@ class NNConv(MessagePassing):
             pair: OptPairTensor = (x, x)
         else:
             pair = x
-        out = self.propagate(edge_index, x=pair, edge_attr=edge_attr, size=size)
+        fast: Optional[Tensor] = None
+        if not torch.jit.is_scripting():
+            fast = self._forward_split(pair, edge_index, edge_attr, size)
+        if fast is None:
+            out = self.propagate(edge_index, x=pair, edge_attr=edge_attr, size=size)
+        else:
+            out = fast
         x_r = pair[1]
         root = self.root
         if x_r is not None and root is not None:
@@ -88,6 +100,42 @@ class NNConv(MessagePassing):
         if bias is not None:
             out = out + bias
         return out
+
+    @torch.jit.unused
+    def _forward_split(self, pair: OptPairTensor, edge_index: Adj, edge_attr: OptTensor,
+                       size: Size) -> Optional[Tensor]:
+        split = last_linear(self.nn)
+        if split is None or self.__explain__:
+            return None
+        if edge_attr is None and isinstance(edge_index, SparseTensor):
+            edge_attr = edge_index.storage.value()
+        if edge_attr is None:
+            return None
+        head, lin = split
+        hidden = head(edge_attr.unsqueeze(-1) if edge_attr.dim() == 1 else edge_attr)
+        x_src = pair[0]
+        k, c_in, c_out = lin.in_features, self.in_channels_l, self.out_channels
+        if lin.out_features != c_in * c_out:
+            raise ValueError(f"NNConv: nn must output in_channels * out_channels = "
+                             f"{c_in * c_out} values per edge, got {lin.out_features}")
+        basis = (x_src @ lin.weight.view(c_in, c_out * k)).view(-1, c_out, k)
+        i, j, ptr, perm = sorted_edges(edge_index, self.flow,
+                                       self._num_dst(pair, edge_index, size))
+        if perm is not None:
+            hidden = hidden.index_select(0, perm)
+        msg = torch.bmm(basis.index_select(0, j), hidden.unsqueeze(-1)).squeeze(-1)
+        if lin.bias is not None:
+            msg = msg + (x_src @ lin.bias.view(c_in, c_out)).index_select(0, j)
+        return segment_aggregate(msg, i, ptr, self.aggr)
+
+    @torch.jit.unused
+    def _num_dst(self, pair: OptPairTensor, edge_index: Adj, size: Size) -> int:
+        if isinstance(edge_index, SparseTensor):
+            return edge_index.sparse_size(0)
+        if size is not None:
+            return int(size[1])
+        x_r = pair[1]
+        return x_r.size(0) if x_r is not None else pair[0].size(0)
 
     def message(self, x_j: Tensor, edge_attr: OptTensor) -> Tensor:
         if edge_attr is None:

@@ -9,13 +9,14 @@ Hierarchical Feature Learning on Point Sets in a Metric Space" (NeurIPS 2017).
 """
 from typing import Callable, Optional, Union
 
-from torch import Tensor
 import torch
+from torch import Tensor
 
 from ... import ops
-from ...typing import Adj, OptTensor, PairOptTensor, PairTensor, SparseTensor
+from ...typing import Adj, OptTensor, PairOptTensor, PairTensor
 from ...utils import add_self_loops, remove_self_loops
 from ..inits import reset
+from ._linear_split import first_linear, linear_parts, segment_aggregate, sorted_edges
 from .message_passing import MessagePassing
 
 __all__ = ["PointConv"]
@@ -82,10 +83,39 @@ class PointConv(MessagePassing):
             ps = pos
         if self.add_self_loops:
             edge_index = with_self_loops(edge_index, min(ps[0].size(0), ps[1].size(0)))
-        out = self.propagate(edge_index, x=xs, pos=ps, size=None)
+        fast: Optional[Tensor] = None
+        if not torch.jit.is_scripting():
+            fast = self._forward_split(xs, ps, edge_index)
+        if fast is None:
+            out = self.propagate(edge_index, x=xs, pos=ps, size=None)
+        else:
+            out = fast
         if self.global_nn is not None:
             out = self.global_nn(out)
         return out
+
+    @torch.jit.unused
+    def _forward_split(self, xs: PairOptTensor, ps: PairTensor,
+                       edge_index: Adj) -> Optional[Tensor]:
+        """The first linear layer of ``local_nn`` applied per node:
+        :math:`\mathbf{W}_x \mathbf{x}_j + \mathbf{W}_p \mathbf{p}_j - \mathbf{W}_p
+        \mathbf{p}_i`."""
+        split = first_linear(self.local_nn)
+        if split is None or self.__explain__:
+            return None
+        lin, rest = split
+        x_src = xs[0]
+        widths = (ps[0].size(-1),) if x_src is None else (x_src.size(-1), ps[0].size(-1))
+        parts = linear_parts(lin, widths)
+        src = ps[0] @ parts[-1]
+        if x_src is not None:
+            src = src + x_src @ parts[0]
+        if lin.bias is not None:
+            src = src + lin.bias
+        dst = ps[1] @ parts[-1]
+        i, j, ptr, _ = sorted_edges(edge_index, self.flow, ps[1].size(0))
+        msg = rest(src.index_select(0, j) - dst.index_select(0, i))
+        return segment_aggregate(msg, i, ptr, self.aggr)
 
     def message(self, x_j: OptTensor, pos_i: Tensor, pos_j: Tensor) -> Tensor:
         msg = pos_j - pos_i

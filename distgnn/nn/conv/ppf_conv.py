@@ -18,6 +18,7 @@ from torch import Tensor
 
 from ...typing import Adj, OptTensor, PairOptTensor, PairTensor
 from ..inits import reset
+from ._linear_split import first_linear, linear_parts, segment_aggregate, sorted_edges
 from .message_passing import MessagePassing
 from .point_conv import with_self_loops
 
@@ -99,10 +100,36 @@ class PPFConv(MessagePassing):
                              f"{ps[0].size(-1)} dimensions")
         if self.add_self_loops:
             edge_index = with_self_loops(edge_index, min(ps[0].size(0), ps[1].size(0)))
-        out = self.propagate(edge_index, x=xs, pos=ps, normal=ns, size=None)
+        fast: Optional[Tensor] = None
+        if not torch.jit.is_scripting():
+            fast = self._forward_split(xs, ps, ns, edge_index)
+        if fast is None:
+            out = self.propagate(edge_index, x=xs, pos=ps, normal=ns, size=None)
+        else:
+            out = fast
         if self.global_nn is not None:
             out = self.global_nn(out)
         return out
+
+    @torch.jit.unused
+    def _forward_split(self, xs: PairOptTensor, ps: PairTensor, ns: PairTensor,
+                       edge_index: Adj) -> Optional[Tensor]:
+        """The node-feature block of the first linear layer of ``local_nn`` applied per
+        node; only the 4 point pair features are multiplied per edge."""
+        split = first_linear(self.local_nn)
+        if split is None or self.__explain__ or xs[0] is None:
+            return None
+        lin, rest = split
+        x_src = xs[0]
+        w_x, w_f = linear_parts(lin, (x_src.size(-1), 4))
+        src = x_src @ w_x
+        if lin.bias is not None:
+            src = src + lin.bias
+        i, j, ptr, _ = sorted_edges(edge_index, self.flow, ps[1].size(0))
+        ppf = point_pair_features(ps[1].index_select(0, i), ps[0].index_select(0, j),
+                                  ns[1].index_select(0, i), ns[0].index_select(0, j))
+        msg = rest(src.index_select(0, j) + ppf @ w_f)
+        return segment_aggregate(msg, i, ptr, self.aggr)
 
     def message(self, x_j: OptTensor, pos_i: Tensor, pos_j: Tensor, normal_i: Tensor,
                 normal_j: Tensor) -> Tensor:

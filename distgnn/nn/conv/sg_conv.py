@@ -39,6 +39,7 @@ class SGConv(MessagePassing):
     """
 
     propagate_type = {"x": "Tensor", "edge_weight": "OptTensor"}
+    fuse_edge_index = True
     _cached_x: Optional[Tensor]
 
     def __init__(self, in_channels: int, out_channels: int, K: int = 1, cached: bool = False,

@@ -37,6 +37,7 @@ class TAGConv(MessagePassing):
     """
 
     propagate_type = {"x": "Tensor", "edge_weight": "OptTensor"}
+    fuse_edge_index = True
 
     def __init__(self, in_channels: int, out_channels: int, K: int = 3, bias: bool = True,
                  normalize: bool = True, **kwargs):

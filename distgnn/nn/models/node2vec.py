@@ -1,14 +1,18 @@
 """Node2Vec: skip-gram node embeddings trained on biased random walks."""
+import math
 from typing import Optional, Tuple
 
+import numba
+import numpy as np
 import torch
+from numba import njit, prange
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
 from distgnn.sampler.csr import out_csr
 from distgnn.sampler.walks import context_windows, random_walk
 
-__all__ = ["Node2Vec", "skipgram_loss"]
+__all__ = ["Node2Vec", "skipgram_loss", "skipgram_loss_and_grad", "fused_skipgram_loss"]
 
 EPS = 1e-15
 
@@ -24,6 +28,100 @@ def skipgram_loss(h_pos: Tensor, h_neg: Tensor) -> Tensor:
     pos_loss = -torch.log(torch.sigmoid(scores(h_pos)) + EPS).mean()
     neg_loss = -torch.log(1 - torch.sigmoid(scores(h_neg)) + EPS).mean()
     return pos_loss + neg_loss
+
+
+# -- the same loss fused with its gradient (CPU) ----------------------------------------
+# Entries of the windows index ``rows``; one pass gives the loss and d loss / d rows
+# without materialising the [B, C, D] tensors of gathered rows.
+
+@njit(cache=True, nogil=True, inline="always")
+def _pair(rows, grad, c, x, scale, positive):
+    d = rows.shape[1]
+    s = 0.0
+    for k in range(d):
+        s += rows[c, k] * rows[x, k]
+    sig = 1.0 / (1.0 + math.exp(-s)) if s >= 0 else math.exp(s) / (1.0 + math.exp(s))
+    if positive:
+        loss = -math.log(sig + EPS)
+        g = -sig * (1.0 - sig) / (sig + EPS) * scale
+    else:
+        loss = -math.log(1.0 - sig + EPS)
+        g = sig * (1.0 - sig) / (1.0 - sig + EPS) * scale
+    for k in range(d):
+        rc = rows[c, k]
+        grad[c, k] += g * rows[x, k]
+        grad[x, k] += g * rc
+    return loss
+
+
+@njit(cache=True, nogil=True)
+def _windows(rows, idx, lo, hi, grad, scale, positive):
+    loss = 0.0
+    for w in range(lo, hi):
+        c = idx[w, 0]
+        for j in range(1, idx.shape[1]):
+            loss += _pair(rows, grad, c, idx[w, j], scale, positive)
+    return loss
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _loss_grad(rows, pos, neg, grads):
+    """Thread ``t`` adds into ``grads[t]``; returns the summed per-chunk losses."""
+    chunks = grads.shape[0]
+    sp = 1.0 / max(1, pos.shape[0] * (pos.shape[1] - 1))
+    sn = 1.0 / max(1, neg.shape[0] * (neg.shape[1] - 1))
+    losses = np.zeros(chunks)
+    for t in prange(chunks):
+        a, b = pos.shape[0] * t // chunks, pos.shape[0] * (t + 1) // chunks
+        losses[t] += _windows(rows, pos, a, b, grads[t], sp, True) * sp
+        a, b = neg.shape[0] * t // chunks, neg.shape[0] * (t + 1) // chunks
+        losses[t] += _windows(rows, neg, a, b, grads[t], sn, False) * sn
+    return losses.sum()
+
+
+def skipgram_loss_and_grad(rows: Tensor, pos: Tensor, neg: Tensor,
+                           threads: int = 0) -> Tuple[float, Tensor]:
+    """Loss and ``d loss / d rows`` for windows ``pos``/``neg`` (``[*, C]`` indices into ``rows``).
+
+    ``threads`` splits the windows over that many gradient buffers (0: numba's
+    thread count, capped so the buffers stay small next to the batch).
+    """
+    r = np.ascontiguousarray(rows.detach().numpy(), dtype=np.float32)
+    p = np.ascontiguousarray(pos.numpy(), dtype=np.int64)
+    n = np.ascontiguousarray(neg.numpy(), dtype=np.int64)
+    if threads <= 0:
+        work = p.shape[0] * p.shape[1] + n.shape[0] * n.shape[1]
+        threads = max(1, min(numba.get_num_threads(), work // max(1, 4 * r.shape[0])))
+    grads = np.zeros((threads,) + r.shape, np.float32)
+    loss = _loss_grad(r, p, n, grads)
+    grad = grads[0] if threads == 1 else grads.sum(0)
+    return float(loss), torch.from_numpy(grad)
+
+
+class _FusedSkipGram(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, rows, pos, neg):
+        loss, grad = skipgram_loss_and_grad(rows, pos, neg)
+        ctx.save_for_backward(grad)
+        return rows.new_tensor(loss)
+
+    @staticmethod
+    def backward(ctx, out_grad):
+        (grad,) = ctx.saved_tensors
+        return grad * out_grad, None, None
+
+
+def fused_skipgram_loss(embedding, pos_rw: Tensor, neg_rw: Tensor) -> Tensor:
+    """:func:`skipgram_loss` of ``embedding(pos_rw)`` and ``embedding(neg_rw)``, computed on
+    the distinct rows only (fused kernel on CPU float32, autograd elsewhere)."""
+    ids = torch.cat([pos_rw.reshape(-1), neg_rw.reshape(-1)])
+    uniq, inv = torch.unique(ids, return_inverse=True)
+    rows = embedding(uniq)
+    k = pos_rw.numel()
+    pos, neg = inv[:k].view(pos_rw.shape), inv[k:].view(neg_rw.shape)
+    if rows.device.type != "cpu" or rows.dtype != torch.float32:
+        return skipgram_loss(rows[pos], rows[neg])
+    return _FusedSkipGram.apply(rows, pos, neg)
 
 
 class Node2Vec(nn.Module):
@@ -103,7 +201,7 @@ class Node2Vec(nn.Module):
 
     def loss(self, pos_rw: Tensor, neg_rw: Tensor) -> Tensor:
         """Skip-gram loss with negative sampling on windows ``[B, context_size]``."""
-        return skipgram_loss(self.embedding(pos_rw), self.embedding(neg_rw))
+        return fused_skipgram_loss(self.embedding, pos_rw, neg_rw)
 
     def test(self, train_z: Tensor, train_y: Tensor, test_z: Tensor, test_y: Tensor,
              solver: str = "lbfgs", multi_class: str = "auto", *args, **kwargs) -> float:

@@ -70,3 +70,32 @@ def test_dynamic_edge_conv():
     assert torch.allclose(out_pair, out, atol=1e-6)
     conv_mean = DynamicEdgeConv(net, k=3, aggr="mean")
     assert conv_mean(x).shape == (8, 4)
+
+
+class _Opaque(torch.nn.Module):
+    """A network the layer cannot split (generic per-edge path)."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def test_split_path_matches_generic_path():
+    torch.manual_seed(3)
+    x = torch.randn(6, 4)
+    edge_index = torch.tensor([[0, 1, 2, 3, 4, 5, 0, 2], [1, 0, 1, 1, 3, 3, 5, 5]])
+    net = Sequential(Linear(8, 6), ReLU(), Linear(6, 3))
+    for aggr in ("max", "add", "mean"):
+        fast, slow = EdgeConv(net, aggr=aggr), EdgeConv(_Opaque(net), aggr=aggr)
+        assert torch.allclose(fast(x, edge_index), slow(x, edge_index), atol=1e-5)
+        adj = _adj(edge_index, (6, 6))
+        assert torch.allclose(fast(x, adj), slow(x, edge_index), atol=1e-5)
+    batch = torch.tensor([0, 0, 0, 1, 1, 1])
+    fast, slow = DynamicEdgeConv(net, k=2), DynamicEdgeConv(_Opaque(net), k=2)
+    assert torch.allclose(fast(x, batch), slow(x, batch), atol=1e-5)
+    xd = x.double().requires_grad_()
+    conv = EdgeConv(Sequential(Linear(8, 3)), aggr="add").double()
+    assert torch.autograd.gradcheck(lambda a: conv(a, edge_index), (xd,))

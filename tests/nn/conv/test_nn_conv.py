@@ -62,3 +62,36 @@ def test_nn_conv_gradcheck_and_jit():
 def test_nn_conv_requires_edge_attr():
     with pytest.raises(ValueError, match="edge_attr"):
         NNConv(3, 4, Linear(2, 12))(torch.randn(4, 3), EDGE_INDEX)
+
+
+class _Opaque(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)
+
+
+@pytest.mark.parametrize("aggr", ["add", "mean", "max"])
+def test_nn_conv_split_path_matches_generic_path(aggr):
+    torch.manual_seed(5)
+    x, e = torch.randn(4, 3), torch.randn(5, 2)
+    for net in (Sequential(Linear(2, 8), ReLU(), Linear(8, 12)), Linear(2, 12),
+                Sequential(Linear(2, 12, bias=False))):
+        fast = NNConv(3, 4, net, aggr=aggr)
+        slow = NNConv(3, 4, _Opaque(net), aggr=aggr)
+        slow.load_state_dict(fast.state_dict(), strict=False)
+        with torch.no_grad():
+            slow.root.copy_(fast.root)
+        assert torch.allclose(fast(x, EDGE_INDEX, e), slow(x, EDGE_INDEX, e), atol=1e-5)
+        assert torch.allclose(fast(x, _adj(EDGE_INDEX, (4, 4), e)), slow(x, EDGE_INDEX, e),
+                              atol=1e-5)
+    x_src, x_dst = torch.randn(4, 3), torch.randn(2, 5)
+    edge_index = torch.tensor([[0, 1, 2, 3], [0, 0, 1, 1]])
+    fast = NNConv((3, 5), 4, Linear(2, 12), aggr=aggr)
+    slow = NNConv((3, 5), 4, _Opaque(fast.nn), aggr=aggr)
+    with torch.no_grad():
+        slow.root.copy_(fast.root)
+    assert torch.allclose(fast((x_src, None), edge_index, e[:4], size=(4, 2)),
+                          slow((x_src, None), edge_index, e[:4], size=(4, 2)), atol=1e-5)

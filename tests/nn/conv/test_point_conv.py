@@ -59,3 +59,25 @@ def test_point_conv_jit():
     assert torch.allclose(jit(x, pos, EDGE_INDEX), conv(x, pos, EDGE_INDEX), atol=1e-6)
     assert torch.allclose(jit(x, pos, _adj(EDGE_INDEX, (4, 4))), conv(x, pos, EDGE_INDEX),
                           atol=1e-6)
+
+
+class _Opaque(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def test_point_conv_split_path_matches_generic_path():
+    torch.manual_seed(5)
+    x, pos = torch.randn(4, 3), torch.randn(4, 2)
+    cases = ((x, Sequential(Linear(5, 6), ReLU(), Linear(6, 4))),
+             (None, Sequential(Linear(2, 4), ReLU())))
+    for x_in, net in cases:
+        global_nn = Linear(4, 3)
+        fast, slow = PointConv(net, global_nn), PointConv(_Opaque(net), global_nn)
+        expected = slow(x_in, pos, EDGE_INDEX)
+        assert torch.allclose(fast(x_in, pos, EDGE_INDEX), expected, atol=1e-5)
+        assert torch.allclose(fast(x_in, pos, _adj(EDGE_INDEX, (4, 4))), expected, atol=1e-5)

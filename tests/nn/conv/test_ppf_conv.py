@@ -74,3 +74,23 @@ def test_ppf_conv_jit():
     x, pos, nrm = torch.randn(4, 3), torch.randn(4, 3), torch.randn(4, 3)
     jit = torch.jit.script(conv.jittable())
     assert torch.allclose(jit(x, pos, nrm, EDGE_INDEX), conv(x, pos, nrm, EDGE_INDEX), atol=1e-6)
+
+
+class _Opaque(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def test_ppf_conv_split_path_matches_generic_path():
+    torch.manual_seed(5)
+    x, pos, nrm = torch.randn(4, 3), torch.randn(4, 3), torch.randn(4, 3)
+    net = torch.nn.Sequential(Linear(7, 6), torch.nn.ReLU(), Linear(6, 4))
+    fast, slow = PPFConv(net), PPFConv(_Opaque(net))
+    assert torch.allclose(fast(x, pos, nrm, EDGE_INDEX), slow(x, pos, nrm, EDGE_INDEX),
+                          atol=1e-5)
+    assert torch.allclose(fast(x, pos, nrm, _adj(EDGE_INDEX, (4, 4))),
+                          slow(x, pos, nrm, EDGE_INDEX), atol=1e-5)

@@ -1,0 +1,59 @@
+import gc
+
+import torch
+
+from distgnn import ops
+
+EDGE_INDEX = torch.tensor([[0, 1, 2, 3, 0, 2], [1, 0, 1, 1, 3, 2]])
+
+
+def dense(adj):
+    return adj.to_dense()
+
+
+def test_adj_t_matches_edges_and_values():
+    w = torch.arange(1.0, 7.0)
+    adj = ops.adj_t_from_edge_index(EDGE_INDEX, 4, 4, w)
+    expected = torch.zeros(4, 4)
+    expected[EDGE_INDEX[1], EDGE_INDEX[0]] = w
+    assert torch.equal(dense(adj), expected)
+
+
+def test_cached_adj_t_builds_on_second_sight_and_follows_in_place_edits():
+    ops.clear_adjacency_cache()
+    edge_index = EDGE_INDEX.clone()
+    assert ops.cached_adj_t(edge_index, 4, 4) is None  # first sight: not worth a sort
+    first = ops.cached_adj_t(edge_index, 4, 4)
+    assert first is not None
+    assert ops.cached_adj_t(edge_index, 4, 4).storage.rowptr() is first.storage.rowptr()
+    edge_index[0, 0] = 3  # an in-place edit invalidates the structure
+    rebuilt = ops.cached_adj_t(edge_index, 4, 4)
+    assert rebuilt is None or dense(rebuilt)[1, 3] == 1
+    again = ops.cached_adj_t(edge_index, 4, 4)
+    assert dense(again)[1, 3] == 1 and dense(again)[1, 0] == 0
+
+
+def test_cache_entries_die_with_the_tensor():
+    ops.clear_adjacency_cache()
+    edge_index = EDGE_INDEX.clone()
+    ops.adj_t_from_edge_index(edge_index, 4, 4)
+    from distgnn.ops.adjacency import _CACHE
+    assert len(_CACHE._entries) == 1
+    del edge_index
+    gc.collect()
+    assert len(_CACHE._entries) == 0
+
+
+def test_add_remaining_loops_keeps_old_loop_weights_and_is_stable():
+    w = torch.arange(1.0, 7.0)
+    out, weight = ops.add_remaining_loops(EDGE_INDEX, w, 9.0, 4)
+    # the loop (2, 2) had weight 6; the other nodes get 9
+    assert out[:, -4:].tolist() == [[0, 1, 2, 3], [0, 1, 2, 3]]
+    assert weight[-4:].tolist() == [9.0, 9.0, 6.0, 9.0]
+    assert weight[:-4].tolist() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    out2, weight2 = ops.add_remaining_loops(EDGE_INDEX, w * 2, 9.0, 4)
+    assert out2 is out  # same tensor: downstream structure caches hit
+    assert weight2[-4:].tolist() == [9.0, 9.0, 12.0, 9.0]
+    scripted = torch.jit.script(ops.add_remaining_loops)
+    s_out, s_weight = scripted(EDGE_INDEX, w, 9.0, 4)
+    assert torch.equal(s_out, out) and torch.equal(s_weight, weight)

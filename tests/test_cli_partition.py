@@ -1,0 +1,69 @@
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from distgnn.cli import main
+from distgnn.partition import open_store
+
+
+def _edges(tmp_path):
+    rng = np.random.default_rng(0)
+    ei = rng.integers(0, 200, (2, 1000))
+    ei[:, 0] = (0, 199)
+    p = tmp_path / "edges.parquet"
+    pq.write_table(pa.table({"src": ei[0], "dst": ei[1]}), p)
+    return p
+
+
+def test_partition_and_inspect(tmp_path, capsys):
+    inp = _edges(tmp_path)
+    np.save(tmp_path / "x.npy", np.ones((200, 4), np.float32))
+    np.save(tmp_path / "y.npy", np.arange(200) % 3)
+    np.save(tmp_path / "train.npy", np.arange(200) % 2 == 0)
+    out = tmp_path / "g.zarr"
+    rc = main(["partition", str(inp), "--num-parts", "4", "--out", str(out), "--features",
+               str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy"), "--masks",
+               f"train={tmp_path / 'train.npy'}", "--seed", "3", "-q"])
+    assert rc == 0
+    s = open_store(out)
+    assert s.num_parts == 4 and s.num_features == 4 and s.num_classes == 3 and s.meta["seed"] == 3
+    assert s.part(0).masks["train"].dtype == bool
+    assert main(["inspect", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "edge_cut" in text and "balance" in text and "train" in text
+
+
+def test_generator_spec_and_overwrite(tmp_path, capsys):
+    out = tmp_path / "g.zarr"
+    assert main(["partition", "grid:10:10", "-k", "2", "-o", str(out), "--method", "random", "-q"]) == 0
+    assert main(["partition", "grid:10:10", "-k", "2", "-o", str(out), "-q"]) == 2
+    assert "must not exist" in capsys.readouterr().err
+    assert main(["partition", "grid:10:10", "-k", "4", "-o", str(out), "-q", "--overwrite"]) == 0
+    assert open_store(out).num_parts == 4
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--method", "spectral"], "--method must be one of"),
+    (["-k", "0"], "num_parts"),
+    (["-k", "999"], "num_parts"),
+])
+def test_bad_args(tmp_path, capsys, args, words):
+    inp = _edges(tmp_path)
+    argv = ["partition", str(inp), "-o", str(tmp_path / "g.zarr"), "-q"] + (args if "-k" in args else ["-k", "2"] + args)
+    assert main(argv) == 2
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "g.zarr").exists()
+
+
+def test_bad_features_and_files(tmp_path, capsys):
+    inp = _edges(tmp_path)
+    x = np.ones((200, 2))
+    x[5, 1] = np.nan
+    np.save(tmp_path / "x.npy", x)
+    assert main(["partition", str(inp), "-k", "2", "-o", str(tmp_path / "g.zarr"), "--features",
+                 str(tmp_path / "x.npy"), "-q"]) == 2
+    assert "finite" in capsys.readouterr().err
+    assert main(["partition", str(tmp_path / "missing.csv"), "-k", "2", "-o", str(tmp_path / "g.zarr"), "-q"]) == 2
+    assert main(["inspect", str(tmp_path / "nothing.zarr")]) == 2
+    assert not (tmp_path / "g.zarr").exists()
