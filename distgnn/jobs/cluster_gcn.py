@@ -15,7 +15,7 @@ from distgnn.jobs.context import ReplicaContext
 from distgnn.jobs.progress import Progress
 from distgnn.sampler import ClusterLoader
 
-__all__ = ["ClusterGCN", "RankClusterLoader", "cluster_gcn_replica", "train_epoch", "evaluate"]
+__all__ = ["ClusterGCN", "cluster_gcn_replica", "train_epoch", "evaluate"]
 
 
 class ClusterGCN(torch.nn.Module):
@@ -38,22 +38,6 @@ class ClusterGCN(torch.nn.Module):
             if i < len(self.convs) - 1:
                 x = F.relu(x)
         return x
-
-
-class RankClusterLoader(ClusterLoader):
-    """A :class:`ClusterLoader` yielding replica ``rank``'s share of each epoch's groups."""
-
-    def __init__(self, source, rank: int, world_size: int, **kwargs) -> None:
-        super().__init__(source, **kwargs)
-        self.rank, self.world_size = rank, world_size
-
-    def _tasks(self, rng) -> List:
-        groups = list(super()._tasks(rng))
-        usable = len(groups) - len(groups) % self.world_size
-        return groups[:usable][self.rank::self.world_size]
-
-    def __len__(self) -> int:
-        return super().__len__() // self.world_size
 
 
 def _masked_ce(out: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -136,8 +120,8 @@ def cluster_gcn_replica(job: dict, ctx: ReplicaContext) -> None:
     s, r = job["sampler"], job["run"]
     common = dict(rank=ctx.rank, world_size=ctx.world_size, num_parts_per_batch=s["parts_per_batch"],
                   prefetch=max(s["prefetch"], 1))
-    train_loader = RankClusterLoader(job["source"], shuffle=True, seed=r["seed"], **common)
-    eval_loader = RankClusterLoader(job["source"], shuffle=False, seed=r["seed"], **common)
+    train_loader = ClusterLoader(job["source"], shuffle=True, seed=r["seed"], **common)
+    eval_loader = ClusterLoader(job["source"], shuffle=False, seed=r["seed"], **common)
     for epoch in range(start, r["epochs"]):
         train_loader.epoch = epoch  # reproducible epochs, also after a resume
         progress = Progress(len(train_loader), f"epoch {epoch + 1}/{r['epochs']}",

@@ -169,14 +169,24 @@ class ClusterLoader(_Loader):
 
     ``source`` is a partition store path or a client over one; for an
     in-memory graph use :meth:`from_data`. Yields :class:`ClusterBatch`.
+
+    With ``world_size > 1`` the loader yields replica ``rank``'s share of each
+    epoch's groups (every replica gets the same number of batches; with the same
+    ``seed`` the replicas' shares are disjoint).
     """
 
     def __init__(self, source, num_parts_per_batch: int = 1, shuffle: bool = True,
-                 seed: Optional[int] = None, prefetch: int = 2, timeout: float = 120.0) -> None:
+                 seed: Optional[int] = None, prefetch: int = 2, timeout: float = 120.0,
+                 rank: int = 0, world_size: int = 1) -> None:
         super().__init__(seed, prefetch)
         self.client = as_client(source, timeout)
         self.num_parts_per_batch = _check_positive_int("num_parts_per_batch", num_parts_per_batch)
         self.shuffle = bool(shuffle)
+        self.world_size = _check_positive_int("world_size", world_size)
+        if not 0 <= rank < self.world_size:
+            raise ValueError(f"ClusterLoader: rank must be in [0, world_size={world_size}), "
+                             f"got {rank}")
+        self.rank = int(rank)
 
     @classmethod
     def from_data(cls, data, num_parts: int, num_parts_per_batch: int = 1, method: str = "metis",
@@ -189,10 +199,16 @@ class ClusterLoader(_Loader):
         return cls(ShardClient.from_data(data, assignment), num_parts_per_batch, **kwargs)
 
     def __len__(self) -> int:
-        return -(-self.client.num_parts // self.num_parts_per_batch)
+        groups = -(-self.client.num_parts // self.num_parts_per_batch)
+        return groups if self.world_size == 1 else groups // self.world_size
 
     def _tasks(self, rng):
-        return cluster_groups(self.client.num_parts, self.num_parts_per_batch, self.shuffle, rng)
+        groups = cluster_groups(self.client.num_parts, self.num_parts_per_batch, self.shuffle, rng)
+        if self.world_size == 1:
+            return groups
+        groups = list(groups)
+        usable = len(groups) - len(groups) % self.world_size
+        return groups[:usable][self.rank::self.world_size]
 
     def _make(self, task) -> ClusterBatch:
         parts = task[2]

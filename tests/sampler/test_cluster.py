@@ -79,3 +79,15 @@ def test_walk_loader_in_memory(graph):
     b = next(iter(loader))
     assert b.walks.shape == (64 * 3, 11)
     assert b.pos_rw.shape == (64 * 3 * 8, 4) and b.neg_rw.shape == (64 * 3 * 2 * 8, 4)
+
+
+def test_cluster_loader_splits_groups_between_replicas(graph):
+    loaders = [ClusterLoader.from_data(graph, num_parts=6, num_parts_per_batch=1, method="random",
+                                       seed=3, rank=r, world_size=2) for r in (0, 1)]
+    assert [len(loader) for loader in loaders] == [3, 3]
+    parts = [sorted(int(p) for batch in loader for p in batch.parts) for loader in loaders]
+    assert len(parts[0]) == len(parts[1]) == 3
+    assert set(parts[0]).isdisjoint(parts[1])
+    assert sorted(parts[0] + parts[1]) == list(range(6))
+    with pytest.raises(ValueError, match="rank must be in"):
+        ClusterLoader.from_data(graph, num_parts=6, method="random", rank=2, world_size=2)
