@@ -33,14 +33,16 @@ from torch import Tensor
 from torch.nn import Embedding, Linear, ModuleList, Parameter
 
 from ... import ops
+from ...typing import SparseTensor, WITH_TORCH_SPARSE
 from ..inits import glorot_orthogonal
 
 __all__ = ["DimeNet", "swish", "Envelope", "BesselBasisLayer", "SphericalBasisLayer",
            "EmbeddingBlock", "ResidualLayer", "InteractionBlock", "OutputBlock",
-           "spherical_jn", "spherical_jn_zeros", "triplets"]
+           "spherical_jn", "spherical_jn_order", "spherical_jn_zeros", "triplets",
+           "bilinear_triplet_sum"]
 
 NUM_ELEMENTS = 95
-_SERIES_TERMS = 24
+_SERIES_TERMS = 20
 
 
 def swish(x: Tensor) -> Tensor:
@@ -51,38 +53,40 @@ def swish(x: Tensor) -> Tensor:
 # ------------------------------------------------------------------ basis math
 def spherical_jn(max_order: int, x: Tensor) -> List[Tensor]:
     r"""Spherical Bessel functions of the first kind :math:`j_0(x), \ldots,
-    j_{L}(x)` (``L = max_order``), differentiable in ``x >= 0``.
+    j_{L}(x)` (``L = max_order``), differentiable in ``x >= 0``; see
+    :func:`spherical_jn_order`."""
+    return [spherical_jn_order(l, x) for l in range(max_order + 1)]
 
-    Below :math:`x = L + 1` the power series
-    :math:`j_l(x) = \frac{x^l}{(2l+1)!!} \sum_k \frac{(-x^2/2)^k}{k!\,(2l+3)\cdots(2l+2k+1)}`
-    is used; above it the upward recurrence
-    :math:`j_{l+1} = \frac{2l+1}{x} j_l - j_{l-1}` from
+
+def spherical_jn_order(order: int, x: Tensor) -> Tensor:
+    r"""The spherical Bessel function :math:`j_l(x)` of order ``l = order``.
+
+    Below :math:`x = l + 1` the power series
+    :math:`j_l(x) = \frac{x^l}{(2l+1)!!} \sum_k \frac{(-x^2/2)^k}{k!\,(2l+3)\cdots
+    (2l+2k+1)}` is used; above it the upward recurrence
+    :math:`j_{m+1} = \frac{2m+1}{x} j_m - j_{m-1}` from
     :math:`j_0 = \sin x / x`, :math:`j_1 = \sin x / x^2 - \cos x / x`, which is stable
-    there.
+    there. Both branches see clamped arguments, so gradients stay finite.
     """
-    threshold = float(max_order + 1)
-    small = x < threshold
+    threshold = float(order + 1)
     x_ser = x.clamp(max=threshold)
     x_rec = x.clamp(min=threshold)
 
     sin, cos = torch.sin(x_rec), torch.cos(x_rec)
-    rec = [sin / x_rec]
-    if max_order >= 1:
-        rec.append(sin / x_rec.pow(2) - cos / x_rec)
-    for l in range(1, max_order):
-        rec.append((2 * l + 1) / x_rec * rec[l] - rec[l - 1])
+    inv = 1.0 / x_rec
+    prev, cur = sin * inv, (sin * inv - cos) * inv
+    if order == 0:
+        cur = prev
+    for m in range(1, order):
+        prev, cur = cur, (2 * m + 1) * inv * cur - prev
 
     y = -0.5 * x_ser.pow(2)
-    out: List[Tensor] = []
-    double_factorial = 1.0
-    for l in range(max_order + 1):
-        double_factorial *= 2 * l + 1
-        acc = torch.ones_like(x_ser)
-        for k in range(_SERIES_TERMS, 0, -1):
-            acc = 1.0 + y * acc / (k * (2 * l + 2 * k + 1))
-        series = x_ser.pow(l) * acc / double_factorial
-        out.append(torch.where(small, series, rec[l]))
-    return out
+    acc = torch.ones_like(x_ser)
+    for k in range(_SERIES_TERMS, 0, -1):
+        acc = 1.0 + y * acc / (k * (2 * order + 2 * k + 1))
+    double_factorial = math.prod(range(1, 2 * order + 2, 2))
+    series = x_ser.pow(order) * acc / double_factorial
+    return torch.where(x < threshold, series, cur)
 
 
 def spherical_jn_zeros(num_orders: int, num_zeros: int) -> List[List[float]]:
@@ -180,11 +184,11 @@ class SphericalBasisLayer(torch.nn.Module):
 
     def radial(self, dist: Tensor) -> Tensor:
         """``[E, num_spherical, num_radial]`` normalised radial parts with envelope."""
-        x = (dist / self.cutoff).view(-1, 1, 1)
-        arg = x * self.zeros.to(dist.dtype)
-        orders = spherical_jn(self.num_spherical - 1, arg)
-        diag = torch.stack([orders[l][:, l] for l in range(self.num_spherical)], dim=1)
-        return self.envelope(x) * self.norm.to(dist.dtype) * diag
+        x = (dist / self.cutoff).view(-1, 1)
+        zeros = self.zeros.to(dist.dtype)
+        out = torch.stack([spherical_jn_order(l, x * zeros[l])
+                           for l in range(self.num_spherical)], dim=1)
+        return self.envelope(x).unsqueeze(-1) * self.norm.to(dist.dtype) * out
 
     def forward(self, dist: Tensor, angle: Tensor, idx_kj: Tensor) -> Tensor:
         rbf = self.radial(dist)
@@ -278,8 +282,7 @@ class InteractionBlock(torch.nn.Module):
         sbf = self.lin_sbf(sbf)
         x_ji = self.act(self.lin_ji(x))
         x_kj = self.act(self.lin_kj(x)) * rbf
-        x_kj = torch.einsum("tb,th,obh->to", sbf, x_kj[idx_kj], self.W)
-        x_kj = ops.scatter_sum(x_kj, idx_ji, dim=0, dim_size=x.size(0))
+        x_kj = bilinear_triplet_sum(sbf, x_kj, self.W, idx_kj, idx_ji)
 
         h = x_ji + x_kj
         for layer in self.layers_before_skip:
@@ -288,6 +291,36 @@ class InteractionBlock(torch.nn.Module):
         for layer in self.layers_after_skip:
             h = layer(h)
         return h
+
+
+def bilinear_triplet_sum(sbf: Tensor, x: Tensor, W: Tensor, idx_kj: Tensor,
+                         idx_ji: Tensor) -> Tensor:
+    r""":math:`\mathbf{y}_{ji} = \sum_{t: (kj, ji)} \sum_{b, h} \mathbf{W}_{o b h}\,
+    \mathrm{sbf}_{t b}\, \mathbf{x}_{kj, h}` for every edge (``[E, H_out]``).
+
+    Without autograd this is one sparse-dense product of the ``[E, E * B]`` matrix of
+    the ``sbf`` entries with the per-edge products :math:`\mathbf{W}_b \mathbf{x}_{kj}`
+    (no ``[T, B, H]`` intermediate); otherwise it runs densely, differentiable to any
+    order.
+    """
+    num_edges, B = x.size(0), sbf.size(1)
+    needs_grad = torch.is_grad_enabled() and (sbf.requires_grad or x.requires_grad
+                                              or W.requires_grad)
+    if needs_grad or not WITH_TORCH_SPARSE:
+        out = torch.einsum("tb,th,obh->to", sbf, x[idx_kj], W)
+        return ops.scatter_sum(out, idx_ji, dim=0, dim_size=num_edges)
+
+    per_edge = x.matmul(W.permute(2, 1, 0).reshape(W.size(2), B * W.size(0)))
+    if idx_ji.numel() > 1 and bool((idx_ji[1:] < idx_ji[:-1]).any()):
+        perm = torch.argsort(idx_ji, stable=True)
+        idx_ji, idx_kj, sbf = idx_ji[perm], idx_kj[perm], sbf[perm]
+    rowptr = torch.zeros(num_edges + 1, dtype=torch.long, device=x.device)
+    rowptr[1:] = torch.cumsum(torch.bincount(idx_ji, minlength=num_edges) * B, 0)
+    col = (idx_kj.view(-1, 1) * B + torch.arange(B, device=x.device)).view(-1)
+    adj = SparseTensor(rowptr=rowptr, col=col, value=sbf.reshape(-1),
+                       sparse_sizes=(num_edges, num_edges * B), is_sorted=True,
+                       trust_data=True)
+    return ops.spmm(adj, per_edge.view(num_edges * B, W.size(0)))
 
 
 class OutputBlock(torch.nn.Module):

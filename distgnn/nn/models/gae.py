@@ -23,7 +23,8 @@ EPS = 1e-15
 
 def _check_edge_index(name: str, edge_index: Tensor) -> None:
     if not isinstance(edge_index, Tensor) or edge_index.dim() != 2 or edge_index.size(0) != 2:
-        shape = list(edge_index.shape) if isinstance(edge_index, Tensor) else type(edge_index).__name__
+        shape = list(edge_index.shape) if isinstance(edge_index, Tensor) else \
+            type(edge_index).__name__
         raise ValueError(f"{name} must be a LongTensor of shape [2, E], got {shape}")
 
 

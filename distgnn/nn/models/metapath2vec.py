@@ -1,6 +1,6 @@
 r"""MetaPath2Vec from the `"metapath2vec: Scalable Representation Learning for
-Heterogeneous Networks" <https://ericdongyx.github.io/papers/KDD17-dong-chawla-swami-metapath2vec.pdf>`_
-paper.
+Heterogeneous Networks"
+<https://ericdongyx.github.io/papers/KDD17-dong-chawla-swami-metapath2vec.pdf>`_ paper.
 
 Random walks in a heterogeneous graph follow a given metapath (step :math:`s` uses
 edge type ``metapath[s % len(metapath)]``); the walks are cut into windows of

@@ -1,8 +1,7 @@
 import pytest
 import torch
 
-from distgnn.nn import DenseGCNConv
-from distgnn.nn.conv.gcn_conv import GCNConv
+from distgnn.nn import DenseGCNConv, GCNConv
 
 # undirected graph: 0-1, 1-2, 1-3 (edge_index lists both directions)
 EDGE_INDEX = torch.tensor([[0, 1, 1, 2, 1, 3], [1, 0, 2, 1, 3, 1]])

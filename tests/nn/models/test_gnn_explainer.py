@@ -127,7 +127,8 @@ def test_visualize_subgraph():
     x, edge_index = _star()
     explainer = GNNExplainer(NodeModel(), log=False)
     edge_mask = torch.tensor([0.1, 0.9, 0.2, 0.3, 0.5])
-    ax, G = explainer.visualize_subgraph(0, edge_index, edge_mask, y=torch.tensor([0, 1, 0, 0, 0, 1, 1]))
+    y = torch.tensor([0, 1, 0, 0, 0, 1, 1])
+    ax, G = explainer.visualize_subgraph(0, edge_index, edge_mask, y=y)
     assert set(G.nodes) == {0, 1, 2, 3, 4} and G.number_of_edges() == 4
     assert G.edges[1, 0]["att"] == pytest.approx(0.9)
     ax, G = explainer.visualize_subgraph(-1, edge_index, edge_mask, threshold=0.4)

@@ -82,6 +82,7 @@ def test_loss_by_hand_and_training():
     assert sum(losses[-3:]) < sum(losses[:3])
 
 
+@pytest.mark.slow
 def test_communities_are_separable():
     pytest.importorskip("sklearn")
     torch.manual_seed(0)
@@ -113,7 +114,8 @@ def test_bad_arguments():
         MetaPath2Vec(graph, 8, [WRITES, WRITES], 2, 2)
     with pytest.raises(ValueError, match="must end at the node type it starts from"):
         MetaPath2Vec(graph, 8, [WRITES], 3, 2)
-    with pytest.raises(ValueError, match=r"context_size must be an int in \[2, walk_length \+ 1 = 3\], got 4"):
+    with pytest.raises(ValueError, match=r"context_size must be an int in \[2, walk_length "
+                       r"\+ 1 = 3\], got 4"):
         MetaPath2Vec(graph, 8, [WRITES, WRITTEN_BY], 2, 4)
     with pytest.raises(ValueError, match="refers to nodes beyond num_nodes_dict"):
         MetaPath2Vec(graph, 8, [WRITES, WRITTEN_BY], 2, 2, num_nodes_dict={"author": 2, "paper": 3})

@@ -61,7 +61,8 @@ def test_split_edges():
     train, test = model.split_edges(edge_index, test_ratio=0.25)
     assert train.size(1) == 15 and test.size(1) == 5
     both = torch.cat([train, test], 1)
-    assert sorted((both[0] * 10 + both[1]).tolist()) == sorted((edge_index[0] * 10 + edge_index[1]).tolist())
+    keys = lambda ei: sorted((ei[0] * 10 + ei[1]).tolist())  # noqa: E731
+    assert keys(both) == keys(edge_index)
 
 
 @pytest.mark.parametrize("k", [2, 5])
@@ -83,7 +84,8 @@ def test_spectral_features_span_leading_singular_vectors(k):
     assert np.allclose(xn.T @ xn, np.eye(k), atol=1e-5)
     top = vt[:k].T
     assert np.allclose(top @ (top.T @ xn), xn, atol=1e-4) or s[k - 1] == pytest.approx(s[k])
-    with pytest.raises(ValueError, match=r"in_channels \(7\) must not exceed the number of nodes \(6\)"):
+    with pytest.raises(ValueError, match=r"in_channels \(7\) must not exceed the number of "
+                                         r"nodes \(6\)"):
         SignedGCN(7, 4, 1).create_spectral_features(pos, neg, num_nodes=6)
 
 
