@@ -125,6 +125,8 @@ def test_matches_explicit_loops():
         expected = _reference(model, z, pos, batch)
         out = model(z, pos, batch)
     assert torch.allclose(out, expected, atol=1e-4, rtol=1e-4)
+    # With autograd the triplet sum runs densely instead of as one sparse product.
+    assert torch.allclose(model(z, pos, batch), out, atol=1e-5)
     # Without a batch vector the output of the single molecule is summed to [C].
     with torch.no_grad():
         single = model(z[:4], pos[:4])
