@@ -5,7 +5,7 @@
 #include <ATen/Dispatch.h>
 #include <ATen/NumericUtils.h>
 #include <ATen/OpMathType.h>
-#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAStream.h>
 #include <c10/cuda/CUDAException.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <torch/library.h>
@@ -67,7 +67,7 @@ void launch(const SegmentArgs& a, at::Tensor& out, int64_t* arg) {
   TORCH_CHECK(chunks <= 65535, "segment_csr: at most ", 65535 * kMaxThreads,
               " features per row on CUDA, got ", F);
   const dim3 grid(static_cast<unsigned>(a.num_segments), static_cast<unsigned>(chunks));
-  segment_csr_kernel<scalar_t, R><<<grid, threads, 0, at::cuda::getCurrentCUDAStream()>>>(
+  segment_csr_kernel<scalar_t, R><<<grid, threads, 0, c10::cuda::getCurrentCUDAStream()>>>(
       a.src.const_data_ptr<scalar_t>(), a.ptr.const_data_ptr<int64_t>(),
       out.mutable_data_ptr<scalar_t>(), arg, a.num_rows, F);
   C10_CUDA_KERNEL_LAUNCH_CHECK();

@@ -68,7 +68,7 @@ def _encode(value):
 def _decode(value):
     if isinstance(value, dict):
         if set(value) == {_TENSOR}:
-            return torch.from_numpy(value[_TENSOR])
+            return torch.from_numpy(value[_TENSOR].copy())  # Ray hands back read-only arrays
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(_decode(v) for v in value)

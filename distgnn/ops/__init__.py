@@ -23,4 +23,15 @@ __all__ = [
     "set_diag", "add_remaining_loops",
     "knn", "knn_graph", "radius", "radius_graph", "fps", "nearest", "grid",
     "spline_basis", "spline_weighting",
+    "load_native", "native_available",
 ]
+
+_NATIVE = ("load_native", "native_available")
+
+
+def __getattr__(name: str):
+    # Imported on first use so that `python -m distgnn.ops.native` runs a fresh module.
+    if name in _NATIVE:
+        from . import native
+        return getattr(native, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,8 +2,11 @@
 
 Rows must be grouped contiguously (sorted index). Empty segments give 0.
 Backend: ``torch_scatter.segment_csr`` when installed (one pass, no atomics), else
-``torch.segment_reduce``.
+``torch.segment_reduce``; with ``DISTGNN_NATIVE=1`` in the environment (read once, at
+import) the kernel from ``csrc/`` when built (see :mod:`distgnn.ops.native`).
 """
+import os
+import warnings
 from typing import Optional
 
 import torch
@@ -50,6 +53,14 @@ def segment_csr_native(src: Tensor, ptr: Tensor, reduce: str = "sum") -> Tensor:
 
 #: Reduce consecutive row segments of ``src`` (dim 0) delimited by ``ptr``.
 segment_csr = segment_csr_scatter_kernels if WITH_TORCH_SCATTER else segment_csr_native
+if os.environ.get("DISTGNN_NATIVE") == "1":
+    from .native import load_native as _load_native
+    from .native import segment_csr_native as _segment_csr_csrc
+    if _load_native():
+        segment_csr = _segment_csr_csrc
+    else:
+        warnings.warn("DISTGNN_NATIVE=1 but the native library is not built (run: python -m "
+                      "distgnn.ops.native --build); segment_csr keeps its default backend")
 
 
 def gather_csr(src: Tensor, ptr: Tensor) -> Tensor:

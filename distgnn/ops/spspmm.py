@@ -21,7 +21,7 @@ def spspmm(index_a: Tensor, value_a: Optional[Tensor], index_b: Tensor,
     """``C = A @ B`` for ``A`` (``[m, k]``) and ``B`` (``[k, n]``) given as ``[2, nnz]``
     indices with values (``None`` = all ones; duplicates add up). Returns the
     coalesced ``(index, value)`` of ``C`` (row-major); gradients flow to both value
-    vectors."""
+    vectors. (COO operands: torch's CSR x CSR backward is not exact.)"""
     dtype = value_a.dtype if value_a is not None else (
         value_b.dtype if value_b is not None else torch.get_default_dtype())
     if index_a.size(1) == 0 or index_b.size(1) == 0:

@@ -23,7 +23,12 @@ def _fits(vwgt, u, v, maxvwgt):
 
 @njit(cache=True)
 def _match(xadj, adj, wgt, vwgt, perm, maxvwgt, mode, two_hop):
-    """match[u] = partner (or u). mode 0: heaviest edge; mode 1: max w*(1/d_u + 1/d_v)."""
+    """match[u] = partner (or u). mode 0: heaviest edge; mode 1: max w*(1/d_u + 1/d_v).
+
+    Unless ``two_hop`` > 1 (no pairing beyond edges), vertices without
+    neighbours are paired with each other, and when more than a ``two_hop`` fraction of the vertices is still unmatched, unmatched vertices
+    that share a neighbour are paired too (leaves of hubs in skewed graphs).
+    """
     n = xadj.shape[0] - 1
     mt = np.full(n, -1, np.int64)
     dw = np.zeros(n, np.float64)
@@ -46,7 +51,23 @@ def _match(xadj, adj, wgt, vwgt, perm, maxvwgt, mode, two_hop):
         if best >= 0:
             mt[u] = best
             mt[best] = u
-    if two_hop:
+    last = -1
+    unmatched = 0
+    for i in range(n):
+        u = perm[i]
+        if mt[u] >= 0:
+            continue
+        if xadj[u + 1] > xadj[u] or two_hop > 1.0:
+            unmatched += 1
+        elif last < 0:
+            last = u
+        elif _fits(vwgt, last, u, maxvwgt):
+            mt[last] = u
+            mt[u] = last
+            last = -1
+        else:
+            last = u
+    if unmatched > two_hop * n:
         _match_two_hop(xadj, adj, vwgt, perm, maxvwgt, mt)
     for u in range(n):
         if mt[u] < 0:
@@ -120,12 +141,24 @@ def _contract(xadj, adj, wgt, vwgt, mt, cmap, nc):
     return cx, cadj[:k].copy(), cw[:k].copy(), cv
 
 
-def match(g: Graph, seed: int, mode: str = "heavy_edge", maxvwgt=None, two_hop: bool = True) -> np.ndarray:
-    """Matching of ``g`` visited in a seeded random order; returns partner per vertex."""
+def match(g: Graph, seed: int, mode: str = "heavy_edge", maxvwgt=None, two_hop=True,
+          order: str = "random") -> np.ndarray:
+    """Matching of ``g``; returns partner per vertex.
+
+    ``order``: "random" visits vertices in a seeded random order, "degree" by
+    increasing degree (ties at random). ``two_hop``: True always pairs left-over
+    vertices through a shared neighbour, False never, a float only when more
+    than that fraction of the vertices is left unmatched.
+    """
     if mode not in MATCHINGS:
         raise ValueError(f"matching must be one of {', '.join(MATCHINGS)}, got {mode!r}")
     n = g.num_nodes
     perm = np.random.default_rng(seed).permutation(n).astype(np.int64)
+    if order == "degree":
+        perm = perm[np.argsort(np.diff(g.xadj)[perm], kind="stable")]
+    elif order != "random":
+        raise ValueError(f"order must be 'random' or 'degree', got {order!r}")
+    two_hop = 0.0 if two_hop is True else 2.0 if two_hop is False else float(two_hop)
     if maxvwgt is None:
         maxvwgt = np.full(g.vwgt.shape[1], np.iinfo(np.int64).max // 4, np.int64)
     return _match(g.xadj, g.adjncy, g.adjwgt, g.vwgt, perm, np.asarray(maxvwgt, np.int64),
@@ -140,17 +173,19 @@ def contract(g: Graph, mt: np.ndarray) -> Tuple[Graph, np.ndarray]:
 
 
 def coarsen(g: Graph, coarsen_to: int, seed: int, mode: str = "heavy_edge",
-            max_levels: int = 60) -> Tuple[List[Graph], List[np.ndarray]]:
-    """Levels ``[g, g1, ...]`` and maps ``[cmap0, ...]`` until small or no longer shrinking."""
+            max_levels: int = 60, order: str = "degree", two_hop=0.1,
+            stall: float = 0.95) -> Tuple[List[Graph], List[np.ndarray]]:
+    """Levels ``[g, g1, ...]`` and maps ``[cmap0, ...]`` until at most ``coarsen_to``
+    vertices or a level keeps more than ``stall`` of its vertices."""
     graphs, maps = [g], []
     total = g.vwgt.sum(axis=0)
     maxvwgt = np.maximum(1, (1.5 * total / max(coarsen_to, 1)).astype(np.int64))
     rng = np.random.default_rng(seed)
     while graphs[-1].num_nodes > coarsen_to and len(maps) < max_levels:
         cur = graphs[-1]
-        mt = match(cur, int(rng.integers(2**62)), mode, maxvwgt)
+        mt = match(cur, int(rng.integers(2**62)), mode, maxvwgt, two_hop, order)
         nxt, cmap = contract(cur, mt)
-        if nxt.num_nodes > 0.95 * cur.num_nodes:
+        if nxt.num_nodes > stall * cur.num_nodes:
             break
         graphs.append(nxt)
         maps.append(cmap)

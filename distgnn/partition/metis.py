@@ -11,25 +11,43 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
+from numba import njit
 
 from .coarsen import MATCHINGS, coarsen
 from .fm import fm_refine
-from .graph import Graph, build_csr, edge_cut
-from .initial import recursive_bisection
+from .graph import Graph, build_csr, edge_cut, part_weights
+from .initial import _subgraph, recursive_bisection
 from .refine import kway_refine, max_part_weights
 
 __all__ = ["metis_partition", "multilevel_kway"]
 
 
-def multilevel_kway(g: Graph, k: int, *, seed: int = 0, imbalance: float = 0.03,
-                    matching: str = "heavy_edge", coarsen_per_part: int = 20,
-                    refine_passes: int = 8, ninit: int = 2) -> np.ndarray:
-    """Partition the symmetric CSR ``g`` into ``k`` parts (int64[n])."""
-    n = g.num_nodes
-    if k == 1:
-        return np.zeros(n, np.int64)
-    rng = np.random.default_rng(seed)
-    graphs, maps = coarsen(g, max(coarsen_per_part * k, 64), int(rng.integers(2**62)), matching)
+@njit(cache=True)
+def _fill_isolated(part, vwgt, ids, pw, maxpw):
+    """Put each vertex of ``ids`` (heaviest first) into the part with the lowest load after it."""
+    k, ncon = pw.shape
+    for i in range(ids.shape[0]):
+        u = ids[i]
+        best, bload = 0, 1e300
+        for p in range(k):
+            load = 0.0
+            for c in range(ncon):
+                load = max(load, (pw[p, c] + vwgt[u, c]) / max(maxpw[p, c], 1))
+            if load < bload:
+                best, bload = p, load
+        part[u] = best
+        for c in range(ncon):
+            pw[best, c] += vwgt[u, c]
+    return part
+
+
+def _coarsen_target(n: int, k: int, coarsen_per_part: int) -> int:
+    return int(max(n // (20 * max(np.log2(k), 1.0)), coarsen_per_part * k, 64))
+
+
+def _multilevel(g: Graph, k: int, rng: np.random.Generator, imbalance: float, matching: str,
+                coarsen_to: int, refine_passes: int, ninit: int, coarsen_opts: dict) -> np.ndarray:
+    graphs, maps = coarsen(g, coarsen_to, int(rng.integers(2**62)), matching, **coarsen_opts)
     targets = np.full(k, 1.0 / k)
     coarse = graphs[-1]
     best, best_cut = None, None
@@ -49,6 +67,37 @@ def multilevel_kway(g: Graph, k: int, *, seed: int = 0, imbalance: float = 0.03,
             part = fm_refine(fine, part, maxpw)
         else:
             part = kway_refine(fine, part, k, maxpw, refine_passes, int(rng.integers(2**31)))
+    return part
+
+
+def multilevel_kway(g: Graph, k: int, *, seed: int = 0, imbalance: float = 0.03,
+                    matching: str = "heavy_edge", coarsen_per_part: int = 30, coarsen_to: Optional[int] = None,
+                    refine_passes: int = 8, ninit: int = 2, order: str = "degree", two_hop: float = 0.1,
+                    stall: float = 0.95) -> np.ndarray:
+    """Partition the symmetric CSR ``g`` into ``k`` parts (int64[n]).
+
+    Vertices without neighbours are left out of the multilevel scheme and placed
+    afterwards into the lightest parts. Coarsening stops at ``coarsen_to``
+    vertices (default ``max(n / (20 log2 k), coarsen_per_part * k)``).
+    """
+    n = g.num_nodes
+    if k == 1:
+        return np.zeros(n, np.int64)
+    rng = np.random.default_rng(seed)
+    iso = np.diff(g.xadj) == 0
+    opts = dict(order=order, two_hop=two_hop, stall=stall)
+    part = np.zeros(n, np.int64)
+    core_ids = np.nonzero(~iso)[0]
+    if core_ids.shape[0]:
+        core = g if core_ids.shape[0] == n else _subgraph(g, ~iso)
+        ct = coarsen_to if coarsen_to is not None else _coarsen_target(core.num_nodes, k, coarsen_per_part)
+        part[core_ids] = _multilevel(core, k, rng, imbalance, matching, ct, refine_passes, ninit, opts)
+    if core_ids.shape[0] < n:
+        iso_ids = np.nonzero(iso)[0]
+        iso_ids = iso_ids[np.argsort(-g.vwgt[iso_ids].max(axis=1), kind="stable")]
+        pw = part_weights(g.vwgt[core_ids], part[core_ids], k)
+        maxpw = max_part_weights(g.vwgt, np.full(k, 1.0 / k), imbalance)
+        part = _fill_isolated(part, g.vwgt, iso_ids, pw, maxpw)
     return part
 
 

@@ -60,8 +60,9 @@ def topk(x: Tensor, ratio: Union[float, int], batch: Tensor,
     by_score = torch.sort(x.detach(), descending=True, stable=True)[1]
     batch_sorted, by_batch = torch.sort(batch[by_score], stable=True)
     start = torch.cumsum(num_nodes, 0) - num_nodes
-    rank = torch.arange(x.numel(), device=x.device) - start[batch_sorted]
-    return by_score[by_batch[rank < k[batch_sorted]]]
+    rank = torch.arange(x.numel(), device=x.device) - start.index_select(0, batch_sorted)
+    kept = (rank < k.index_select(0, batch_sorted)).nonzero().view(-1)
+    return by_score.index_select(0, by_batch.index_select(0, kept))
 
 
 def filter_adj(edge_index: Tensor, edge_attr: Optional[Tensor], perm: Tensor,
@@ -73,7 +74,7 @@ def filter_adj(edge_index: Tensor, edge_attr: Optional[Tensor], perm: Tensor,
         num_nodes = max(num_nodes, int(perm.max()) + 1 if perm.numel() > 0 else 0)
     new_id = torch.full((num_nodes,), -1, dtype=torch.long, device=perm.device)
     new_id[perm] = torch.arange(perm.numel(), device=perm.device)
-    row, col = new_id[edge_index[0]], new_id[edge_index[1]]
-    keep = (row >= 0) & (col >= 0)
-    out = torch.stack([row[keep], col[keep]], dim=0)
-    return out, None if edge_attr is None else edge_attr[keep]
+    ids = new_id.index_select(0, edge_index.reshape(-1)).view(2, -1)
+    keep = ((ids[0] >= 0) & (ids[1] >= 0)).nonzero().view(-1)
+    out = ids.index_select(1, keep)
+    return out, None if edge_attr is None else edge_attr.index_select(0, keep)

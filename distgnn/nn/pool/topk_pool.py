@@ -46,10 +46,11 @@ def select_and_filter(x: Tensor, score: Tensor, edge_index: Tensor,
                       min_score: Optional[float], multiplier: float) -> PoolOutput:
     """The shared tail of the top-:math:`k` poolings: select, gate, filter edges."""
     perm = topk(score, ratio, batch, min_score)
-    out = x[perm] * score[perm].view(-1, 1)
+    kept_score = score.index_select(0, perm)
+    out = x.index_select(0, perm) * kept_score.view(-1, 1)
     out = multiplier * out if multiplier != 1 else out
     edge_index, edge_attr = filter_adj(edge_index, edge_attr, perm, num_nodes=score.size(0))
-    return out, edge_index, edge_attr, batch[perm], perm, score[perm]
+    return out, edge_index, edge_attr, batch.index_select(0, perm), perm, kept_score
 
 
 def default_batch(batch: Optional[Tensor], x: Tensor, edge_index: Tensor) -> Tensor:
@@ -125,7 +126,7 @@ class TopKPooling(torch.nn.Module):
         if attn.size(-1) != self.in_channels:
             raise ValueError(f"TopKPooling: expected {self.in_channels} input channels, "
                              f"got {attn.size(-1)}")
-        score = (attn * self.weight).sum(dim=-1)
+        score = attn @ self.weight.view(-1)
         if self.min_score is None:
             score = self.nonlinearity(score / self.weight.norm(p=2, dim=-1))
         else:
