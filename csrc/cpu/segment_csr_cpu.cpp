@@ -73,11 +73,10 @@ void arg_kernel(const SegmentArgs& a, at::Tensor& out, at::Tensor& arg) {
         const scalar_t* row = src + e * F;
         for (int64_t f = 0; f < F; ++f) {
           const scalar_t v = row[f];
-          const bool better = IsMax ? v > o[f] : v < o[f];
-          if (better || (at::_isnan(v) && !at::_isnan(o[f]))) {
-            o[f] = v;
-            k[f] = e;
-          }
+          const scalar_t cur = o[f];
+          const bool better = (IsMax ? v > cur : v < cur) || (at::_isnan(v) && !at::_isnan(cur));
+          o[f] = better ? v : cur;  // branch-free: lets the compiler vectorise
+          k[f] = better ? e : k[f];
         }
       }
     }

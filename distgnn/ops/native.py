@@ -132,7 +132,7 @@ def _kernel_for(device: torch.device) -> bool:
         try:
             _has_kernel[key] = bool(torch._C._dispatch_has_kernel_for_dispatch_key(
                 _OP, key.upper()))
-        except RuntimeError:
+        except (AttributeError, RuntimeError):  # private dispatcher query unavailable
             _has_kernel[key] = key == "cpu"
     return _has_kernel[key]
 
@@ -154,7 +154,7 @@ class _SegmentCSR(torch.autograd.Function):
         num_rows = ctx.src_shape[0]
         if ctx.reduce == "max" or ctx.reduce == "min":
             grad = grad_out.new_zeros((num_rows + 1,) + tuple(ctx.src_shape[1:]))
-            return grad.scatter(0, arg, grad_out)[:num_rows], None, None
+            return grad.scatter_(0, arg, grad_out)[:num_rows], None, None
         counts = ptr[1:] - ptr[:-1]
         if ctx.reduce == "mean":
             scale = counts.clamp(min=1).to(grad_out.dtype)

@@ -45,40 +45,51 @@ def _coarsen_target(n: int, k: int, coarsen_per_part: int) -> int:
     return int(max(n // (20 * max(np.log2(k), 1.0)), coarsen_per_part * k, 64))
 
 
-def _multilevel(g: Graph, k: int, rng: np.random.Generator, imbalance: float, matching: str,
-                coarsen_to: int, refine_passes: int, ninit: int, coarsen_opts: dict) -> np.ndarray:
+def _multilevel(g: Graph, k: int, rng: np.random.Generator, maxpw: np.ndarray, rb_imbalance: float,
+                matching: str, coarsen_to: int, refine_passes: int, ninit: int, coarsen_opts: dict,
+                relax: float, rounds: int) -> np.ndarray:
+    """k-way partition of ``g`` whose parts must stay within the absolute limits ``maxpw`` [k, ncon]."""
     graphs, maps = coarsen(g, coarsen_to, int(rng.integers(2**62)), matching, **coarsen_opts)
-    targets = np.full(k, 1.0 / k)
     coarse = graphs[-1]
-    best, best_cut = None, None
+    best, best_key = None, None
     for _ in range(ninit):
-        part = recursive_bisection(coarse, k, imbalance, rng)
-        part = kway_refine(coarse, part, k, max_part_weights(coarse.vwgt, targets, imbalance),
-                           refine_passes, int(rng.integers(2**31)))
-        cut = edge_cut(coarse, part)
-        if best_cut is None or cut < best_cut:
-            best, best_cut = part, cut
+        part = recursive_bisection(coarse, k, rb_imbalance, rng)
+        part = kway_refine(coarse, part, k, _limits(maxpw, coarse), refine_passes, int(rng.integers(2**31)),
+                           relax, rounds)
+        key = (_overload(coarse, part, maxpw), edge_cut(coarse, part))
+        if best_key is None or key < best_key:
+            best, best_key = part, key
     part = best
     for level in range(len(maps) - 1, -1, -1):
         part = part[maps[level]]
         fine = graphs[level]
-        maxpw = max_part_weights(fine.vwgt, targets, imbalance)
+        lim = _limits(maxpw, fine)
         if k == 2:
-            part = fm_refine(fine, part, maxpw)
+            part = fm_refine(fine, part, lim)
         else:
-            part = kway_refine(fine, part, k, maxpw, refine_passes, int(rng.integers(2**31)))
+            part = kway_refine(fine, part, k, lim, refine_passes, int(rng.integers(2**31)), relax, rounds)
     return part
+
+
+def _limits(maxpw: np.ndarray, g: Graph) -> np.ndarray:
+    return np.maximum(maxpw, g.vwgt.max(axis=0)[None, :]).astype(np.int64)
+
+
+def _overload(g: Graph, part: np.ndarray, maxpw: np.ndarray) -> float:
+    pw = part_weights(g.vwgt, part, maxpw.shape[0])
+    return float(max(np.max(pw / np.maximum(maxpw, 1)), 1.0))
 
 
 def multilevel_kway(g: Graph, k: int, *, seed: int = 0, imbalance: float = 0.03,
                     matching: str = "heavy_edge", coarsen_per_part: int = 30, coarsen_to: Optional[int] = None,
                     refine_passes: int = 8, ninit: int = 2, order: str = "degree", two_hop: float = 0.1,
-                    stall: float = 0.95) -> np.ndarray:
+                    stall: float = 0.95, refine_relax: float = 0.1, refine_rounds: int = 10) -> np.ndarray:
     """Partition the symmetric CSR ``g`` into ``k`` parts (int64[n]).
 
     Vertices without neighbours are left out of the multilevel scheme and placed
-    afterwards into the lightest parts. Coarsening stops at ``coarsen_to``
-    vertices (default ``max(n / (20 log2 k), coarsen_per_part * k)``).
+    afterwards into the lightest parts, so the connected vertices may use the
+    room they leave under the limit ``(1 + imbalance) * total / k``. Coarsening
+    stops at ``coarsen_to`` vertices (default ``max(n / (20 log2 k), coarsen_per_part * k)``).
     """
     n = g.num_nodes
     if k == 1:
@@ -86,17 +97,23 @@ def multilevel_kway(g: Graph, k: int, *, seed: int = 0, imbalance: float = 0.03,
     rng = np.random.default_rng(seed)
     iso = np.diff(g.xadj) == 0
     opts = dict(order=order, two_hop=two_hop, stall=stall)
+    maxpw = max_part_weights(g.vwgt, np.full(k, 1.0 / k), imbalance)
     part = np.zeros(n, np.int64)
     core_ids = np.nonzero(~iso)[0]
     if core_ids.shape[0]:
         core = g if core_ids.shape[0] == n else _subgraph(g, ~iso)
         ct = coarsen_to if coarsen_to is not None else _coarsen_target(core.num_nodes, k, coarsen_per_part)
-        part[core_ids] = _multilevel(core, k, rng, imbalance, matching, ct, refine_passes, ninit, opts)
+        wc = core.vwgt.sum(axis=0).astype(np.float64)
+        room = maxpw[0].astype(np.float64) * k / np.maximum(wc, 1.0)
+        eps = float(np.clip(room[wc > 0].min() - 1.0 if (wc > 0).any() else imbalance, imbalance, 10.0))
+        levels = max(int(np.ceil(np.log2(k))), 1)
+        rb_imb = max((1.0 + eps) ** (1.0 / levels) - 1.0, imbalance / levels) if eps > imbalance else imbalance
+        part[core_ids] = _multilevel(core, k, rng, maxpw, rb_imb, matching, ct, refine_passes, ninit, opts,
+                                     refine_relax, refine_rounds)
     if core_ids.shape[0] < n:
         iso_ids = np.nonzero(iso)[0]
         iso_ids = iso_ids[np.argsort(-g.vwgt[iso_ids].max(axis=1), kind="stable")]
         pw = part_weights(g.vwgt[core_ids], part[core_ids], k)
-        maxpw = max_part_weights(g.vwgt, np.full(k, 1.0 / k), imbalance)
         part = _fill_isolated(part, g.vwgt, iso_ids, pw, maxpw)
     return part
 

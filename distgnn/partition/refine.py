@@ -78,16 +78,8 @@ def _pass_order(xadj, adj, wgt, part, pw, maxpw, conn):
 
 
 @njit(cache=True)
-def _refine(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, seed):
-    n = xadj.shape[0] - 1
+def _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched):
     ncon = vwgt.shape[1]
-    pw = np.zeros((k, ncon), np.int64)
-    for u in range(n):
-        for c in range(ncon):
-            pw[part[u], c] += vwgt[u, c]
-    conn = np.zeros(k, np.int64)
-    touched = np.empty(k, np.int64)
-    np.random.seed(seed)
     for _ in range(npasses):
         order = _pass_order(xadj, adj, wgt, part, pw, maxpw, conn)
         moved = 0
@@ -135,6 +127,66 @@ def _refine(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, seed):
     return part
 
 
+@njit(cache=True)
+def _cut(xadj, adj, wgt, part):
+    c = 0
+    for u in range(xadj.shape[0] - 1):
+        for e in range(xadj[u], xadj[u + 1]):
+            if part[adj[e]] != part[u]:
+                c += wgt[e]
+    return c
+
+
+@njit(cache=True)
+def _feasible(pw, maxpw):
+    for p in range(pw.shape[0]):
+        if _over(pw, p, maxpw):
+            return False
+    return True
+
+
+@njit(cache=True)
+def _refine(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, seed, relax, rounds):
+    """Greedy passes; then rounds of (greedy under limits loosened by ``relax``,
+    greedy back under ``maxpw``), kept while they lower the cut: the loosened
+    pass takes gains that the full parts block, the strict one pays for them
+    with the cheapest moves out of the overloaded parts."""
+    n = xadj.shape[0] - 1
+    ncon = vwgt.shape[1]
+    pw = np.zeros((k, ncon), np.int64)
+    for u in range(n):
+        for c in range(ncon):
+            pw[part[u], c] += vwgt[u, c]
+    conn = np.zeros(k, np.int64)
+    touched = np.empty(k, np.int64)
+    np.random.seed(seed)
+    _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched)
+    if rounds == 0:
+        return part
+    loose = maxpw.copy()
+    for p in range(k):
+        for c in range(ncon):
+            loose[p, c] = maxpw[p, c] + max(np.int64(relax * maxpw[p, c]), 1)
+    best = part.copy()
+    best_pw = pw.copy()
+    best_cut = _cut(xadj, adj, wgt, part)
+    best_ok = _feasible(pw, maxpw)
+    for _ in range(rounds):
+        _greedy(xadj, adj, wgt, vwgt, part, k, loose, 2, pw, conn, touched)
+        _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched)
+        cut = _cut(xadj, adj, wgt, part)
+        ok = _feasible(pw, maxpw)
+        if (ok and not best_ok) or (ok == best_ok and cut < best_cut):
+            best[:] = part
+            best_pw[:] = pw
+            best_cut, best_ok = cut, ok
+        else:
+            part[:] = best
+            pw[:] = best_pw
+            break
+    return part
+
+
 def max_part_weights(vwgt: np.ndarray, targets: np.ndarray, imbalance: float) -> np.ndarray:
     """int64[k, ncon] limits: ``(1 + imbalance) * target share * total`` (at least the heaviest vertex fits)."""
     total = vwgt.sum(axis=0).astype(np.float64)
@@ -143,6 +195,7 @@ def max_part_weights(vwgt: np.ndarray, targets: np.ndarray, imbalance: float) ->
 
 
 def kway_refine(g: Graph, part: np.ndarray, k: int, maxpw: np.ndarray, npasses: int = 8,
-                seed: int = 0) -> np.ndarray:
-    """Refine ``part`` (modified in place and returned)."""
-    return _refine(g.xadj, g.adjncy, g.adjwgt, g.vwgt, part, k, maxpw, npasses, seed)
+                seed: int = 0, relax: float = 0.0, rounds: int = 0) -> np.ndarray:
+    """Refine ``part`` (modified in place and returned); ``rounds`` > 0 adds
+    loosen-then-rebalance rounds with limits ``(1 + relax) * maxpw``."""
+    return _refine(g.xadj, g.adjncy, g.adjwgt, g.vwgt, part, k, maxpw, npasses, seed, float(relax), int(rounds))

@@ -78,12 +78,26 @@ def test_arg_points_at_the_value(reduce):
     assert (arg[empty] == src.size(0)).all()
 
 
+@pytest.fixture
+def two_threads():
+    """at::parallel_for splits segments over threads (the suite runs with one)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.mark.parametrize("reduce", REDUCES)
-def test_many_segments_in_parallel(reduce):
+def test_many_segments_in_parallel(reduce, two_threads):
     ptr = random_ptr(20000, 30, seed=3)
     src = torch.randn(int(ptr[-1]), 16)
-    torch.testing.assert_close(native.segment_csr_native(src, ptr, reduce),
-                               segment_csr_python(src, ptr, reduce))
+    out, arg = torch.ops.distgnn.segment_csr(src, ptr, reduce)
+    torch.testing.assert_close(out, segment_csr_python(src, ptr, reduce))
+    torch.set_num_threads(1)
+    serial, serial_arg = torch.ops.distgnn.segment_csr(src, ptr, reduce)
+    assert torch.equal(out, serial)  # each segment is reduced by one thread, in order
+    if arg is not None:
+        assert torch.equal(arg, serial_arg)
 
 
 @pytest.mark.parametrize("reduce", REDUCES)
@@ -196,3 +210,12 @@ def _segment_csr_backend(env_value):
 def test_opt_in_by_environment():
     assert _segment_csr_backend(None) == ["False", "False"]
     assert _segment_csr_backend("1") == ["True", "True"]
+
+
+@pytest.mark.parametrize("reduce", ["max", "min"])
+def test_nan_wins_in_max_min(reduce):
+    src = torch.tensor([[1.0], [float("nan")], [3.0], [-2.0]])
+    out, arg = torch.ops.distgnn.segment_csr(src, torch.tensor([0, 3, 4]), reduce)
+    assert torch.isnan(out[0, 0]) and arg[:, 0].tolist() == [1, 3]
+    expected = segment_csr_python(src, torch.tensor([0, 3, 4]), reduce)
+    torch.testing.assert_close(out, expected, equal_nan=True)
