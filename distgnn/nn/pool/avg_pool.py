@@ -5,17 +5,10 @@ from typing import Callable, Optional, Tuple
 
 from torch import Tensor
 
-from ... import ops
 from ...data import Batch, Data
-from ...utils import add_self_loops
-from .consecutive import consecutive_cluster
-from .pool import check_cluster, check_flow, pool_batch, pool_edge, pool_pos
+from .cluster_pool import cluster_pool, cluster_pool_x, neighbor_pool_x
 
 __all__ = ["avg_pool", "avg_pool_x", "avg_pool_neighbor_x"]
-
-
-def _avg_pool_x(cluster: Tensor, x: Tensor, size: Optional[int] = None) -> Tensor:
-    return ops.scatter(x, cluster, 0, size, reduce="mean")
 
 
 def avg_pool_x(cluster: Tensor, x: Tensor, batch: Tensor,
@@ -38,12 +31,7 @@ def avg_pool_x(cluster: Tensor, x: Tensor, batch: Tensor,
     :rtype: ``(Tensor, LongTensor)`` (the pooled features and their batch vector);
         with ``size`` the batch vector is ``None``.
     """
-    check_cluster("avg_pool_x", cluster, x.size(0))
-    if size is not None:
-        batch_size = int(batch.max()) + 1 if batch.numel() > 0 else 0
-        return _avg_pool_x(cluster, x, batch_size * int(size)), None
-    cluster, perm = consecutive_cluster(cluster)
-    return _avg_pool_x(cluster, x), pool_batch(perm, batch)
+    return cluster_pool_x("avg_pool_x", "mean", cluster, x, batch, size)
 
 
 def avg_pool(cluster: Tensor, data: Data, transform: Optional[Callable] = None) -> Batch:
@@ -64,24 +52,11 @@ def avg_pool(cluster: Tensor, data: Data, transform: Optional[Callable] = None) 
 
     :rtype: :class:`distgnn.data.Batch`
     """
-    check_cluster("avg_pool", cluster, data.num_nodes)
-    cluster, perm = consecutive_cluster(cluster)
-    x = None if data["x"] is None else _avg_pool_x(cluster, data["x"])
-    index, attr = pool_edge(cluster, data["edge_index"], data["edge_attr"])
-    batch = None if data["batch"] is None else pool_batch(perm, data["batch"])
-    pos = None if data["pos"] is None else pool_pos(cluster, data["pos"])
-    out = Batch(batch=batch, x=x, edge_index=index, edge_attr=attr, pos=pos)
-    return out if transform is None else transform(out)
+    return cluster_pool("avg_pool", "mean", cluster, data, transform)
 
 
 def avg_pool_neighbor_x(data: Data, flow: str = "source_to_target") -> Data:
     r"""Average pools neighbouring node features, where each feature in ``data.x`` is
     replaced by the average feature values of the central node and
     its neighbours. ``data`` is updated in place and returned."""
-    check_flow("avg_pool_neighbor_x", flow)
-    n = data.num_nodes
-    edge_index, _ = add_self_loops(data.edge_index, num_nodes=n)
-    src, dst = (edge_index[0], edge_index[1]) if flow == "source_to_target" \
-        else (edge_index[1], edge_index[0])
-    data.x = ops.scatter(data.x.index_select(0, src), dst, 0, n, reduce="mean")
-    return data
+    return neighbor_pool_x("avg_pool_neighbor_x", "mean", data, flow)
