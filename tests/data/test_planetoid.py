@@ -6,14 +6,12 @@ import torch
 
 from distgnn.data import Planetoid, read_planetoid_data
 
-ROOT = "/work/shared/data/planetoid"
-needs_cora = pytest.mark.skipif(not os.path.isfile(os.path.join(ROOT, "ind.cora.graph")),
-                                reason="Cora files are not available")
+needs_cora = pytest.mark.usefixtures("cora_root")
 
 
 @needs_cora
-def test_cora_counts():
-    dataset = Planetoid(ROOT, "Cora")
+def test_cora_counts(cora_root):
+    dataset = Planetoid(cora_root, "Cora")
     assert len(dataset) == 1
     assert dataset.num_features == 1433 and dataset.num_classes == 7
     data = dataset[0]
@@ -28,10 +26,10 @@ def test_cora_counts():
 
 @pytest.mark.slow
 @needs_cora
-def test_cora_matches_oracle():
+def test_cora_matches_oracle(cora_root):
     io = pytest.importorskip("torch_geometric.io")
-    ours = read_planetoid_data(ROOT, "cora")
-    ref = io.read_planetoid_data(ROOT, "cora")
+    ours = read_planetoid_data(cora_root, "cora")
+    ref = io.read_planetoid_data(cora_root, "cora")
     assert torch.equal(ours.x, ref.x) and torch.equal(ours.y, ref.y)
     n = ours.num_nodes
     ref_key = (ref.edge_index[0] * n + ref.edge_index[1]).sort().values
@@ -41,12 +39,12 @@ def test_cora_matches_oracle():
 
 
 @needs_cora
-def test_raw_layout_and_full_split(tmp_path):
+def test_raw_layout_and_full_split(tmp_path, cora_root):
     raw = tmp_path / "Cora" / "raw"
     raw.mkdir(parents=True)
-    for name in os.listdir(ROOT):
+    for name in os.listdir(cora_root):
         if name.startswith("ind.cora."):
-            os.symlink(os.path.join(ROOT, name), raw / name)
+            os.symlink(os.path.join(cora_root, name), raw / name)
     data = Planetoid(str(tmp_path), "Cora", split="full")[0]
     assert int(data.train_mask.sum()) == 2708 - 1500
     assert not bool((data.train_mask & data.val_mask).any())

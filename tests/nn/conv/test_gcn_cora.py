@@ -1,21 +1,13 @@
 """GCN on Cora with the paper's recipe reaches the published accuracy (81.5)."""
-import os
-
 import pytest
 import torch
 import torch.nn.functional as F
 
 from distgnn.nn import GCNConv
 
-PLANETOID = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "shared", "data",
-                         "planetoid")
-
-
-def load_cora():
-    if not os.path.exists(os.path.join(PLANETOID, "ind.cora.x")):
-        pytest.skip("Cora is not available in ../shared/data/planetoid")
+def load_cora(root: str):
     from distgnn.data import Planetoid
-    return Planetoid(PLANETOID, "cora")[0]
+    return Planetoid(root, "cora")[0]
 
 
 class GCN(torch.nn.Module):
@@ -49,8 +41,8 @@ def train_and_test(data, seed: int) -> float:
 
 
 @pytest.mark.slow
-def test_gcn_cora_accuracy():
-    data = load_cora()
+def test_gcn_cora_accuracy(cora_root):
+    data = load_cora(cora_root)
     # row-normalised features, as in the paper
     data.x = data.x / data.x.sum(-1, keepdim=True).clamp(min=1)
     accs = [train_and_test(data, seed) for seed in range(3)]

@@ -1,13 +1,11 @@
 """GAE: reconstruction loss by hand, negative sampling, AUC/AP, and Cora link prediction."""
 import math
-from pathlib import Path
 
 import pytest
 import torch
 
 from distgnn.nn import GAE, GCNConv, InnerProductDecoder
 
-CORA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "planetoid"
 
 
 class Identity(torch.nn.Module):
@@ -82,14 +80,12 @@ class Encoder(torch.nn.Module):
 
 
 @pytest.mark.slow
-def test_cora_link_prediction_auc():
+def test_cora_link_prediction_auc(cora_root):
     pytest.importorskip("sklearn")
-    if not (CORA / "ind.cora.graph").exists():
-        pytest.skip(f"Cora not found under {CORA}")
     from distgnn.data import Planetoid
     from distgnn.utils import train_test_split_edges
     torch.manual_seed(0)
-    data = Planetoid(str(CORA), "Cora")[0]
+    data = Planetoid(cora_root, "Cora")[0]
     data.train_mask = data.val_mask = data.test_mask = None
     data = train_test_split_edges(data)
     model = GAE(Encoder(data.num_features, 16))

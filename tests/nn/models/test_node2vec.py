@@ -1,12 +1,10 @@
 """Node2Vec: shapes, samples, loss, errors, and Cora accuracy."""
-from pathlib import Path
 
 import pytest
 import torch
 
 from distgnn.nn import Node2Vec
 
-CORA = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "planetoid"
 
 
 def _ring(n=10):
@@ -66,12 +64,10 @@ def test_constructor_errors_name_expected_and_got():
 
 
 @pytest.mark.slow
-def test_cora_accuracy():
+def test_cora_accuracy(cora_root):
     pytest.importorskip("sklearn")
-    if not (CORA / "ind.cora.x").exists():
-        pytest.skip(f"Cora not found under {CORA}")
     from distgnn.data.planetoid import read_planetoid_data
-    data = read_planetoid_data(str(CORA), "cora")
+    data = read_planetoid_data(cora_root, "cora")
     torch.manual_seed(0)
     model = Node2Vec(data.edge_index, embedding_dim=128, walk_length=20, context_size=10,
                      walks_per_node=10, num_negative_samples=1, p=1.0, q=1.0, sparse=True,
