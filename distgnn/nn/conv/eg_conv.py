@@ -59,6 +59,8 @@ class EGConv(MessagePassing):
     """
 
     propagate_type = {"x": "Tensor", "symnorm_weight": "OptTensor"}
+    fuse_edge_index = True
+    edge_value_arg = "symnorm_weight"
     _cached_edge_index: Optional[Tuple[Tensor, OptTensor]]
     _cached_adj_t: Optional[SparseTensor]
 

@@ -46,9 +46,11 @@ class MessagePassing(torch.nn.Module):
 
     __edge_mask__: Optional[Tensor]
     #: Layers whose ``message_and_aggregate`` equals message + aggregate on the
-    #: adjacency built from ``edge_index`` (values: ``edge_weight``) set this, so
-    #: tensor input also takes the fused path, with the sorted structure cached.
+    #: adjacency built from ``edge_index`` (values: the ``edge_value_arg`` argument
+    #: of ``propagate``) set this, so tensor input also takes the fused path, with
+    #: the sorted structure cached.
     fuse_edge_index: bool = False
+    edge_value_arg: str = "edge_weight"
 
     def __init__(self, aggr: Optional[str] = "add", flow: str = "source_to_target",
                  node_dim: int = -2):
@@ -207,11 +209,12 @@ class MessagePassing(torch.nn.Module):
 
     def __can_fuse_edge_index__(self) -> bool:
         return (self.fuse and self.fuse_edge_index and not self.__explain__
-                and self.flow == "source_to_target" and self.aggr in ("add", "sum", "mean"))
+                and self.flow == "source_to_target" and self.aggr != "mul")
 
     def __to_adj_t__(self, edge_index: Tensor, size: List[Optional[int]],
                      kwargs: Dict[str, Any]) -> Optional[SparseTensor]:
-        """The cached transposed adjacency of ``edge_index`` (values: ``edge_weight``),
+        """The cached transposed adjacency of ``edge_index`` (values: the
+        ``edge_value_arg`` argument),
         or ``None`` the first time a tensor is seen."""
         for arg in self.__user_args__:
             if arg[-2:] not in ("_i", "_j"):
@@ -227,7 +230,7 @@ class MessagePassing(torch.nn.Module):
             known = size[0] if size[0] is not None else size[1]
             n = known if known is not None else int(edge_index.max()) + 1
             size = [n if v is None else v for v in size]
-        weight = kwargs.get("edge_weight", None)
+        weight = kwargs.get(self.edge_value_arg, None)
         if not isinstance(weight, Tensor) or weight.dim() != 1:
             weight = None
         return ops.cached_adj_t(edge_index, size[0], size[1], weight)
