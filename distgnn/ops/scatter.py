@@ -88,8 +88,8 @@ def _scatter_reduce(src: Tensor, index: Tensor, dim: int, dim_size: Optional[int
     shape = _out_shape(src, dim, size)
     include_self = reduce == "prod"
     out = src.new_ones(shape) if include_self else src.new_zeros(shape)
-    return out.scatter_reduce(dim, _expand_index(index, src, dim), src, reduce,
-                              include_self=include_self)
+    return out.scatter_reduce_(dim, _expand_index(index, src, dim), src, reduce,
+                               include_self=include_self)
 
 
 def scatter_max(src: Tensor, index: Tensor, dim: int = 0,
