@@ -1,10 +1,16 @@
 """Multilevel k-way partitioning in the manner of METIS (Karypis & Kumar).
 
-1. coarsen by matching (heavy-edge, or graclus normalised-cut) until the graph
-   has about ``coarsen_per_part * k`` vertices;
-2. partition the coarsest graph by recursive bisection (greedy graph growing);
-3. project back level by level, with greedy k-way boundary refinement under
-   the balance limit ``(1 + imbalance) * total / k`` for every constraint.
+0. vertices without neighbours are set aside and placed last into the lightest
+   parts, so the others may use the room they leave under the limit;
+1. coarsen by matching (heavy-edge, or graclus normalised-cut), vertices
+   visited by increasing degree, two-hop pairing only when plain matching
+   leaves many vertices alone, until about ``max(n / (20 log2 k), 30 k)``
+   vertices remain or a level stalls;
+2. partition the coarsest graph by recursive multilevel bisection (best of
+   several tries where the coarsest graph is small);
+3. project back level by level, with greedy k-way boundary refinement plus
+   loosen-and-rebalance rounds (see :mod:`.refine`) under the balance limit
+   ``(1 + imbalance) * total / k`` for every constraint.
 """
 from __future__ import annotations
 
@@ -46,11 +52,13 @@ def _coarsen_target(n: int, k: int, coarsen_per_part: int) -> int:
 
 
 def _multilevel(g: Graph, k: int, rng: np.random.Generator, maxpw: np.ndarray, rb_imbalance: float,
-                matching: str, coarsen_to: int, refine_passes: int, ninit: int, coarsen_opts: dict,
+                matching: str, coarsen_to: int, refine_passes: int, ninit: Optional[int], coarsen_opts: dict,
                 relax: float, rounds: int) -> np.ndarray:
     """k-way partition of ``g`` whose parts must stay within the absolute limits ``maxpw`` [k, ncon]."""
     graphs, maps = coarsen(g, coarsen_to, int(rng.integers(2**62)), matching, **coarsen_opts)
     coarse = graphs[-1]
+    if ninit is None:  # several initial partitions where the coarsest graph is cheap to partition
+        ninit = 4 if coarse.adjncy.shape[0] <= max(20000, g.adjncy.shape[0] // 20) else 1
     best, best_key = None, None
     for _ in range(ninit):
         part = recursive_bisection(coarse, k, rb_imbalance, rng)
@@ -82,13 +90,16 @@ def _overload(g: Graph, part: np.ndarray, maxpw: np.ndarray) -> float:
 
 def multilevel_kway(g: Graph, k: int, *, seed: int = 0, imbalance: float = 0.03,
                     matching: str = "heavy_edge", coarsen_per_part: int = 30, coarsen_to: Optional[int] = None,
-                    refine_passes: int = 8, ninit: int = 2, order: str = "degree", two_hop: float = 0.1,
-                    stall: float = 0.95, refine_relax: float = 0.1, refine_rounds: int = 10) -> np.ndarray:
+                    refine_passes: int = 2, ninit: Optional[int] = None, order: str = "degree", two_hop: float = 0.1,
+                    stall: float = 0.95, refine_relax: float = 0.3, refine_rounds: int = 5,
+                    isolated_room: bool = True) -> np.ndarray:
     """Partition the symmetric CSR ``g`` into ``k`` parts (int64[n]).
 
     Vertices without neighbours are left out of the multilevel scheme and placed
     afterwards into the lightest parts, so the connected vertices may use the
-    room they leave under the limit ``(1 + imbalance) * total / k``. Coarsening
+    room they leave under the limit ``(1 + imbalance) * total / k`` (with
+    ``isolated_room=False`` the connected vertices alone are balanced to
+    ``1 + imbalance`` first). Coarsening
     stops at ``coarsen_to`` vertices (default ``max(n / (20 log2 k), coarsen_per_part * k)``).
     """
     n = g.num_nodes
@@ -104,17 +115,19 @@ def multilevel_kway(g: Graph, k: int, *, seed: int = 0, imbalance: float = 0.03,
         core = g if core_ids.shape[0] == n else _subgraph(g, ~iso)
         ct = coarsen_to if coarsen_to is not None else _coarsen_target(core.num_nodes, k, coarsen_per_part)
         wc = core.vwgt.sum(axis=0).astype(np.float64)
+        if not isolated_room:
+            maxpw = max_part_weights(core.vwgt, np.full(k, 1.0 / k), imbalance)
         room = maxpw[0].astype(np.float64) * k / np.maximum(wc, 1.0)
         eps = float(np.clip(room[wc > 0].min() - 1.0 if (wc > 0).any() else imbalance, imbalance, 10.0))
         levels = max(int(np.ceil(np.log2(k))), 1)
-        rb_imb = max((1.0 + eps) ** (1.0 / levels) - 1.0, imbalance / levels) if eps > imbalance else imbalance
+        rb_imb = max((1.0 + eps) ** (1.0 / levels) - 1.0, imbalance)
         part[core_ids] = _multilevel(core, k, rng, maxpw, rb_imb, matching, ct, refine_passes, ninit, opts,
                                      refine_relax, refine_rounds)
     if core_ids.shape[0] < n:
         iso_ids = np.nonzero(iso)[0]
         iso_ids = iso_ids[np.argsort(-g.vwgt[iso_ids].max(axis=1), kind="stable")]
         pw = part_weights(g.vwgt[core_ids], part[core_ids], k)
-        part = _fill_isolated(part, g.vwgt, iso_ids, pw, maxpw)
+        part = _fill_isolated(part, g.vwgt, iso_ids, pw, max_part_weights(g.vwgt, np.full(k, 1.0 / k), imbalance))
     return part
 
 

@@ -1,9 +1,17 @@
 """Greedy k-way boundary refinement under a balance constraint (numba).
 
-Each pass visits the vertices in a random order; a boundary vertex moves to the
+Each pass visits the active vertices (boundary vertices that may gain, and all
+of overloaded parts) by decreasing gain, ties at random; a vertex moves to the
 neighbouring part with the largest gain (cut decrease) if the move keeps every
 constraint within its limit, or with zero gain if it improves balance. Vertices
-of an overloaded part may move at a loss to the best part with room.
+of an overloaded part may move at a loss to the best part with room. A vertex
+whose every move loses becomes inactive until a neighbour moves.
+
+Greedy moves stall once the parts that attract vertices are full. Rounds of
+one pass under loosened limits followed by passes back under the true limits
+then act as many small swaps: gains blocked by balance are taken first, and
+the overloaded parts pay them back with their cheapest moves. A round is kept
+only if it lowers the cut.
 """
 from __future__ import annotations
 
@@ -41,14 +49,22 @@ def _load(pw, p, maxpw):
 
 
 @njit(cache=True)
-def _pass_order(xadj, adj, wgt, part, pw, maxpw, conn):
-    """Boundary vertices (and all of overloaded parts) by decreasing best gain, ties at random."""
+def _pass_order(xadj, adj, wgt, part, pw, maxpw, conn, active):
+    """Active vertices that may move (boundary with a gain >= 0, or in an
+    overloaded part) by decreasing best gain, ties at random; the others are
+    made inactive until a neighbour moves."""
     n = xadj.shape[0] - 1
+    k = pw.shape[0]
+    over = np.zeros(k, np.bool_)
+    for p in range(k):
+        over[p] = _over(pw, p, maxpw)
     key = np.empty(n, np.int64)
     cand = np.empty(n, np.int64)
     nc = 0
     for u in range(n):
         p = part[u]
+        if not active[u] and not over[p]:
+            continue
         internal = 0
         best = np.int64(-(1 << 62))
         for e in range(xadj[u], xadj[u + 1]):
@@ -63,14 +79,16 @@ def _pass_order(xadj, adj, wgt, part, pw, maxpw, conn):
                 if conn[q] > best:
                     best = conn[q]
                 conn[q] = 0
-        if best > -(1 << 62):
+        if over[p]:
+            key[nc] = internal - best if best > -(1 << 62) else internal
+            cand[nc] = u
+            nc += 1
+        elif best >= internal:
             key[nc] = internal - best
             cand[nc] = u
             nc += 1
-        elif _over(pw, p, maxpw):
-            key[nc] = internal
-            cand[nc] = u
-            nc += 1
+        else:
+            active[u] = False
     shuf = np.random.permutation(nc)
     cand = cand[:nc][shuf]
     key = key[:nc][shuf]
@@ -78,10 +96,12 @@ def _pass_order(xadj, adj, wgt, part, pw, maxpw, conn):
 
 
 @njit(cache=True)
-def _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched):
+def _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched, active):
+    """Greedy passes; returns the total gain (cut decrease) of the moves made."""
     ncon = vwgt.shape[1]
+    total = 0
     for _ in range(npasses):
-        order = _pass_order(xadj, adj, wgt, part, pw, maxpw, conn)
+        order = _pass_order(xadj, adj, wgt, part, pw, maxpw, conn, active)
         moved = 0
         for i in range(order.shape[0]):
             u = order[i]
@@ -97,6 +117,14 @@ def _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched):
                 if q != p:
                     ext = True
             over = _over(pw, p, maxpw)
+            if not over:
+                top = np.int64(-1)
+                for t in range(nt):
+                    q = touched[t]
+                    if q != p and conn[q] - conn[p] > top:
+                        top = conn[q] - conn[p]
+                if top < 0:
+                    active[u] = False
             if ext or over:
                 best, bgain = -1, np.int64(-(1 << 62))
                 for t in range(nt):
@@ -119,12 +147,15 @@ def _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched):
                         pw[p, c] -= vwgt[u, c]
                         pw[best, c] += vwgt[u, c]
                     part[u] = best
+                    total += bgain
                     moved += 1
+                    for e in range(xadj[u], xadj[u + 1]):
+                        active[adj[e]] = True
             for t in range(nt):
                 conn[touched[t]] = 0
         if moved == 0:
             break
-    return part
+    return total
 
 
 @njit(cache=True)
@@ -146,11 +177,12 @@ def _feasible(pw, maxpw):
 
 
 @njit(cache=True)
-def _refine(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, seed, relax, rounds):
+def _refine(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, seed, relax, rounds, loose_passes, round_passes,
+            tol):
     """Greedy passes; then rounds of (greedy under limits loosened by ``relax``,
     greedy back under ``maxpw``), kept while they lower the cut: the loosened
-    pass takes gains that the full parts block, the strict one pays for them
-    with the cheapest moves out of the overloaded parts."""
+    pass takes gains that full parts block, the strict one pays for them with
+    the cheapest moves out of the overloaded parts (a hill-climbing swap)."""
     n = xadj.shape[0] - 1
     ncon = vwgt.shape[1]
     pw = np.zeros((k, ncon), np.int64)
@@ -159,8 +191,9 @@ def _refine(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, seed, relax, rounds):
             pw[part[u], c] += vwgt[u, c]
     conn = np.zeros(k, np.int64)
     touched = np.empty(k, np.int64)
+    active = np.ones(n, np.bool_)
     np.random.seed(seed)
-    _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched)
+    _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched, active)
     if rounds == 0:
         return part
     loose = maxpw.copy()
@@ -169,17 +202,19 @@ def _refine(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, seed, relax, rounds):
             loose[p, c] = maxpw[p, c] + max(np.int64(relax * maxpw[p, c]), 1)
     best = part.copy()
     best_pw = pw.copy()
-    best_cut = _cut(xadj, adj, wgt, part)
+    best_cut = _cut(xadj, adj, wgt, part) // 2
     best_ok = _feasible(pw, maxpw)
     for _ in range(rounds):
-        _greedy(xadj, adj, wgt, vwgt, part, k, loose, 2, pw, conn, touched)
-        _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched)
-        cut = _cut(xadj, adj, wgt, part)
+        cut = best_cut - _greedy(xadj, adj, wgt, vwgt, part, k, loose, loose_passes, pw, conn, touched, active)
+        cut -= _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, round_passes, pw, conn, touched, active)
         ok = _feasible(pw, maxpw)
         if (ok and not best_ok) or (ok == best_ok and cut < best_cut):
+            small = ok == best_ok and cut > (1.0 - tol) * best_cut
             best[:] = part
             best_pw[:] = pw
             best_cut, best_ok = cut, ok
+            if small:
+                break
         else:
             part[:] = best
             pw[:] = best_pw
@@ -195,7 +230,14 @@ def max_part_weights(vwgt: np.ndarray, targets: np.ndarray, imbalance: float) ->
 
 
 def kway_refine(g: Graph, part: np.ndarray, k: int, maxpw: np.ndarray, npasses: int = 8,
-                seed: int = 0, relax: float = 0.0, rounds: int = 0) -> np.ndarray:
-    """Refine ``part`` (modified in place and returned); ``rounds`` > 0 adds
-    loosen-then-rebalance rounds with limits ``(1 + relax) * maxpw``."""
-    return _refine(g.xadj, g.adjncy, g.adjwgt, g.vwgt, part, k, maxpw, npasses, seed, float(relax), int(rounds))
+                seed: int = 0, relax: float = 0.0, rounds: int = 0, loose_passes: int = 1,
+                round_passes: int = 2, tol: float = 0.001) -> np.ndarray:
+    """Refine ``part`` (modified in place and returned).
+
+    ``npasses`` greedy passes under ``maxpw``; then up to ``rounds`` rounds of
+    ``loose_passes`` under ``(1 + relax) * maxpw`` and ``round_passes`` back
+    under ``maxpw``, stopping once a round lowers the cut by less than ``tol``
+    (relative) and undoing a round that does not lower it.
+    """
+    return _refine(g.xadj, g.adjncy, g.adjwgt, g.vwgt, part, k, maxpw, npasses, seed, float(relax), int(rounds),
+                   int(loose_passes), int(round_passes), float(tol))
