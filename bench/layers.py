@@ -66,6 +66,12 @@ class Spec:
     build: Callable  # (nn namespace, graph, channels) -> module
     call: Callable   # (module, graph) -> Tensor
     graph: str = "big"  # big | small (edge features) | points (geometry)
+    peer_name: str = ""  # the class name in torch_geometric 2.8.1 when it differs
+
+
+def first_of(nn, *names: str):
+    """The first of ``names`` that the library defines (renamed layers)."""
+    return next(getattr(nn, name) for name in names if hasattr(nn, name))
 
 
 def _deg_hist(g: Graph) -> torch.Tensor:
@@ -134,8 +140,9 @@ SPECS: List[Spec] = [
          lambda m, g: m(g.x, g.edge_index), "small"),
     Spec("DynamicEdgeConv", lambda nn, g, c: nn.DynamicEdgeConv(mlp(2 * c, c), k=10),
          lambda m, g: m(g.x, g.batch), "points"),
-    Spec("PointConv", lambda nn, g, c: nn.PointConv(mlp(c + 3, c), mlp(c, c)),
-         lambda m, g: m(g.x, g.pos, g.edge_index), "small"),
+    Spec("PointConv", lambda nn, g, c: first_of(nn, "PointConv", "PointNetConv")(
+         mlp(c + 3, c), mlp(c, c)),
+         lambda m, g: m(g.x, g.pos, g.edge_index), "small", peer_name="PointNetConv"),
     Spec("PPFConv", lambda nn, g, c: nn.PPFConv(mlp(c + 4, c), mlp(c, c)),
          lambda m, g: m(g.x, g.pos, g.pos, g.edge_index), "small"),
     Spec("XConv", lambda nn, g, c: nn.XConv(c, c, dim=3, kernel_size=8),
@@ -174,7 +181,8 @@ def bench_spec(spec: Spec, graphs: Dict[str, Graph], peer, repeat: int) -> Optio
     g = graphs[spec.graph]
     times = []
     for nn in (dnn, peer):
-        if not hasattr(nn, spec.name):
+        name = spec.peer_name if nn is peer and spec.peer_name else spec.name
+        if not hasattr(nn, name):
             return [spec.name, spec.graph, "-", "-", "missing in " +
                     ("distgnn" if nn is dnn else "peer")]
         torch.manual_seed(0)
