@@ -65,8 +65,9 @@ def main(argv=None) -> int:
     ap.add_argument("--ks", nargs="*", type=int, default=None)
     ap.add_argument("--method", default="metis", help="distgnn method to compare (default metis)")
     ap.add_argument("--stream-scale", type=int, default=22, help="R-MAT scale of the stream run (0: skip)")
+    ap.add_argument("--stream-only", action="store_true", help="only the stream run")
     a = ap.parse_args(argv)
-    graphs = a.graphs or (["planted", "rmat17"] if a.quick else list(GRAPHS))
+    graphs = [] if a.stream_only else a.graphs or (["planted", "rmat17"] if a.quick else list(GRAPHS))
     ks = a.ks or ([16] if a.quick else [4, 16, 64])
     for name in graphs:
         for k in ks:
