@@ -44,11 +44,9 @@ def set_diag(adj: SparseTensor, fill_value: Optional[float] = 1.0) -> SparseTens
 
 def add_remaining_loops(edge_index: Tensor, edge_weight: Tensor, fill_value: float,
                         num_nodes: int) -> Tuple[Tensor, Tensor]:
-    """Append a self-loop of weight ``fill_value`` for every node that has none.
-
-    Every input edge keeps its position and weight (existing loops included), so
-    per-edge quantities computed on the input (an explanation mask, say) still line
-    up with the first ``E`` outputs. This is the edge-index twin of :func:`set_diag`.
+    """Give every node exactly one self-loop: the non-loop edges keep their order,
+    then come ``num_nodes`` loops; a node that had a loop keeps its weight, the
+    others get ``fill_value`` (the edge-index twin of :func:`set_diag`).
 
     Outside TorchScript the looped ``edge_index`` is cached per input tensor, so a
     training loop gets back the same tensor every step (and with it the cached
@@ -57,25 +55,29 @@ def add_remaining_loops(edge_index: Tensor, edge_weight: Tensor, fill_value: flo
     if not torch.jit.is_scripting():
         return _add_remaining_loops_cached(edge_index, edge_weight, fill_value, num_nodes)
     layout = _loop_layout(edge_index, num_nodes)
-    return layout[0], _loop_weights(layout, edge_weight, fill_value)
+    return layout[0], _loop_weights(layout, edge_weight, fill_value, num_nodes)
 
 
-def _loop_layout(edge_index: Tensor, num_nodes: int) -> Tuple[Tensor, Tensor]:
-    """(looped edge_index, number of loops appended)."""
-    has_loop = torch.zeros(num_nodes, dtype=torch.bool, device=edge_index.device)
+def _loop_layout(edge_index: Tensor, num_nodes: int) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    """(looped edge_index, kept edge positions, existing loop positions, their nodes)."""
     is_loop = edge_index[0] == edge_index[1]
-    has_loop[edge_index[0][is_loop]] = True
-    missing = (~has_loop).nonzero().view(-1).to(edge_index.dtype)
-    out_index = torch.cat([edge_index, missing.repeat(2, 1)], dim=1)
-    return out_index, missing
+    keep = (~is_loop).nonzero().view(-1)
+    loops = is_loop.nonzero().view(-1)
+    node = torch.arange(num_nodes, dtype=edge_index.dtype, device=edge_index.device)
+    out_index = torch.cat([edge_index.index_select(1, keep), node.repeat(2, 1)], dim=1)
+    return out_index, keep, loops, edge_index[0].index_select(0, loops)
 
 
-def _loop_weights(layout: Tuple[Tensor, Tensor], edge_weight: Tensor,
-                  fill_value: float) -> Tensor:
-    """The input weights followed by ``fill_value`` for every appended loop."""
+def _loop_weights(layout: Tuple[Tensor, Tensor, Tensor, Tensor], edge_weight: Tensor,
+                  fill_value: float, num_nodes: int) -> Tensor:
+    """Weights in the looped order: kept edges, then one loop per node."""
+    keep, loops, loop_nodes = layout[1], layout[2], layout[3]
     shape = list(edge_weight.shape)
-    shape[0] = layout[1].numel()
-    return torch.cat([edge_weight, edge_weight.new_full(shape, fill_value)], dim=0)
+    shape[0] = num_nodes
+    loop_weight = edge_weight.new_full(shape, fill_value)
+    if loops.numel() > 0:
+        loop_weight = loop_weight.index_copy(0, loop_nodes, edge_weight.index_select(0, loops))
+    return torch.cat([edge_weight.index_select(0, keep), loop_weight], dim=0)
 
 
 _LOOP_CACHE = TensorCache(max_entries=16)
@@ -88,4 +90,4 @@ def _add_remaining_loops_cached(edge_index: Tensor, edge_weight: Tensor, fill_va
     if layout is None:
         layout = _loop_layout(edge_index, num_nodes)
         _LOOP_CACHE.put(edge_index, num_nodes, layout)
-    return layout[0], _loop_weights(layout, edge_weight, fill_value)
+    return layout[0], _loop_weights(layout, edge_weight, fill_value, num_nodes)

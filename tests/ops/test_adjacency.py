@@ -44,16 +44,20 @@ def test_cache_entries_die_with_the_tensor():
     assert len(_CACHE._entries) == 0
 
 
-def test_add_remaining_loops_keeps_edges_in_place_and_is_stable():
+def test_add_remaining_loops_keeps_old_loop_weights_and_is_stable():
     w = torch.arange(1.0, 7.0)
     out, weight = ops.add_remaining_loops(EDGE_INDEX, w, 9.0, 4)
-    # node 2 already has a loop (weight 6, position 5): loops are appended for 0, 1, 3
-    assert torch.equal(out[:, :6], EDGE_INDEX)
-    assert out[:, 6:].tolist() == [[0, 1, 3], [0, 1, 3]]
-    assert weight.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 9.0, 9.0, 9.0]
+    # non-loop edges first, then one loop per node; node 2's loop keeps its weight 6
+    assert torch.equal(out[:, :5], EDGE_INDEX[:, :5])
+    assert out[:, 5:].tolist() == [[0, 1, 2, 3], [0, 1, 2, 3]]
+    assert weight.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 9.0, 9.0, 6.0, 9.0]
+    # a duplicated loop still gives a single loop
+    doubled = torch.cat([EDGE_INDEX, torch.tensor([[2], [2]])], dim=1)
+    out_d, _ = ops.add_remaining_loops(doubled, torch.ones(7), 1.0, 4)
+    assert int((out_d[0] == out_d[1]).sum()) == 4
     out2, weight2 = ops.add_remaining_loops(EDGE_INDEX, w * 2, 9.0, 4)
     assert out2 is out  # same tensor: downstream structure caches hit
-    assert weight2[5].item() == 12.0
+    assert weight2[7].item() == 12.0
     scripted = torch.jit.script(ops.add_remaining_loops)
     s_out, s_weight = scripted(EDGE_INDEX, w, 9.0, 4)
     assert torch.equal(s_out, out) and torch.equal(s_weight, weight)
