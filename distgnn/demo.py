@@ -21,7 +21,7 @@ DEMO_CONFIG = {
     "job": "cluster_gcn",
     "data": {
         "generator": {"name": "planted_partition", "num_nodes": 20000, "num_blocks": 8,
-                      "avg_degree": 10, "p_ratio": 25, "num_features": 32, "feature_noise": 2.0,
+                      "avg_degree": 10, "p_ratio": 25, "num_features": 32, "feature_noise": 5.0,
                       "train_per_class": 200, "num_val": 1000, "num_test": 2000},
         "num_parts": 16, "method": "metis", "output": "runs/demo-graph.zarr",
     },
