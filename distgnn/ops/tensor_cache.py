@@ -22,8 +22,12 @@ class TensorCache:
         self.max_entries = max_entries
         self._entries: "OrderedDict[Tuple[int, Hashable], Tuple[int, Any]]" = OrderedDict()
         self._seen: "dict[int, int]" = {}
+        # ids of freed tensors; finalizers may run in the middle of a dict update
+        # (garbage collection), so they only append here and the purge happens later
+        self._dead: "list[int]" = []
 
     def get(self, tensor: Tensor, key: Hashable = None) -> Optional[Any]:
+        self._purge()
         entry = self._entries.get((id(tensor), key))
         if entry is None or entry[0] != tensor._version:
             return None
@@ -31,6 +35,7 @@ class TensorCache:
         return entry[1]
 
     def put(self, tensor: Tensor, key: Hashable, value: Any) -> None:
+        self._purge()
         self._watch(tensor)
         self._entries[(id(tensor), key)] = (tensor._version, value)
         self._entries.move_to_end((id(tensor), key))
@@ -39,6 +44,7 @@ class TensorCache:
 
     def seen_before(self, tensor: Tensor) -> bool:
         """Whether ``tensor`` (unchanged) was passed here before; marks it as seen."""
+        self._purge()
         seen = self._seen.get(id(tensor)) == tensor._version
         self._watch(tensor)
         return seen
@@ -46,6 +52,11 @@ class TensorCache:
     def clear(self) -> None:
         self._entries.clear()
         self._seen.clear()
+        self._dead.clear()
+
+    def __len__(self) -> int:
+        self._purge()
+        return len(self._entries)
 
     def _watch(self, tensor: Tensor) -> None:
         tid = id(tensor)
@@ -54,6 +65,11 @@ class TensorCache:
         self._seen[tid] = tensor._version
 
     def _forget(self, tid: int) -> None:
-        self._seen.pop(tid, None)
-        for key in [k for k in self._entries if k[0] == tid]:
-            del self._entries[key]
+        self._dead.append(tid)
+
+    def _purge(self) -> None:
+        while self._dead:
+            tid = self._dead.pop()
+            self._seen.pop(tid, None)
+            for key in [k for k in self._entries if k[0] == tid]:
+                del self._entries[key]

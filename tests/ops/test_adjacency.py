@@ -38,10 +38,10 @@ def test_cache_entries_die_with_the_tensor():
     edge_index = EDGE_INDEX.clone()
     ops.adj_t_from_edge_index(edge_index, 4, 4)
     from distgnn.ops.adjacency import _CACHE
-    assert len(_CACHE._entries) == 1
+    assert len(_CACHE) == 1
     del edge_index
     gc.collect()
-    assert len(_CACHE._entries) == 0
+    assert len(_CACHE) == 0
 
 
 def test_add_remaining_loops_keeps_old_loop_weights_and_is_stable():
