@@ -31,11 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError, FileExistsError) as exc:
-        print(f"distgnn {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    from distgnn.commands.errors import run_command
+
+    return run_command(lambda: args.func(args), args.command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,13 +9,15 @@ the line ``test accuracy: 0.xxx``.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 from typing import List, Optional
 
 from distgnn.config import config_from_dict
+from distgnn.ownership import mark_owned, remove_owned
 
-__all__ = ["DEMO_CONFIG", "main"]
+__all__ = ["DEMO_CONFIG", "DEMO_ORIGIN", "main"]
+
+#: the ``origin`` field of the marker of a demo's run directory
+DEMO_ORIGIN = "demo"
 
 DEMO_CONFIG = {
     "job": "cluster_gcn",
@@ -40,13 +42,21 @@ def main(argv: Optional[List[str]] = None) -> float:
                         metavar="KEY=VALUE", help="override a key of the demo config")
     args = parser.parse_args(argv)
     cfg = config_from_dict(DEMO_CONFIG, args.overrides)
-    if os.path.isdir(cfg.run.dir):
-        shutil.rmtree(cfg.run.dir)  # the demo always starts afresh (the graph store is reused)
     from distgnn.jobs import run_job
+    from distgnn.jobs.runner import RUN_KIND
+
+    # The demo starts afresh in a directory of its own (the graph store is reused); a
+    # directory the demo did not write is refused and left as it is.
+    remove_owned(cfg.run.dir, RUN_KIND, what="run.dir", origin=DEMO_ORIGIN)
+    mark_owned(cfg.run.dir, RUN_KIND, origin=DEMO_ORIGIN)
 
     final = run_job(cfg)["final"]
     return float(final.get("test_acc", float("nan")))  # type: ignore[union-attr]
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    from distgnn.commands.errors import run_command
+
+    sys.exit(run_command(lambda: main() is None, "demo"))

@@ -75,11 +75,11 @@ def _load_graph(args, bar):
 def _run(args: argparse.Namespace) -> int:
     from distgnn.partition import METHODS, open_store, partition_graph, write_store
     from distgnn.partition.ingest import read_node_array
-    from distgnn.partition.store import prepare_target
+    from distgnn.partition.store import check_target
 
     if args.method not in METHODS:
         raise ValueError(f"--method must be one of {', '.join(METHODS)}, got {args.method!r}")
-    prepare_target(args.out, args.overwrite)  # refuse early, before any work
+    check_target(args.out, args.overwrite)  # refuse early, before any work
     t0 = time.perf_counter()
     stages = ["read", "partition", "write"]
     with tqdm(total=len(stages), desc="partition", unit="stage", disable=args.quiet) as bar:

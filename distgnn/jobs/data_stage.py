@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import time
 from dataclasses import asdict
 from typing import Dict, Optional, Tuple
@@ -64,12 +63,20 @@ def _read_input(cfg: TrainConfig):
     return ei, n, None, None, {}
 
 
-def _existing(path: str, fingerprint: str, overwrite: bool) -> bool:
-    """True when ``path`` holds a complete store written from the same data config."""
-    from distgnn.partition import open_store
+def _reusable(path: str, fingerprint: str, overwrite: bool) -> bool:
+    """True when ``path`` holds a complete store written from the same data config.
 
-    if not os.path.exists(path):
+    Otherwise ``path`` is missing, empty, or a store distgnn wrote (replaced only
+    once the new one is complete); anything else is refused and left untouched.
+    """
+    from distgnn.partition import open_store
+    from distgnn.partition.store import check_target
+
+    if not os.path.lexists(path):
         return False
+    if not os.path.isdir(path):
+        raise NotADirectoryError(f"data.output: {path!r} is a file, expected a store directory; "
+                                 "point data.output elsewhere")
     try:
         found = open_store(path).meta.get(_FINGERPRINT_KEY)
     except ValueError:
@@ -79,16 +86,9 @@ def _existing(path: str, fingerprint: str, overwrite: bool) -> bool:
     if found is not None and found != fingerprint and not overwrite:
         raise FileExistsError(
             f"data.output: {path!r} holds a store written from a different data config; "
-            "delete it, set -p data.overwrite=true, or point data.output elsewhere")
-    if found is None and not overwrite and os.listdir(path) and not _is_partial(path):
-        raise FileExistsError(f"data.output: {path!r} exists and is not a distgnn store; "
-                              "point data.output elsewhere")
-    shutil.rmtree(path)
+            "set -p data.overwrite=true to replace it, or point data.output elsewhere")
+    check_target(path, overwrite=True)  # refuses (and keeps) anything distgnn did not write
     return False
-
-
-def _is_partial(path: str) -> bool:
-    return os.path.exists(os.path.join(path, "zarr.json"))
 
 
 def prepare_store(cfg: TrainConfig, log=print) -> str:
@@ -101,7 +101,7 @@ def prepare_store(cfg: TrainConfig, log=print) -> str:
         log(f"store: {path} (given)")
         return path
     fingerprint = data_fingerprint(cfg)
-    if _existing(path, fingerprint, cfg.data.overwrite):
+    if _reusable(path, fingerprint, cfg.data.overwrite):
         log(f"store: {path} (reused)")
         return path
     t0 = time.perf_counter()
@@ -111,7 +111,8 @@ def prepare_store(cfg: TrainConfig, log=print) -> str:
     t2 = time.perf_counter()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     write_store(path, ei, n, part, x=x, y=y, masks=masks or None, method=cfg.data.method,
-                seed=cfg.data.seed, extra_meta={_FINGERPRINT_KEY: fingerprint})
+                seed=cfg.data.seed, overwrite=os.path.lexists(path),
+                extra_meta={_FINGERPRINT_KEY: fingerprint})
     meta = open_store(path).meta
     log(f"graph: {n} nodes, {ei.shape[1]} edges ({t1 - t0:.1f} s); {cfg.data.method} into "
         f"{cfg.data.num_parts} parts, edge cut {meta['edge_cut_fraction']:.1%} ({t2 - t1:.1f} s); "

@@ -16,8 +16,12 @@ from distgnn.jobs.metrics import read_metrics
 from distgnn.jobs.ray_session import ray_session
 from distgnn.jobs.replicas import has_checkpoint, run_replicas
 from distgnn.jobs.summary import finish_run
+from distgnn.ownership import mark_owned
 
-__all__ = ["run_job", "replica_function"]
+__all__ = ["run_job", "replica_function", "RUN_KIND"]
+
+#: marker kind of a run directory (see :mod:`distgnn.ownership`)
+RUN_KIND = "run"
 
 
 def replica_function(job: str):
@@ -26,6 +30,12 @@ def replica_function(job: str):
         return cluster_gcn_replica
     from distgnn.jobs.node2vec import node2vec_replica
     return node2vec_replica
+
+
+def _make_run_dir(path: str) -> None:
+    """Create ``path``; a new (or empty) run directory gets distgnn's marker."""
+    if not os.path.isdir(path) or not os.listdir(path):
+        mark_owned(path, RUN_KIND)
 
 
 def _check_resume(cfg: TrainConfig) -> None:
@@ -49,7 +59,7 @@ def _shard_source(cfg: TrainConfig, store: str):
 def run_job(cfg: TrainConfig) -> Dict[str, object]:
     """Run the job of ``cfg`` end to end; returns the summary (also in summary.json)."""
     t0 = time.perf_counter()
-    os.makedirs(cfg.run.dir, exist_ok=True)
+    _make_run_dir(cfg.run.dir)
     _check_resume(cfg)
     save_config(cfg, os.path.join(cfg.run.dir, "config.yaml"))
     store = prepare_store(cfg)

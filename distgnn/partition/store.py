@@ -34,27 +34,48 @@ from typing import Dict, Iterable, Iterator, Optional, Tuple
 import numpy as np
 import zarr
 
+from distgnn.ownership import OwnershipError, is_owned, mark_owned, read_marker, pid_alive
+
 from ._validate import (as_edge_array, check_assignment, check_features, check_node_array,
                         check_num_nodes)
 from ._zarr import put_array
 from .layout import halo_of, part_csr, relabel
 
-__all__ = ["FORMAT_VERSION", "ATTR_KEY", "write_store", "write_store_chunked", "prepare_target",
-           "commit_target"]
+__all__ = ["FORMAT_VERSION", "ATTR_KEY", "STORE_KIND", "write_store", "write_store_chunked",
+           "check_target", "prepare_target", "commit_target", "remove_stale_temps"]
 
 FORMAT_VERSION = 1
 ATTR_KEY = "distgnn"
 
 
+#: marker kind of a store directory (see :mod:`distgnn.ownership`)
+STORE_KIND = "store"
+
+
 def _is_store(path: str) -> bool:
+    """True for a directory distgnn wrote as a store (its marker, or a complete store's attrs)."""
+    if is_owned(path, STORE_KIND):
+        return True
     try:
         return ATTR_KEY in zarr.open_group(path, mode="r").attrs
     except Exception:
         return False
 
 
-def prepare_target(path, overwrite: bool) -> Tuple[str, str]:
-    """Check ``path`` may be (re)written; return ``(final_path, tmp_path)``."""
+def remove_stale_temps(path: str) -> None:
+    """Remove ``<path>.tmp-*`` / ``.old-*`` stores left by writers that no longer run."""
+    parent, base = os.path.split(path)
+    for name in os.listdir(parent):
+        if not (name.startswith(base + ".tmp-") or name.startswith(base + ".old-")):
+            continue
+        full = os.path.join(parent, name)
+        record = read_marker(full)
+        if record is not None and record.get("kind") == STORE_KIND and not pid_alive(record.get("pid", -1)):
+            shutil.rmtree(full, ignore_errors=True)
+
+
+def check_target(path, overwrite: bool) -> str:
+    """Check ``path`` may be (re)written without touching anything; return it absolute."""
     path = os.path.abspath(os.fspath(path))
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
@@ -64,8 +85,21 @@ def prepare_target(path, overwrite: bool) -> Tuple[str, str]:
             raise FileExistsError(f"store path must not exist (pass overwrite to replace it), got existing {path!r}")
         empty_dir = os.path.isdir(path) and not os.listdir(path)
         if not (empty_dir or _is_store(path)):
-            raise FileExistsError(f"overwrite replaces only a distgnn store, got a non-store at {path!r}")
-    return path, f"{path}.tmp-{uuid.uuid4().hex[:12]}"
+            raise OwnershipError(f"overwrite replaces only a distgnn store, got a non-store at {path!r} "
+                                 "(it is left as it is)")
+    return path
+
+
+def prepare_target(path, overwrite: bool) -> Tuple[str, str]:
+    """Check ``path`` may be (re)written; create and mark the temporary store beside it.
+
+    Returns ``(final_path, tmp_path)``.
+    """
+    path = check_target(path, overwrite)
+    remove_stale_temps(path)
+    tmp = f"{path}.tmp-{uuid.uuid4().hex[:12]}"
+    mark_owned(tmp, STORE_KIND)  # first, so an interrupted write is recognisably ours
+    return path, tmp
 
 
 def commit_target(tmp: str, path: str) -> None:
@@ -212,7 +246,7 @@ def write_store_chunked(path, edge_chunks, num_nodes: int, assignment, *, x=None
     final, tmp = prepare_target(path, overwrite)
     try:
         node_ranges, orig_ids, new_of = relabel(assign, k)
-        root = zarr.open_group(tmp, mode="w-", zarr_format=3)
+        root = zarr.open_group(tmp, mode="a", zarr_format=3)  # tmp is new and ours
         _write_nodes(root, node_ranges, orig_ids, new_of, xs, ys, ms)
         with PartSpill(k, spill_dir or tmp) as spill:
             num_edges = 0
