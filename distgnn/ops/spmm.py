@@ -15,7 +15,7 @@ from ..typing import SparseTensor, WITH_TORCH_SPARSE
 __all__ = ["spmm", "to_torch_csr"]
 
 if WITH_TORCH_SPARSE:
-    from torch_sparse.matmul import spmm_max, spmm_mean, spmm_min, spmm_sum
+    from torch_sparse.matmul import spmm_max, spmm_min, spmm_sum
 
 
 def to_torch_csr(adj: SparseTensor) -> Tensor:
@@ -30,7 +30,9 @@ def _spmm_sparse_tensor(adj: SparseTensor, x: Tensor, reduce: str) -> Tensor:
     if reduce == "sum" or reduce == "add":
         return spmm_sum(adj, x)
     if reduce == "mean":
-        return spmm_mean(adj, x)
+        # sum / count, the same operations (forward and backward) as scatter_mean
+        count = adj.storage.rowcount().clamp(min=1).to(x.dtype)
+        return spmm_sum(adj, x) / count.view([-1] + [1] * (x.dim() - 1))
     if reduce == "max":
         return spmm_max(adj, x)[0]
     if reduce == "min":
