@@ -13,13 +13,13 @@ from typing import List, Optional
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
-COMMANDS = ("partition", "inspect", "train")
+COMMANDS = ("generate", "partition", "inspect", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="distgnn",
-        description="Distributed large-graph GNN training: partition graphs into "
+        description="Distributed large-graph GNN training: generate graphs, partition them into "
                     "Zarr shards, inspect stores, train on Ray.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
