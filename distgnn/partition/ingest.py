@@ -1,8 +1,12 @@
 """Reading user graphs: edge lists from Parquet, CSV, Arrow IPC or NumPy, in chunks.
 
 ``read_edges`` yields int64 [2, c] chunks (source row 0, target row 1);
-``load_edge_index`` gathers them; ``clean_edges`` symmetrises and removes
-duplicates and self loops; ``read_node_array`` loads features, labels or masks.
+``count_edge_rows`` and ``scan_num_nodes`` look at a file without holding it;
+``write_edge_parquet`` writes chunks as Parquet row groups; ``load_edge_index``
+gathers all chunks in memory and ``clean_edges`` symmetrises and removes
+duplicates and self loops there (small graphs; the bounded-memory path is
+:func:`distgnn.partition.disk_csr.build_disk_csr`); ``read_node_array`` loads
+features, labels or masks.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Iterator, Optional, Sequence, Tuple
 import numpy as np
 
 __all__ = ["read_edges", "load_edge_index", "clean_edges", "read_node_array", "EDGE_FORMATS",
-           "DEFAULT_CHUNK_ROWS"]
+           "DEFAULT_CHUNK_ROWS", "count_edge_rows", "scan_num_nodes", "write_edge_parquet"]
 
 EDGE_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".txt": "csv",
                 ".arrow": "ipc", ".ipc": "ipc", ".feather": "ipc", ".npy": "npy"}
@@ -103,6 +107,86 @@ def read_edges(path, *, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[np.nda
         if isinstance(exc, FileNotFoundError):
             raise
         raise ValueError(f"expected a readable {fmt} edge list, got an error reading {path!r}: {exc}") from None
+
+
+def count_edge_rows(path) -> Optional[int]:
+    """Number of edges in ``path`` from its metadata (Parquet, NumPy, Arrow file), an estimate
+    from the size for CSV, None when unknown."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = os.fspath(path)
+    fmt = _format(path)
+    try:
+        if fmt == "parquet":
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        if fmt == "npy":
+            shape = np.load(path, mmap_mode="r", allow_pickle=False).shape
+            return int(shape[1] if len(shape) == 2 and shape[0] == 2 and shape[1] != 2 else shape[0])
+        if fmt == "ipc":
+            with pa.memory_map(path) as src:
+                r = pa.ipc.open_file(src)
+                return int(sum(r.get_batch(i).num_rows for i in range(r.num_record_batches)))
+    except Exception:  # unreadable metadata: the reader reports it with the file's name
+        return None
+    return max(1, os.path.getsize(path) // 12)
+
+
+def scan_num_nodes(chunks, path: str = "the edge list", progress=None) -> int:
+    """max id + 1 over the edge chunks (one pass); rejects negative ids."""
+    hi, seen = -1, 0
+    for c in chunks:
+        if c.size:
+            lo = int(c.min())
+            if lo < 0:
+                raise ValueError(f"node ids must be >= 0, got {lo} in {path!r} (edges {seen}..{seen + c.shape[1]})")
+            hi = max(hi, int(c.max()))
+        seen += c.shape[1]
+        if progress is not None:
+            progress(c.shape[1])
+    if hi < 0:
+        raise ValueError(f"graph is empty: expected at least one edge, got none in {path!r}")
+    return hi + 1
+
+
+def write_edge_parquet(chunks, path, num_nodes: int, *, row_group_rows: int = DEFAULT_CHUNK_ROWS,
+                       progress=None) -> int:
+    """Write edge chunks as Parquet (columns src, dst; int32 ids below 2**31 nodes) in row groups of
+    ``row_group_rows``; atomic (a temporary file renamed at the end). Returns the number of edges."""
+    import uuid
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = os.fspath(path)
+    dtype = np.int32 if num_nodes < 2**31 else np.int64
+    schema = pa.schema([("src", pa.from_numpy_dtype(dtype)), ("dst", pa.from_numpy_dtype(dtype))])
+    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+    total, pending, held = 0, [], 0
+    try:
+        with pq.ParquetWriter(tmp, schema, compression="snappy") as w:
+            def flush(final: bool) -> None:
+                nonlocal pending, held
+                while held >= row_group_rows or (final and held):
+                    buf = np.concatenate(pending, axis=1) if len(pending) > 1 else pending[0]
+                    take = min(row_group_rows, held)
+                    w.write_table(pa.table([buf[0, :take], buf[1, :take]], schema=schema),
+                                  row_group_size=take)
+                    pending, held = ([buf[:, take:]] if take < held else []), held - take
+            for c in chunks:
+                pending.append(np.asarray(c, dtype))
+                held += c.shape[1]
+                total += c.shape[1]
+                flush(False)
+                if progress is not None:
+                    progress(c.shape[1])
+            flush(True)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return total
 
 
 def _npy_edges(path: str, chunk_rows: int) -> Iterator[np.ndarray]:
