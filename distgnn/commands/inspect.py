@@ -12,12 +12,28 @@ def register(subparsers) -> None:
                               description="Print the metadata, part sizes, edge cut and balance of STORE.")
     p.add_argument("store", metavar="STORE")
     p.add_argument("--json", action="store_true", help="print the metadata as JSON only")
+    p.add_argument("--verify", action="store_true",
+                   help="read every chunk and check its crc32c checksum; exit 1 when damaged")
     p.set_defaults(func=_run)
+
+
+def _verify(path: str) -> int:
+    from distgnn.partition.verify import verify_store
+
+    report = verify_store(path)
+    for problem in report.problems:
+        print(f"DAMAGED  {problem}")
+    state = "ok" if report.ok else f"{len(report.problems)} problem(s)"
+    print(f"verify       {report.arrays} arrays, {report.chunks} chunks, "
+          f"{report.bytes / 1e6:.1f} MB read: {state}")
+    return 0 if report.ok else 1
 
 
 def _run(args: argparse.Namespace) -> int:
     from distgnn.partition import open_store
 
+    if args.verify:
+        return _verify(args.store)
     s = open_store(args.store)
     m = s.meta
     if args.json:

@@ -1,4 +1,10 @@
-"""Reading a partition store: lazy, read-only, numpy arrays loaded whole on first use."""
+"""Reading a partition store: lazy, read-only, numpy arrays loaded whole on first use.
+
+Opening cross-checks the metadata against the arrays (part groups, node ranges,
+book sizes); opening a part checks that every chunk of its arrays is on disk,
+and every read verifies the chunks' checksums (format 2), so a damaged store
+fails with :class:`StoreCorruptError` instead of serving zeros or garbage.
+"""
 from __future__ import annotations
 
 import os
@@ -8,18 +14,40 @@ from typing import Dict, Optional
 import numpy as np
 import zarr
 
-from .store import ATTR_KEY, FORMAT_VERSION
+from ._zarr import StoreCorruptError, check_chunks, read_array
+from .store import ATTR_KEY, FORMAT_VERSION, READABLE_VERSIONS
 
-__all__ = ["PartitionStore", "PartShard", "open_store"]
+__all__ = ["PartitionStore", "PartShard", "open_store", "StoreCorruptError"]
 
 
 class PartShard:
     """One part: CSR of its owned nodes' in-edges, halo ids, features, labels, masks."""
 
-    def __init__(self, group: zarr.Group, part: int, lo: int, hi: int) -> None:
+    def __init__(self, group: zarr.Group, part: int, lo: int, hi: int, edge_offset: int = 0) -> None:
         self._g = group
         self.part = part
         self.lo, self.hi = lo, hi
+        self._edge_offset = edge_offset
+        self._check()
+
+    def _check(self) -> None:
+        """Cross-check this part's arrays against its node range; every chunk must be on disk."""
+        n = self.hi - self.lo
+        expect = {"rowptr": n + 1, "x": n, "y": n}
+        for name in self._g.array_keys():
+            arr = self._g[name]
+            where = f"parts/{self.part}/{name}"
+            if name in expect and arr.shape[0] != expect[name]:
+                raise StoreCorruptError(f"{where}: expected {expect[name]} rows for nodes "
+                                        f"[{self.lo}, {self.hi}), got {arr.shape[0]}")
+            check_chunks(arr, where)
+        if "masks" in self._g:
+            for name in self._g["masks"].array_keys():
+                arr = self._g["masks"][name]
+                if arr.shape[0] != n:
+                    raise StoreCorruptError(f"parts/{self.part}/masks/{name}: expected {n} rows, "
+                                            f"got {arr.shape[0]}")
+                check_chunks(arr, f"parts/{self.part}/masks/{name}")
 
     @property
     def num_nodes(self) -> int:
@@ -27,7 +55,9 @@ class PartShard:
         return self.hi - self.lo
 
     def _load(self, name: str) -> Optional[np.ndarray]:
-        return self._g[name][...] if name in self._g else None
+        if name not in self._g:
+            return None
+        return read_array(self._g[name], f"parts/{self.part}/{name}")
 
     @cached_property
     def rowptr(self) -> np.ndarray:
@@ -39,7 +69,11 @@ class PartShard:
 
     @cached_property
     def edge_ids(self) -> np.ndarray:
-        return self._load("edge_ids")
+        """Ids of the in-edges: as ingested when the store kept them, else store positions."""
+        kept = self._load("edge_ids")
+        if kept is not None:
+            return kept
+        return np.arange(self._edge_offset, self._edge_offset + self.col.shape[0], dtype=np.int64)
 
     @cached_property
     def halo_ids(self) -> np.ndarray:
@@ -58,10 +92,14 @@ class PartShard:
         if "masks" not in self._g:
             return {}
         mg = self._g["masks"]
-        return {name: mg[name][...] for name in sorted(mg.array_keys())}
+        return {name: read_array(mg[name], f"parts/{self.part}/masks/{name}")
+                for name in sorted(mg.array_keys())}
 
     def __repr__(self) -> str:
         return f"PartShard(part={self.part}, nodes=[{self.lo}, {self.hi}))"
+
+
+_META_KEYS = ("format_version", "num_nodes", "num_edges", "num_parts", "method", "schema")
 
 
 class PartitionStore:
@@ -72,6 +110,33 @@ class PartitionStore:
         self._root = root
         self.meta = meta
         self._parts: Dict[int, PartShard] = {}
+        self._check()
+
+    def _book(self, name: str) -> np.ndarray:
+        return read_array(self._root[f"book/{name}"], f"book/{name}")
+
+    def _check(self) -> None:
+        """Cross-check the metadata against the book and the part groups."""
+        missing = [key for key in _META_KEYS if key not in self.meta]
+        if missing:
+            raise StoreCorruptError(f"{self.path}: store metadata lacks {missing} — the store is damaged")
+        k, n = self.num_parts, self.num_nodes
+        groups = set(self._root["parts"].group_keys()) if "parts" in self._root else set()
+        if groups != {str(p) for p in range(k)}:
+            raise StoreCorruptError(f"{self.path}: metadata says num_parts={k}, but the store holds "
+                                    f"{len(groups)} part groups — the store is damaged")
+        r = self.node_ranges
+        if r.shape != (k + 1,) or r[0] != 0 or r[-1] != n or np.any(np.diff(r) < 0):
+            raise StoreCorruptError(f"{self.path}: book/node_ranges must rise from 0 to num_nodes={n} "
+                                    f"in {k + 1} entries, got {r.shape[0]} entries ending at {r[-1]}")
+        for name in ("orig_ids", "new_ids"):
+            if self._root[f"book/{name}"].shape != (n,):
+                raise StoreCorruptError(f"{self.path}: book/{name} must have num_nodes={n} entries, "
+                                        f"got {self._root[f'book/{name}'].shape[0]}")
+        edges = int(self.part_weights[:, 1].sum())
+        if edges != self.num_edges:
+            raise StoreCorruptError(f"{self.path}: metadata says num_edges={self.num_edges}, the parts "
+                                    f"hold {edges} — the store is damaged")
 
     num_nodes = property(lambda self: int(self.meta["num_nodes"]))
     num_edges = property(lambda self: int(self.meta["num_edges"]))
@@ -89,20 +154,20 @@ class PartitionStore:
 
     @cached_property
     def node_ranges(self) -> np.ndarray:
-        return self._root["book/node_ranges"][...]
+        return self._book("node_ranges").astype(np.int64)
 
     @cached_property
     def orig_ids(self) -> np.ndarray:
-        return self._root["book/orig_ids"][...]
+        return self._book("orig_ids").astype(np.int64, copy=False)
 
     @cached_property
     def _new_ids(self) -> np.ndarray:
-        return self._root["book/new_ids"][...]
+        return self._book("new_ids").astype(np.int64, copy=False)
 
     @cached_property
     def part_weights(self) -> np.ndarray:
         """int64[k, c]: per part the number of nodes, edges (and training nodes)."""
-        return self._root["book/part_weights"][...]
+        return self._book("part_weights")
 
     def to_new(self, orig_ids) -> np.ndarray:
         """Map user ids to relabelled ids."""
@@ -127,7 +192,8 @@ class PartitionStore:
         p = int(p)
         if p not in self._parts:
             r = self.node_ranges
-            self._parts[p] = PartShard(self._root[f"parts/{p}"], p, int(r[p]), int(r[p + 1]))
+            offset = int(self.part_weights[:p, 1].sum())
+            self._parts[p] = PartShard(self._root[f"parts/{p}"], p, int(r[p]), int(r[p + 1]), offset)
         return self._parts[p]
 
     def __repr__(self) -> str:
@@ -148,6 +214,9 @@ def open_store(path) -> PartitionStore:
     if not isinstance(meta, dict):
         raise ValueError(f"expected a complete distgnn partition store (attribute {ATTR_KEY!r}), "
                          f"got none at {path!r}: the store is incomplete or not a distgnn store")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"expected store format_version {FORMAT_VERSION}, got {meta.get('format_version')!r}")
+    version = meta.get("format_version")
+    if version not in READABLE_VERSIONS:
+        raise ValueError(f"expected store format_version in {list(READABLE_VERSIONS)} (this distgnn "
+                         f"writes {FORMAT_VERSION}), got {version!r}: rewrite the store with this "
+                         "version's `distgnn partition`")
     return PartitionStore(path, root, meta)

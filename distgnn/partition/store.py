@@ -38,14 +38,21 @@ from distgnn.ownership import OwnershipError, is_owned, mark_owned, read_marker,
 
 from ._validate import (as_edge_array, check_assignment, check_features, check_node_array,
                         check_num_nodes)
-from ._zarr import put_array
+from ._zarr import id_dtype, put_array
 from .layout import halo_of, part_csr, relabel
 
-__all__ = ["FORMAT_VERSION", "ATTR_KEY", "STORE_KIND", "write_store", "write_store_chunked",
+__all__ = ["FORMAT_VERSION", "READABLE_VERSIONS", "ATTR_KEY", "FEATURE_DTYPES", "STORE_KIND", "write_store", "write_store_chunked",
+           "write_store_from_csr",
            "check_target", "prepare_target", "commit_target", "remove_stale_temps"]
 
-FORMAT_VERSION = 1
+#: 2: int32 ids where they fit, crc32c per chunk, every chunk written, edge_ids optional
+FORMAT_VERSION = 2
+#: versions :func:`~distgnn.partition.open_store` reads
+READABLE_VERSIONS = (1, 2)
 ATTR_KEY = "distgnn"
+#: largest label a store accepts (labels are class indices in [0, 2**31))
+MAX_LABEL = (1 << 31) - 1
+FEATURE_DTYPES = ("float32", "float16")
 
 
 #: marker kind of a store directory (see :mod:`distgnn.ownership`)
@@ -114,7 +121,7 @@ def commit_target(tmp: str, path: str) -> None:
 
 
 def _check_masks(masks, n: int) -> Dict[str, np.ndarray]:
-    out = {}
+    out: Dict[str, np.ndarray] = {}
     for name, m in (masks or {}).items():
         if not isinstance(name, str) or not name or "/" in name:
             raise ValueError(f"mask names must be non-empty strings without '/', got {name!r}")
@@ -133,20 +140,27 @@ def _check_labels(y, n: int) -> Optional[np.ndarray]:
     arr = check_node_array(y, n, "y")
     if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"y must be a 1-D integer vector, got dtype {arr.dtype} shape {list(arr.shape)}")
+    if arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < 0 or hi > MAX_LABEL:
+            bad = lo if lo < 0 else hi
+            raise ValueError(f"labels must be class indices in [0, 2**31), got {bad} "
+                             f"(node {int(np.nonzero(arr == bad)[0][0])})")
     return arr.astype(np.int64)
 
 
-def _write_nodes(root, node_ranges, orig_ids, new_of, x, y, masks) -> None:
+def _write_nodes(root, node_ranges, orig_ids, new_of, x, y, masks, x_dtype: str = "float32") -> None:
     book = root.create_group("book")
+    ids = id_dtype(orig_ids.shape[0])
     put_array(book, "node_ranges", node_ranges)
-    put_array(book, "orig_ids", orig_ids)
-    put_array(book, "new_ids", new_of)
+    put_array(book, "orig_ids", orig_ids, ids)
+    put_array(book, "new_ids", new_of, ids)
     parts = root.require_group("parts")
     for p in range(node_ranges.shape[0] - 1):
         g = parts.require_group(str(p))
         own = orig_ids[node_ranges[p]:node_ranges[p + 1]]
         if x is not None:
-            put_array(g, "x", x[own])
+            put_array(g, "x", x[own], x_dtype)
         if y is not None:
             put_array(g, "y", y[own])
         if masks:
@@ -156,20 +170,26 @@ def _write_nodes(root, node_ranges, orig_ids, new_of, x, y, masks) -> None:
 
 
 def _write_edges(group, lo: int, hi: int, rows_new: np.ndarray, cols_new: np.ndarray,
-                 eids: np.ndarray) -> Tuple[int, int]:
+                 eids: np.ndarray, num_nodes: int, keep_edge_ids: bool) -> Tuple[int, int]:
     """Write one part's CSR; returns (nnz, number of edges from outside the part)."""
     rowptr, col, eid = part_csr(rows_new - lo, cols_new, eids, hi - lo)
-    halo = halo_of(col, lo, hi)
-    put_array(group, "rowptr", rowptr)
-    put_array(group, "col", col)
-    put_array(group, "edge_ids", eid)
-    put_array(group, "halo_ids", halo)
+    return _put_part_csr(group, lo, hi, rowptr, col, eid if keep_edge_ids else None, num_nodes)
+
+
+def _put_part_csr(group, lo: int, hi: int, rowptr: np.ndarray, col: np.ndarray,
+                  eid: Optional[np.ndarray], num_nodes: int) -> Tuple[int, int]:
+    ids = id_dtype(num_nodes)
+    put_array(group, "rowptr", rowptr, np.int64)
+    put_array(group, "col", col, ids)
+    if eid is not None:
+        put_array(group, "edge_ids", eid, np.int64)
+    put_array(group, "halo_ids", halo_of(col, lo, hi), ids)
     return int(col.shape[0]), int(((col < lo) | (col >= hi)).sum())
 
 
-def _schema(x, y, masks) -> dict:
+def _schema(x, y, masks, x_dtype: str = "float32") -> dict:
     return {
-        "x": None if x is None else {"dtype": "float32", "num_features": int(x.shape[1])},
+        "x": None if x is None else {"dtype": x_dtype, "num_features": int(x.shape[1])},
         "y": None if y is None else {"dtype": "int64", "num_classes": int(y.max()) + 1 if y.size else 0},
         "masks": sorted(masks),
     }
@@ -180,7 +200,8 @@ def _finish(root, meta: dict, part_w: np.ndarray) -> None:
     root.attrs[ATTR_KEY] = meta
 
 
-def _meta(n, num_edges, k, method, seed, cut, part_w, x, y, masks, extra) -> dict:
+def _meta(n, num_edges, k, method, seed, cut, part_w, x, y, masks, extra, x_dtype="float32",
+          keep_edge_ids=False) -> dict:
     avg = part_w.sum(axis=0) / k
     bal = (part_w.max(axis=0) / np.maximum(avg, 1e-12)).tolist()
     return {
@@ -190,7 +211,8 @@ def _meta(n, num_edges, k, method, seed, cut, part_w, x, y, masks, extra) -> dic
         "balance": float(bal[0]), "balance_edges": float(bal[1]),
         "balance_constraints": ["nodes", "edges"] + (["train"] if len(bal) > 2 else []),
         "balance_all": [float(b) for b in bal],
-        "schema": _schema(x, y, masks), **extra,
+        "schema": _schema(x, y, masks, x_dtype), "id_dtype": str(id_dtype(n)),
+        "edge_ids": "ingested" if keep_edge_ids else "store_order", **extra,
     }
 
 
@@ -204,17 +226,21 @@ def _part_weights(node_ranges, nnz, masks, orig_ids) -> np.ndarray:
 
 def write_store(path, edge_index, num_nodes: int, assignment, *, x=None, y=None, masks=None,
                 method: str = "metis", seed: int = 0, overwrite: bool = False,
-                extra_meta: Optional[dict] = None) -> None:
+                extra_meta: Optional[dict] = None, keep_edge_ids: bool = False,
+                x_dtype: str = "float32") -> None:
     """Write ``edge_index`` (edges j -> i, stored as given) partitioned by ``assignment``.
 
     ``x`` float[n, F], ``y`` int[n] and ``masks`` {name: bool[n]} are optional.
-    All input is checked before anything is written.
+    ``keep_edge_ids`` stores each edge's position in ``edge_index`` (int64 per
+    edge); without it a part's edges are numbered in store order. ``x_dtype``
+    is ``"float32"`` or ``"float16"``. All input is checked before anything is written.
     """
     ei = as_edge_array(edge_index)
     n = check_num_nodes(ei, num_nodes)
     return write_store_chunked(path, lambda: iter((ei,)), n, assignment, x=x, y=y, masks=masks,
                                method=method, seed=seed, overwrite=overwrite,
-                               extra_meta=extra_meta, _checked=True)
+                               extra_meta=extra_meta, keep_edge_ids=keep_edge_ids, x_dtype=x_dtype,
+                               _checked=True)
 
 
 def _chunks_checked(chunks: Iterable, n: int) -> Iterator[np.ndarray]:
@@ -227,10 +253,29 @@ def _chunks_checked(chunks: Iterable, n: int) -> Iterator[np.ndarray]:
         yield ei
 
 
+def _check_nodes(n: int, assignment, x, y, masks, x_dtype: str):
+    if x_dtype not in FEATURE_DTYPES:
+        raise ValueError(f"x_dtype must be one of {FEATURE_DTYPES}, got {x_dtype!r}")
+    assign, k = check_assignment(assignment, n)
+    xs = None if x is None else check_features(x, n)
+    return assign, k, xs, _check_labels(y, n), _check_masks(masks, n)
+
+
+def _written(tmp: str, final: str, write) -> None:
+    """Run ``write(root)`` into the temporary store ``tmp``, then move it to ``final``."""
+    try:
+        write(zarr.open_group(tmp, mode="a", zarr_format=3))  # tmp is new and ours
+        commit_target(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def write_store_chunked(path, edge_chunks, num_nodes: int, assignment, *, x=None, y=None, masks=None,
                         method: str = "metis", seed: int = 0, overwrite: bool = False,
                         extra_meta: Optional[dict] = None, spill_dir: Optional[str] = None,
-                        progress=None, _checked: bool = False) -> None:
+                        progress=None, keep_edge_ids: bool = False, x_dtype: str = "float32",
+                        _checked: bool = False) -> None:
     """Like :func:`write_store` but reads edges from ``edge_chunks()``, an iterable of int [2, c].
 
     Memory stays O(num_nodes + largest part's edges + chunk): edges are spilled
@@ -239,15 +284,12 @@ def write_store_chunked(path, edge_chunks, num_nodes: int, assignment, *, x=None
     from .spill import PartSpill
 
     n = int(num_nodes)
-    assign, k = check_assignment(assignment, n)
-    xs = None if x is None else check_features(x, n)
-    ys = _check_labels(y, n)
-    ms = _check_masks(masks, n)
+    assign, k, xs, ys, ms = _check_nodes(n, assignment, x, y, masks, x_dtype)
     final, tmp = prepare_target(path, overwrite)
-    try:
+
+    def write(root) -> None:
         node_ranges, orig_ids, new_of = relabel(assign, k)
-        root = zarr.open_group(tmp, mode="a", zarr_format=3)  # tmp is new and ours
-        _write_nodes(root, node_ranges, orig_ids, new_of, xs, ys, ms)
+        _write_nodes(root, node_ranges, orig_ids, new_of, xs, ys, ms, x_dtype)
         with PartSpill(k, spill_dir or tmp) as spill:
             num_edges = 0
             chunks = edge_chunks() if callable(edge_chunks) else edge_chunks
@@ -261,12 +303,48 @@ def write_store_chunked(path, edge_chunks, num_nodes: int, assignment, *, x=None
             for p in range(k):
                 rows, cols, eids = spill.load(p)
                 a, c = _write_edges(root["parts"].require_group(str(p)), int(node_ranges[p]),
-                                    int(node_ranges[p + 1]), rows, cols, eids)
+                                    int(node_ranges[p + 1]), rows, cols, eids, n, keep_edge_ids)
                 nnz.append(a)
                 cut += c
         part_w = _part_weights(node_ranges, nnz, ms, orig_ids)
-        _finish(root, _meta(n, num_edges, k, method, seed, cut, part_w, xs, ys, ms, extra_meta or {}), part_w)
-        commit_target(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        _finish(root, _meta(n, num_edges, k, method, seed, cut, part_w, xs, ys, ms, extra_meta or {},
+                            x_dtype, keep_edge_ids), part_w)
+
+    _written(tmp, final, write)
+
+
+def write_store_from_csr(path, csr, assignment, *, x=None, y=None, masks=None, method: str = "metis",
+                         seed: int = 0, overwrite: bool = False, extra_meta: Optional[dict] = None,
+                         keep_edge_ids: bool = False, x_dtype: str = "float32", progress=None) -> None:
+    """Write the store of an on-disk CSR ``csr`` (row i: in-neighbours j of i) part by part.
+
+    ``csr`` has ``num_nodes``, ``rowptr`` int64[n+1] and ``col`` int[nnz] (e.g.
+    memory-mapped); each part's rows are gathered from it, relabelled and sorted
+    alone, so memory stays O(num_nodes + largest part). With ``keep_edge_ids``
+    an edge's id is its position in ``csr.col``. Gives the same store as
+    :func:`write_store` on the CSR's edges listed row by row.
+    """
+    from .layout import gather_part_rows
+
+    n = int(csr.num_nodes)
+    assign, k, xs, ys, ms = _check_nodes(n, assignment, x, y, masks, x_dtype)
+    final, tmp = prepare_target(path, overwrite)
+
+    def write(root) -> None:
+        node_ranges, orig_ids, new_of = relabel(assign, k)
+        _write_nodes(root, node_ranges, orig_ids, new_of, xs, ys, ms, x_dtype)
+        nnz, cut = [], 0
+        for p in range(k):
+            lo, hi = int(node_ranges[p]), int(node_ranges[p + 1])
+            rowptr, col, eid = gather_part_rows(csr.rowptr, csr.col, orig_ids[lo:hi], new_of)
+            a, c = _put_part_csr(root["parts"].require_group(str(p)), lo, hi, rowptr, col,
+                                 eid if keep_edge_ids else None, n)
+            nnz.append(a)
+            cut += c
+            if progress is not None:
+                progress(a)
+        part_w = _part_weights(node_ranges, nnz, ms, orig_ids)
+        _finish(root, _meta(n, int(sum(nnz)), k, method, seed, cut, part_w, xs, ys, ms,
+                            extra_meta or {}, x_dtype, keep_edge_ids), part_w)
+
+    _written(tmp, final, write)

@@ -8,7 +8,8 @@ import pytest
 import torch
 import zarr
 
-from distgnn.partition import open_store, partition_graph, write_store, write_store_chunked
+from distgnn.partition import (FORMAT_VERSION, open_store, partition_graph, write_store,
+                               write_store_chunked)
 
 
 def _graph(n=400, e=2500, seed=0):
@@ -50,10 +51,10 @@ def test_round_trip(tmp_path):
     masks = {"train": rng.random(n) < 0.3, "val": rng.random(n) < 0.2}
     part = partition_graph(ei, n, 4, method="metis")
     write_store(tmp_path / "g.zarr", torch.from_numpy(ei), n, part, x=torch.from_numpy(x), y=y,
-                masks=masks, method="metis", seed=0)
+                masks=masks, method="metis", seed=0, keep_edge_ids=True)
     s = open_store(tmp_path / "g.zarr")
     assert s.num_parts == 4 and s.num_features == 5 and s.num_classes == 3
-    assert s.meta["method"] == "metis" and s.meta["format_version"] == 1
+    assert s.meta["method"] == "metis" and s.meta["format_version"] == FORMAT_VERSION == 2
     cut = int((part.numpy()[ei[0]] != part.numpy()[ei[1]]).sum())
     assert s.meta["edge_cut"] == cut
     assert np.array_equal(s.part_of(s.to_new(np.arange(n))), part.numpy())
@@ -67,9 +68,9 @@ def test_round_trip(tmp_path):
 def test_chunked_equals_in_memory(tmp_path):
     ei, n = _graph()
     part = partition_graph(ei, n, 3, method="random")
-    write_store(tmp_path / "a.zarr", ei, n, part)
+    write_store(tmp_path / "a.zarr", ei, n, part, keep_edge_ids=True)
     chunks = [ei[:, i:i + 300] for i in range(0, ei.shape[1], 300)]
-    write_store_chunked(tmp_path / "b.zarr", lambda: iter(chunks), n, part)
+    write_store_chunked(tmp_path / "b.zarr", lambda: iter(chunks), n, part, keep_edge_ids=True)
     a, b = open_store(tmp_path / "a.zarr"), open_store(tmp_path / "b.zarr")
     for p in range(3):
         for name in ("rowptr", "col", "edge_ids", "halo_ids"):

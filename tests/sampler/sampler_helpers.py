@@ -18,7 +18,7 @@ def write_test_store(path, data: Data, num_parts: int, seed: int = 0):
     from distgnn.partition import open_store, partition_graph, write_store
     assignment = partition_graph(data.edge_index, data.num_nodes, num_parts, method="random", seed=seed)
     write_store(path, data.edge_index, data.num_nodes, assignment, x=data.x, y=data.y,
-                masks={"train_mask": data.train_mask}, method="random", seed=seed)
+                masks={"train_mask": data.train_mask}, method="random", seed=seed, keep_edge_ids=True)
     return open_store(path)
 
 
