@@ -43,6 +43,9 @@ def _read_masks(specs, n: int) -> dict:
     for spec in specs:
         if "=" in spec:
             name, path = spec.split("=", 1)
+            if name in masks:
+                raise ValueError(f"--masks: each mask name once, got {name!r} twice "
+                                 f"(the second from {path!r})")
             masks[name] = read_node_array(path, n, f"mask {name!r}")
         else:
             import pyarrow.parquet as pq

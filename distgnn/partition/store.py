@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from typing import Dict, Iterable, Iterator, Optional, Tuple
 
@@ -81,12 +82,21 @@ def remove_stale_temps(path: str) -> None:
             shutil.rmtree(full, ignore_errors=True)
 
 
+def _probe_writable(parent: str) -> None:
+    """Create and remove a scratch directory in ``parent``, so that no work is done in vain."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".distgnn-probe-", dir=parent))
+    except OSError as exc:
+        raise PermissionError(exc.errno, f"cannot write the store beside it: {exc.strerror}", parent) from None
+
+
 def check_target(path, overwrite: bool) -> str:
     """Check ``path`` may be (re)written without touching anything; return it absolute."""
     path = os.path.abspath(os.fspath(path))
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
         raise FileNotFoundError(f"parent directory of the store must exist, got {parent!r}")
+    _probe_writable(parent)
     if os.path.exists(path):
         if not overwrite:
             raise FileExistsError(f"store path must not exist (pass overwrite to replace it), got existing {path!r}")
