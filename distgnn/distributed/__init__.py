@@ -16,12 +16,9 @@
 * :func:`save_checkpoint` / :func:`load_checkpoint`: atomic checkpoint
   directories read with ``weights_only=True``.
 
-* :mod:`distgnn.distributed.node2vec_job`: ``node2vec_train_fn`` and
-  ``Node2VecJobConfig``, the distributed Node2Vec job (walk loaders feed the
-  replicas, embeddings live on the shards), ready for :class:`Trainer`.
-
-Every remote wait has a timeout (``SyncConfig.remote_timeout_s``); a dead
-actor raises :class:`ActorDiedError` naming it.
+Every remote wait has a timeout (``SyncConfig.remote_timeout_s``); failures are
+:mod:`distgnn.remote`'s errors (actor died / timed out / raised), naming the
+actor and the method. The jobs of ``distgnn train`` live in :mod:`distgnn.jobs`.
 
 Example::
 
@@ -55,8 +52,10 @@ Example::
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .config import RunConfig, ScalingConfig, SyncConfig
 from .context import TrainContext, get_context
-from .errors import (ActorDiedError, CheckpointError, DistributedError, RemoteTimeoutError,
-                     ShardLostError)
+from distgnn.remote import (ActorDiedError, RemoteCallError, RemoteError, RemoteTimeoutError,
+                            ShardLostError)
+
+from .errors import CheckpointError, DistributedError
 from .sharded_embedding import ShardedEmbedding
 from .sync import (allreduce_gradients, broadcast_parameters, prepare_model, replica_divergence,
                    unwrap)
@@ -65,5 +64,6 @@ from .trainer import Result, Trainer, TrainingFailedError
 __all__ = ["Trainer", "Result", "ScalingConfig", "SyncConfig", "RunConfig", "TrainContext",
            "get_context", "prepare_model", "unwrap", "allreduce_gradients", "broadcast_parameters",
            "replica_divergence", "ShardedEmbedding", "save_checkpoint", "load_checkpoint",
-           "latest_checkpoint", "DistributedError", "ActorDiedError", "RemoteTimeoutError",
+           "latest_checkpoint", "DistributedError", "RemoteError", "ActorDiedError",
+           "RemoteTimeoutError", "RemoteCallError",
            "CheckpointError", "ShardLostError", "TrainingFailedError"]

@@ -9,7 +9,7 @@ from typing import Any, Dict
 import torch
 from torch import Tensor
 
-from .errors import ShardLostError
+from distgnn.remote import ShardLostError
 from .sparse_optim import OptimizerSpec, apply_update, coalesce_rows, init_state
 
 __all__ = ["EmbeddingShard", "EmbeddingShardActor", "init_rows"]

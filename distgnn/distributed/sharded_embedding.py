@@ -21,7 +21,8 @@ from typing import Any, List, Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
-from . import remote
+from distgnn.remote import Remote, wait
+
 from .context import current_context
 from .embedding_shard import EmbeddingShard, EmbeddingShardActor
 from .sparse_optim import OptimizerSpec, coalesce_rows
@@ -44,24 +45,6 @@ def _check_ranges(ranges: Sequence[int], num_embeddings: int) -> List[int]:
         raise ValueError(f"ranges must increase strictly from 0 to num_embeddings="
                          f"{num_embeddings}, got {ranges[:8]}{'...' if len(ranges) > 8 else ''}")
     return ranges
-
-
-class _LocalHandle:
-    """Calls an in-process shard with the same interface as an actor handle."""
-
-    def __init__(self, shard: EmbeddingShard) -> None:
-        self.shard = shard
-
-    def call(self, method: str, *args):
-        return getattr(self.shard, method)(*args)
-
-
-class _RayHandle:
-    def __init__(self, actor) -> None:
-        self.actor = actor
-
-    def call(self, method: str, *args):
-        return getattr(self.actor, method).remote(*args)
 
 
 class ShardedEmbedding:
@@ -137,8 +120,9 @@ class ShardedEmbedding:
 
     def _make(self, k: int, init: str, std: float, seed: int):
         args = (self.ranges[k], self.ranges[k + 1], self.embedding_dim, self.spec, init, std, seed)
+        name = f"embedding shard {self.shard_name(k)} (rows [{self.ranges[k]}, {self.ranges[k + 1]}))"
         if self.backend == "local":
-            return _LocalHandle(EmbeddingShard(*args))
+            return Remote(EmbeddingShard(*args), name, self.timeout_s)
         import ray
         ctx = current_context()
         opts = dict(num_cpus=0, scheduling_strategy="SPREAD", max_concurrency=1)
@@ -147,16 +131,9 @@ class ShardedEmbedding:
             opts.update(name=self.shard_name(k), namespace=SHARD_NAMESPACE, lifetime="detached",
                         get_if_exists=True)
         actor = ray.remote(EmbeddingShardActor).options(**opts).remote(*args)
-        return _RayHandle(actor)
+        return Remote(actor, name, self.timeout_s)
 
     # -- calls --------------------------------------------------------------------
-    def _wait(self, results, shards: Sequence[int]):
-        if self.backend == "local":
-            return list(results)
-        names = [f"embedding shard {self.shard_name(k)} (rows [{self.ranges[k]}, "
-                 f"{self.ranges[k + 1]}))" for k in shards]
-        return remote.get(list(results), self.timeout_s, names)
-
     def _segments(self, sorted_ids: Tensor):
         cuts = torch.searchsorted(sorted_ids, self.bounds).tolist()
         return [(k, cuts[k], cuts[k + 1]) for k in range(self.num_shards) if cuts[k + 1] > cuts[k]]
@@ -178,8 +155,7 @@ class ShardedEmbedding:
 
     def _pull_sorted(self, uniq: Tensor) -> Tensor:
         segs = self._segments(uniq)
-        parts = self._wait([self._handles[k].call("pull", uniq[a:b]) for k, a, b in segs],
-                           [k for k, _, _ in segs])
+        parts = wait([self._handles[k].call("pull", uniq[a:b]) for k, a, b in segs])
         if not parts:
             return torch.empty(0, self.embedding_dim)
         return torch.cat(parts) if len(parts) > 1 else parts[0]
@@ -234,8 +210,7 @@ class ShardedEmbedding:
         self.step += 1
         mine = [(k, a, b) for k, a, b in self._segments(ids)
                 if not synced or k % ctx.world_size == ctx.rank]
-        self._wait([self._handles[k].call("push", ids[a:b], grad[a:b], self.step)
-                    for k, a, b in mine], [k for k, _, _ in mine])
+        wait([self._handles[k].call("push", ids[a:b], grad[a:b], self.step) for k, a, b in mine])
         if synced:
             ctx.barrier()  # the next pull sees every replica's update
 
@@ -244,17 +219,16 @@ class ShardedEmbedding:
         if tuple(weight.shape) != (self.num_embeddings, self.embedding_dim):
             raise ValueError(f"weight must have shape {(self.num_embeddings, self.embedding_dim)}, "
                              f"got {tuple(weight.shape)}")
-        ks = range(self.num_shards)
-        self._wait([self._handles[k].call("set_rows", torch.arange(self.ranges[k], self.ranges[k + 1]),
-                                          weight[self.ranges[k]:self.ranges[k + 1]].detach().float())
-                    for k in ks], list(ks))
+        wait([self._handles[k].call("set_rows", torch.arange(self.ranges[k], self.ranges[k + 1]),
+                                    weight[self.ranges[k]:self.ranges[k + 1]].detach().float())
+              for k in range(self.num_shards)])
 
     # -- checkpoints --------------------------------------------------------------
     def save(self, directory: str) -> None:
         """Write each shard (rows + optimizer state) to ``directory``, one at a time."""
         os.makedirs(directory, exist_ok=True)
         for k in range(self.num_shards):
-            sd = self._wait([self._handles[k].call("state_dict")], [k])[0]
+            sd = self._handles[k]("state_dict")
             torch.save(sd, os.path.join(directory, f"shard_{k:05d}.pt"))
         with open(os.path.join(directory, _META), "w") as f:
             json.dump(self._meta(), f)
@@ -277,7 +251,7 @@ class ShardedEmbedding:
             for k in range(self.num_shards):
                 sd = torch.load(os.path.join(directory, f"shard_{k:05d}.pt"), map_location="cpu",
                                 weights_only=True)
-                self._wait([self._handles[k].call("load_state_dict", sd)], [k])
+                self._handles[k]("load_state_dict", sd)
         self.step = int(meta["step"])
         self._pending.clear()
 
@@ -286,12 +260,12 @@ class ShardedEmbedding:
         if self.backend == "ray":
             import ray
             for h in self._handles:
-                ray.kill(h.actor, no_restart=True)
+                ray.kill(h.target, no_restart=True)
         self._handles = []
 
     def actors(self) -> List[Any]:
         """The Ray actor handles of the shards (empty for the local backend)."""
-        return [h.actor for h in self._handles if isinstance(h, _RayHandle)]
+        return [h.target for h in self._handles if h.is_actor]
 
 
 def _allgather_rows(ids: Tensor, grad: Tensor) -> Tuple[Tensor, Tensor]:

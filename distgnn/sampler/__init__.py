@@ -12,7 +12,7 @@
 """
 from .actor import launch_shard_servers, shutdown_shard_servers, split_parts
 from .batch import Block, ClusterBatch, NeighborBatch, WalkBatch
-from .client import ShardClient, ShardServerError
+from .client import ShardClient
 from .csr import in_csr, out_csr
 from .loader import ClusterLoader, NeighborLoader, RandomWalkLoader, as_client
 from .server import ShardServer
@@ -21,5 +21,5 @@ from .walks import context_windows, metapath_walk, negative_walks, random_walk, 
 __all__ = ["random_walk", "metapath_walk", "context_windows", "negative_walks", "skipgram_samples",
            "NeighborLoader", "ClusterLoader", "RandomWalkLoader", "as_client",
            "Block", "NeighborBatch", "ClusterBatch", "WalkBatch",
-           "ShardServer", "ShardClient", "ShardServerError",
+           "ShardServer", "ShardClient",
            "launch_shard_servers", "shutdown_shard_servers", "split_parts", "in_csr", "out_csr"]

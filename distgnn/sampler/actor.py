@@ -11,6 +11,8 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
+from distgnn.remote import is_actor
+
 from .client import ShardClient
 from .server import ShardServer
 
@@ -57,5 +59,5 @@ def shutdown_shard_servers(client: ShardClient) -> None:
     """Kill the actors behind ``client`` (in-process servers are left alone)."""
     import ray
     for server in client.servers:
-        if not isinstance(server, ShardServer):
+        if is_actor(server):
             ray.kill(server)

@@ -4,26 +4,21 @@ A :class:`ShardClient` speaks to servers that are either in-process
 :class:`~distgnn.sampler.server.ShardServer` objects or Ray actor handles of
 the same class; requests for many nodes are split by owner, sent to all owners
 at once, and the answers put back in request order. Every remote wait has a
-timeout, and a failing server surfaces as :class:`ShardServerError` naming the
-server and the request, chained to the actor's own error.
+timeout, and a failing server surfaces as one of :mod:`distgnn.remote`'s errors
+(:class:`~distgnn.remote.ActorDiedError`, :class:`~distgnn.remote.RemoteTimeoutError`,
+:class:`~distgnn.remote.RemoteCallError`) naming the server and the request.
 """
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from distgnn.remote import Remote, wait
+
 from .cluster import batch_offsets
 from .neighbor import unpermute_segments
 from .server import ShardArrays, ShardServer
 
-__all__ = ["ShardClient", "ShardServerError"]
-
-
-class ShardServerError(RuntimeError):
-    """A shard server failed or did not answer in time."""
-
-
-def _is_actor(server: Any) -> bool:
-    return not isinstance(server, ShardServer)
+__all__ = ["ShardClient"]
 
 
 class ShardClient:
@@ -39,6 +34,7 @@ class ShardClient:
         if not servers:
             raise ValueError("expected at least one shard server, got none")
         self.servers = list(servers)
+        self._remotes = [Remote(s, f"shard server {i}", timeout) for i, s in enumerate(self.servers)]
         self.server_of_part = np.asarray(server_of_part, np.int64)
         self.timeout = float(timeout)
         self.orig_ids = orig_ids
@@ -82,7 +78,7 @@ class ShardClient:
 
     @property
     def remote(self) -> bool:
-        return any(_is_actor(s) for s in self.servers)
+        return any(r.is_actor for r in self._remotes)
 
     def owner(self, ids: np.ndarray) -> np.ndarray:
         """Server index owning each global id."""
@@ -97,31 +93,9 @@ class ShardClient:
         return ids
 
     # ------------------------------------------------------------------ dispatch
-    def _call(self, i: int, method: str, args: tuple) -> Any:
-        server = self.servers[i]
-        if _is_actor(server):
-            return getattr(server, method).remote(*args)
-        return getattr(server, method)(*args)
-
     def _gather(self, calls: List[Tuple[int, str, tuple]]) -> List[Any]:
         """Issue all calls (remote ones in parallel), then wait for each."""
-        pending = [self._call(i, m, a) for i, m, a in calls]
-        if not any(_is_actor(self.servers[i]) for i, _, _ in calls):
-            return pending
-        import ray
-        out = []
-        for (i, method, _), ref in zip(calls, pending):
-            if not _is_actor(self.servers[i]):
-                out.append(ref)
-                continue
-            try:
-                out.append(ray.get(ref, timeout=self.timeout))
-            except ray.exceptions.GetTimeoutError as exc:
-                raise ShardServerError(f"shard server {i} did not answer {method!r} "
-                                       f"within {self.timeout:.0f} s") from exc
-            except ray.exceptions.RayError as exc:
-                raise ShardServerError(f"shard server {i} failed in {method!r}: {exc}") from exc
-        return out
+        return wait([self._remotes[i].call(m, *a) for i, m, a in calls])
 
     def _split(self, ids: np.ndarray) -> Tuple[Optional[np.ndarray], List[Tuple[int, int, int]]]:
         """``(perm, [(server, lo, hi)])``: ids[perm][lo:hi] belong to server."""

@@ -13,7 +13,7 @@ from ray.cluster_utils import Cluster  # noqa: E402
 from distgnn.distributed import (ActorDiedError, RemoteTimeoutError, RunConfig,  # noqa: E402
                                  ScalingConfig, ShardedEmbedding, SyncConfig, Trainer,
                                  get_context, prepare_model, replica_divergence, unwrap)
-from distgnn.distributed import remote  # noqa: E402
+from distgnn.remote import Remote, wait  # noqa: E402
 
 N, DIM, FEAT, B, STEPS = 40, 4, 6, 8, 6
 
@@ -158,7 +158,7 @@ def test_ray_shards_match_local_and_dead_shard_is_named(cluster):
     torch.testing.assert_close(sharded.weight(), local.weight())
     ray.kill(sharded.actors()[1], no_restart=True)
     t0 = time.time()
-    with pytest.raises(ActorDiedError, match=r"embedding shard distgnn/local/node/1 \(rows \[13, 26\)\)"):
+    with pytest.raises(ActorDiedError, match=r"embedding shard distgnn/local/node/1 \(rows \[13, 26\)\) died during 'pull'"):
         for _ in range(50):
             sharded.gather(torch.arange(N))
             time.sleep(0.1)
@@ -175,6 +175,6 @@ class _Sleeper:
 @pytest.mark.multinode
 def test_late_actor_gives_timeout_naming_it(cluster):
     actor = _Sleeper.remote()
-    with pytest.raises(RemoteTimeoutError, match="no answer within 0.5 s from sampler 'slow'"):
-        remote.get(actor.nap.remote(30), timeout_s=0.5, what="sampler 'slow'")
+    with pytest.raises(RemoteTimeoutError, match="sampler 'slow' did not answer 'nap' within 0.5 s"):
+        wait([Remote(actor, "sampler 'slow'", timeout_s=0.5).call("nap", 30)])
     ray.kill(actor)

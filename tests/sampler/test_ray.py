@@ -5,8 +5,9 @@ import torch
 
 ray = pytest.importorskip("ray")
 
-from distgnn.sampler import (ClusterLoader, NeighborLoader, RandomWalkLoader, ShardServerError,
-                             launch_shard_servers, shutdown_shard_servers)
+from distgnn.remote import ActorDiedError, RemoteCallError
+from distgnn.sampler import (ClusterLoader, NeighborLoader, RandomWalkLoader, launch_shard_servers,
+                             shutdown_shard_servers)
 
 from sampler_helpers import edge_set, relabelled
 
@@ -62,9 +63,10 @@ def test_walks_through_actors(actors, store4, graph):
 
 
 def test_actor_error_surfaces_with_cause(actors):
-    with pytest.raises(ShardServerError, match="fetch") as info:
+    with pytest.raises(RemoteCallError, match=r"shard server \d in 'fetch' raised KeyError") as info:
         actors.fetch("no_such_field", np.arange(10))
     assert "no_such_field" in str(info.value) and info.value.__cause__ is not None
+    assert info.value.method == "fetch" and info.value.actor.startswith("shard server")
 
 
 def test_dead_actor_surfaces_in_loader(ray_local, store4):
@@ -73,7 +75,7 @@ def test_dead_actor_surfaces_in_loader(ray_local, store4):
     it = iter(loader)
     next(it)
     shutdown_shard_servers(client)
-    with pytest.raises(ShardServerError, match="shard server"):
+    with pytest.raises(ActorDiedError, match=r"shard server \d died during '(sample|fetch)'"):
         for _ in it:
             pass
     loader.close()
