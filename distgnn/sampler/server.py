@@ -2,7 +2,8 @@
 
 The same class runs in-process (a local store or an in-memory graph) or as a
 Ray actor (:mod:`distgnn.sampler.actor`). A store-backed server opens its
-parts lazily, on the first request, and keeps them in memory.
+parts lazily, on the first request, into memory-mapped scratch files
+(:mod:`distgnn.sampler.spool`), so its memory does not grow with its parts' edges.
 """
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -29,25 +30,6 @@ class ShardArrays:
     x: Optional[np.ndarray] = None
     y: Optional[np.ndarray] = None
     masks: Dict[str, np.ndarray] = field(default_factory=dict)
-
-
-def _concat_parts(node_ranges: np.ndarray, parts: np.ndarray, shards: list) -> ShardArrays:
-    sizes = np.array([s.num_nodes for s in shards], np.int64)
-    row_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    rowptrs, offset = [np.zeros(1, np.int64)], 0
-    for s in shards:
-        rowptrs.append(np.asarray(s.rowptr[1:], np.int64) + offset)
-        offset += int(s.rowptr[-1])
-
-    def cat(name):
-        vals = [getattr(s, name) for s in shards]
-        return None if any(v is None for v in vals) else np.concatenate(vals)
-
-    mask_names = set.intersection(*[set(s.masks) for s in shards]) if shards else set()
-    masks = {m: np.concatenate([s.masks[m] for s in shards]) for m in sorted(mask_names)}
-    return ShardArrays(node_ranges, parts, row_base, np.concatenate(rowptrs),
-                       np.asarray(cat("col"), np.int64), np.asarray(cat("edge_ids"), np.int64),
-                       cat("x"), cat("y"), masks)
 
 
 class ShardServer:
@@ -82,8 +64,9 @@ class ShardServer:
             parts = np.arange(store.num_parts) if self._want is None else self._want
             if parts.size and (parts.min() < 0 or parts.max() >= store.num_parts):
                 raise ValueError(f"parts must be in [0, {store.num_parts}), got {parts.tolist()}")
-            shards = [store.part(int(p)) for p in parts]
-            self._set(_concat_parts(np.asarray(store.node_ranges, np.int64), parts, shards))
+            from .spool import spool_parts
+            arrays, self._release = spool_parts(store, parts, self)
+            self._set(arrays)
         return self._arrays
 
     def _rows(self, ids: np.ndarray) -> np.ndarray:
@@ -166,6 +149,13 @@ class ShardServer:
 
     def ping(self) -> bool:
         return True
+
+    def close(self) -> None:
+        """Drop the parts and remove their scratch files (a later request reopens them)."""
+        release = getattr(self, "_release", None)
+        self._arrays = self._part_index = self._release = None
+        if release is not None:
+            release()
 
 
 def _gather_rows(rowptr: np.ndarray, rows: np.ndarray, out_ptr: np.ndarray) -> np.ndarray:

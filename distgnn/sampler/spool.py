@@ -1,0 +1,131 @@
+"""A shard server's parts, decompressed once into memory-mapped scratch files.
+
+A server concatenates its parts' CSR (rowptr, col, edge ids) and features into
+``.npy`` files in a scratch directory, streaming the store chunk by chunk, and
+serves from memory maps of them. Its own memory is then O(nodes held) for the
+per-node vectors (labels, masks, row offsets) whatever the size of its edges and
+features: those pages belong to the OS's page cache, which is shared and
+reclaimed under pressure. The scratch directory carries distgnn's marker and is
+removed when the server goes away, or by the next server on this machine when
+its process died. ``DISTGNN_SCRATCH`` names where scratch directories go
+(default: the system's temporary directory).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import weakref
+from typing import Optional, Sequence
+
+import numpy as np
+
+from distgnn.ownership import mark_owned, pid_alive, read_marker
+
+__all__ = ["SPOOL_KIND", "scratch_root", "spool_parts", "remove_stale_spools"]
+
+#: marker kind of a server's scratch directory
+SPOOL_KIND = "shard-spool"
+_PREFIX = "distgnn-spool-"
+
+
+def scratch_root() -> str:
+    """Where scratch directories go: ``$DISTGNN_SCRATCH`` or the system's temporary directory."""
+    return os.environ.get("DISTGNN_SCRATCH") or tempfile.gettempdir()
+
+
+def remove_stale_spools(root: Optional[str] = None) -> None:
+    """Remove scratch directories of servers whose process no longer runs."""
+    root = root or scratch_root()
+    for name in os.listdir(root) if os.path.isdir(root) else ():
+        path = os.path.join(root, name)
+        record = read_marker(path) if name.startswith(_PREFIX) else None
+        if record and record.get("kind") == SPOOL_KIND and not pid_alive(record.get("pid", -1)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _stream(dst: np.ndarray, start: int, src, shift: int = 0) -> int:
+    """Copy the zarr array ``src`` into ``dst[start:]`` chunk by chunk; returns the end."""
+    from distgnn.partition._zarr import read_array
+
+    step = max(1, src.chunks[0])
+    for a in range(0, src.shape[0], step):
+        block = read_array(src, src.path, slice(a, a + step))
+        dst[start + a:start + a + block.shape[0]] = block + shift if shift else block
+    return start + src.shape[0]
+
+
+def _open_npy(directory: str, name: str, shape, dtype) -> np.ndarray:
+    return np.lib.format.open_memmap(os.path.join(directory, f"{name}.npy"), mode="w+",
+                                     dtype=dtype, shape=tuple(shape))
+
+
+def _edges(directory: str, store, parts: Sequence[int], shards) -> tuple:
+    nnz = [int(store.part_weights[p, 1]) for p in parts]
+    total = int(sum(nnz))
+    col = _open_npy(directory, "col", (total,), np.int64)
+    eid = _open_npy(directory, "eid", (total,), np.int64)
+    pos = 0
+    for p, shard, m in zip(parts, shards, nnz):
+        _stream(col, pos, shard._g["col"])
+        if "edge_ids" in shard._g:
+            _stream(eid, pos, shard._g["edge_ids"])
+        else:
+            offset = int(store.part_weights[:p, 1].sum())
+            for a in range(0, m, 1 << 22):
+                b = min(m, a + (1 << 22))
+                eid[pos + a:pos + b] = np.arange(offset + a, offset + b, dtype=np.int64)
+        pos += m
+    col.flush()
+    eid.flush()
+    return col, eid
+
+
+def _features(directory: str, shards) -> Optional[np.ndarray]:
+    if not shards or any("x" not in s._g for s in shards):
+        return None
+    rows = sum(s.num_nodes for s in shards)
+    first = shards[0]._g["x"]
+    x = _open_npy(directory, "x", (rows,) + tuple(first.shape[1:]), first.dtype)
+    pos = 0
+    for s in shards:
+        pos = _stream(x, pos, s._g["x"])
+    x.flush()
+    return x
+
+
+def _plain(mm: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    """A plain ndarray view of a memory map (what numba kernels take), sharing its pages."""
+    return None if mm is None else mm.view(np.ndarray)
+
+
+def spool_parts(store, parts: np.ndarray, owner: object):
+    """``(arrays, release)``: the :class:`~distgnn.sampler.server.ShardArrays` of ``parts``
+    backed by memory-mapped files, and a callable that removes them.
+
+    The scratch directory lives as long as ``owner`` (the server) does, or until
+    ``release()``.
+    """
+    from .server import ShardArrays
+
+    remove_stale_spools()
+    directory = tempfile.mkdtemp(prefix=_PREFIX, dir=scratch_root())
+    release = weakref.finalize(owner, shutil.rmtree, directory, True)
+    mark_owned(directory, SPOOL_KIND)
+    shards = [store.part(int(p)) for p in parts]
+    sizes = np.array([s.num_nodes for s in shards], np.int64)
+    row_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    rowptrs, offset = [np.zeros(1, np.int64)], 0
+    for s in shards:
+        rp = np.asarray(s.rowptr, np.int64)
+        rowptrs.append(rp[1:] + offset)
+        offset += int(rp[-1])
+    col, eid = _edges(directory, store, [int(p) for p in parts], shards)
+    ys = [s.y for s in shards]
+    y = None if not shards or any(v is None for v in ys) else np.concatenate(ys)
+    names = set.intersection(*[set(s.masks) for s in shards]) if shards else set()
+    masks = {m: np.concatenate([s.masks[m] for s in shards]) for m in sorted(names)}
+    arrays = ShardArrays(np.asarray(store.node_ranges, np.int64), parts, row_base,
+                         np.concatenate(rowptrs), _plain(col), _plain(eid),
+                         _plain(_features(directory, shards)), y, masks)
+    return arrays, release
