@@ -63,7 +63,7 @@ def baseline(edge_index, num_nodes, job: Node2VecJobConfig, steps: int) -> float
 def ours(data, job: Node2VecJobConfig, workers: int, run_dir: str) -> float:
     res = Trainer(node2vec_train_fn, {"job": asdict(job), "data": data},
                   scaling=ScalingConfig(num_workers=workers),
-                  run=RunConfig(name=f"n2v-{workers}-{time.time_ns()}", checkpoint_dir=run_dir)).fit()
+                  run=RunConfig(dir=os.path.join(run_dir, f"n2v-{workers}-{time.time_ns()}"))).fit()
     return res.return_value["pairs_per_s"]
 
 
@@ -85,7 +85,7 @@ def _allreduce_fn(config):
 
 def allreduce_overhead(sizes, run_dir: str):
     res = Trainer(_allreduce_fn, {"sizes": sizes, "reps": 10}, scaling=ScalingConfig(num_workers=2),
-                  run=RunConfig(name=f"allreduce-{time.time_ns()}", checkpoint_dir=run_dir)).fit()
+                  run=RunConfig(dir=os.path.join(run_dir, f"allreduce-{time.time_ns()}"))).fit()
     return res.return_value
 
 

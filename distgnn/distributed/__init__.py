@@ -46,7 +46,7 @@ Example::
 
     result = Trainer(train_fn, {"lr": 0.01, "epochs": 5},
                      scaling=ScalingConfig(num_workers=2),
-                     run=RunConfig(name="gcn", checkpoint_dir="runs", max_failures=2)).fit()
+                     run=RunConfig(dir="runs/gcn", max_failures=2)).fit()
     print(result.metrics, result.checkpoint)
 """
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint

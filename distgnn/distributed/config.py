@@ -1,15 +1,18 @@
-"""Configuration dataclasses of the distributed trainer (each field carries ``help``)."""
-from dataclasses import dataclass, field, fields
-from typing import Optional
+"""The runtime's configuration: replicas, synchronisation, and the run.
+
+These three classes are also the ``scaling``, ``sync`` and ``run`` sections of
+``distgnn train`` (:mod:`distgnn.config` uses them as they are): every field
+carries help text and its constraints, checked on construction.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from typing import ClassVar, Optional
+
+from distgnn.fields import FieldError, check_fields, opt
 
 __all__ = ["ScalingConfig", "SyncConfig", "RunConfig", "describe"]
-
-_MODES = ("auto", "local", "ray")
-_BACKENDS = ("auto", "gloo", "nccl")
-
-
-def _help(text: str, default):
-    return field(default=default, metadata={"help": text})
 
 
 def describe(cfg) -> str:
@@ -18,29 +21,23 @@ def describe(cfg) -> str:
                      for f in fields(cfg))
 
 
-def _require(ok: bool, message: str) -> None:
-    if not ok:
-        raise ValueError(message)
-
-
 @dataclass
 class ScalingConfig:
     """How many replicas run and where."""
-    num_workers: int = _help("number of model replicas (one per GPU, or per CPU slot without GPUs)", 1)
-    use_gpu: bool = _help("give each replica one GPU (NCCL); false trains on CPU (Gloo)", False)
-    cpus_per_worker: float = _help("CPU slots Ray reserves for each replica", 1.0)
-    mode: str = _help("'local' runs train_fn in this process (num_workers must be 1), 'ray' on "
-                      "Ray Train workers, 'auto' picks local for one worker and ray otherwise", "auto")
+    SECTION: ClassVar[str] = "scaling"
+
+    num_workers: int = opt(1, "training replicas (one per GPU, or per CPU slot without GPUs)", min=1)
+    use_gpu: bool = opt(False, "give each replica one GPU (NCCL); false trains on CPU (Gloo)")
+    cpus_per_worker: float = opt(1.0, "CPU slots Ray reserves for each replica", gt=0)
+    mode: str = opt("auto", "'local' runs the replica in this process (one worker), 'ray' on "
+                            "Ray Train workers, 'auto' picks local for one worker and ray otherwise",
+                    choices=("auto", "local", "ray"))
 
     def __post_init__(self) -> None:
-        _require(isinstance(self.num_workers, int) and self.num_workers >= 1,
-                 f"scaling.num_workers must be an int >= 1, got {self.num_workers!r}")
-        _require(self.cpus_per_worker > 0,
-                 f"scaling.cpus_per_worker must be > 0, got {self.cpus_per_worker!r}")
-        _require(self.mode in _MODES, f"scaling.mode must be one of {_MODES}, got {self.mode!r}")
-        _require(not (self.mode == "local" and self.num_workers > 1),
-                 f"scaling.mode='local' runs one replica, got num_workers={self.num_workers}; "
-                 "use mode='ray' or 'auto' for several")
+        check_fields(self)
+        if self.mode == "local" and self.num_workers > 1:
+            raise FieldError("scaling.mode", f"'local' runs one replica, got num_workers="
+                             f"{self.num_workers}", "use mode 'ray' or 'auto' for several")
 
     @property
     def resolved_mode(self) -> str:
@@ -51,24 +48,25 @@ class ScalingConfig:
 
 @dataclass
 class SyncConfig:
-    """How replicas keep their parameters identical."""
-    backend: str = _help("torch.distributed backend: 'nccl' (GPU), 'gloo' (CPU) or 'auto'", "auto")
-    bucket_cap_mb: float = _help("gradient bucket size for the all-reduce, in MB", 25.0)
-    find_unused_parameters: bool = _help("allow parameters that get no gradient in a step", False)
-    sparse_sync: bool = _help("sum sharded-embedding gradients over replicas before pushing "
-                              "(same update as one process); false pushes each replica's "
-                              "update as it comes (asynchronous)", True)
-    remote_timeout_s: float = _help("seconds any remote call may take before it is an error", 120.0)
-    init_timeout_s: float = _help("seconds to wait for all replicas to join the process group", 300.0)
+    """How replicas keep their parameters identical, and how long remote calls may take."""
+    SECTION: ClassVar[str] = "sync"
+
+    backend: str = opt("auto", "torch.distributed backend: 'nccl' (GPU), 'gloo' (CPU) or 'auto'",
+                       choices=("auto", "gloo", "nccl"))
+    bucket_cap_mb: float = opt(25.0, "gradient bucket size of the all-reduce, in MB", gt=0)
+    find_unused_parameters: bool = opt(False, "allow parameters that get no gradient in a step")
+    sparse_sync: bool = opt(True, "sum sharded-embedding gradients over replicas before pushing "
+                                  "(the update of one process); false pushes each replica's "
+                                  "update as it comes (asynchronous)")
+    embedding_servers: int = opt(2, "parameter-server actors holding a sharded embedding table "
+                                    "(node2vec)", min=1)
+    remote_timeout_s: float = opt(120.0, "seconds any remote call may take before it is an error",
+                                  gt=0)
+    init_timeout_s: float = opt(300.0, "seconds to wait for all replicas to join the process group",
+                                gt=0)
 
     def __post_init__(self) -> None:
-        _require(self.backend in _BACKENDS,
-                 f"sync.backend must be one of {_BACKENDS}, got {self.backend!r}")
-        _require(self.bucket_cap_mb > 0, f"sync.bucket_cap_mb must be > 0, got {self.bucket_cap_mb!r}")
-        _require(self.remote_timeout_s > 0,
-                 f"sync.remote_timeout_s must be > 0 seconds, got {self.remote_timeout_s!r}")
-        _require(self.init_timeout_s > 0,
-                 f"sync.init_timeout_s must be > 0 seconds, got {self.init_timeout_s!r}")
+        check_fields(self)
 
     def resolve_backend(self, use_gpu: bool) -> str:
         if self.backend != "auto":
@@ -78,20 +76,49 @@ class SyncConfig:
 
 @dataclass
 class RunConfig:
-    """Where a run keeps its checkpoints and how it survives failures."""
-    name: str = _help("run name: the checkpoints live in <checkpoint_dir>/<name>", "run")
-    checkpoint_dir: str = _help("directory for checkpoints (shared by all nodes in a cluster)", "runs")
-    max_failures: int = _help("worker-group restarts from the last checkpoint before the job fails "
-                              "(-1: no limit)", 0)
-    keep_checkpoints: Optional[int] = _help("newest checkpoints kept (None keeps all)", 2)
-    ray_address: Optional[str] = _help("Ray cluster to join ('auto', 'ray://host:port'); None "
-                                       "starts or reuses a local instance", None)
+    """Where a run keeps its files, how long it trains, and how it survives failures."""
+    SECTION: ClassVar[str] = "run"
+
+    dir: str = opt("runs/job", "run directory: checkpoints, metrics.csv, plot.png, store "
+                               "(shared by all nodes in a cluster)")
+    epochs: int = opt(20, "training epochs", min=1)
+    lr: float = opt(0.01, "learning rate", gt=0)
+    weight_decay: float = opt(5e-4, "L2 weight decay (dense parameters)", min=0)
+    seed: int = opt(0, "seed of model init and sampling")
+    max_steps: Optional[int] = opt(None, "stop after this many steps per replica (null: all "
+                                         "epochs); for smoke tests and benchmarks", min=1)
+    resume: bool = opt(False, "continue from the latest checkpoint in run.dir")
+    checkpoint_every: int = opt(1, "epochs between checkpoints", min=1)
+    checkpoint_every_steps: int = opt(0, "steps between checkpoints within an epoch "
+                                         "(0: at epoch ends only); a resumed run continues "
+                                         "mid-epoch", min=0)
+    keep_checkpoints: Optional[int] = opt(2, "newest checkpoints kept (null keeps all)", min=1)
+    max_failures: int = opt(0, "restarts of the replicas from the last checkpoint after a "
+                               "failure before the job fails (-1: no limit)", min=0, allow=(-1,))
+    eval_every: int = opt(1, "epochs between evaluation passes", min=1)
+    progress: bool = opt(True, "show a progress bar (rate and ETA) on a terminal")
+    verbose: bool = opt(False, "show Ray's own log lines on the console (they are always in "
+                               "Ray's log directory)")
+    ray_address: Optional[str] = opt(None, "Ray cluster to join ('auto', 'ray://host:port'; "
+                                           "default: $RAY_ADDRESS, else an in-process Ray)")
 
     def __post_init__(self) -> None:
-        _require(isinstance(self.name, str) and self.name and "/" not in self.name,
-                 f"run.name must be a non-empty string without '/', got {self.name!r}")
-        _require(isinstance(self.max_failures, int) and self.max_failures >= -1,
-                 f"run.max_failures must be an int >= -1, got {self.max_failures!r}")
-        _require(self.keep_checkpoints is None or
-                 (isinstance(self.keep_checkpoints, int) and self.keep_checkpoints >= 1),
-                 f"run.keep_checkpoints must be None or an int >= 1, got {self.keep_checkpoints!r}")
+        check_fields(self)
+        if not self.dir or not os.path.basename(os.path.normpath(self.dir)):
+            raise FieldError("run.dir", f"expected a directory path, got {self.dir!r}",
+                             "set -p run.dir=runs/NAME")
+
+    @property
+    def run_dir(self) -> str:
+        """``dir`` as an absolute path."""
+        return os.path.abspath(self.dir)
+
+    @property
+    def name(self) -> str:
+        """The run's name: the base name of its directory."""
+        return os.path.basename(self.run_dir)
+
+    @property
+    def checkpoint_dir(self) -> str:
+        """The directory that holds the run directory."""
+        return os.path.dirname(self.run_dir)

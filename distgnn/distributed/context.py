@@ -52,7 +52,7 @@ class TrainContext:
 
     @property
     def run_dir(self) -> str:
-        return os.path.join(os.path.abspath(self.run.checkpoint_dir), self.run.name)
+        return self.run.run_dir
 
     def _record(self, metrics: Mapping[str, Any]) -> None:
         """Keep ``metrics``; rank 0 appends them to ``<run_dir>/metrics.jsonl``."""

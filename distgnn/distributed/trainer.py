@@ -99,7 +99,7 @@ class Trainer:
 
     @property
     def run_dir(self) -> str:
-        return os.path.join(os.path.abspath(self.run.checkpoint_dir), self.run.name)
+        return self.run.run_dir
 
     def fit(self) -> Result:
         """Train to the end (resuming from this run's newest checkpoint, if any)."""
@@ -146,7 +146,7 @@ class Trainer:
                                                    use_gpu=self.scaling.use_gpu,
                                                    resources_per_worker=resources),
             run_config=ray.train.RunConfig(
-                name=self.run.name, storage_path=os.path.abspath(self.run.checkpoint_dir),
+                name=self.run.name, storage_path=self.run.checkpoint_dir,
                 failure_config=ray.train.FailureConfig(max_failures=self.run.max_failures),
                 checkpoint_config=ray.train.CheckpointConfig(num_to_keep=self.run.keep_checkpoints)))
 

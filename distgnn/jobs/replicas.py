@@ -29,8 +29,7 @@ def trainer_configs(cfg: TrainConfig):
     scaling = ScalingConfig(num_workers=cfg.scaling.num_workers, use_gpu=cfg.scaling.use_gpu,
                             cpus_per_worker=cfg.scaling.cpus_per_worker)
     sync = SyncConfig()
-    run = RunConfig(name=os.path.basename(run_dir), checkpoint_dir=os.path.dirname(run_dir),
-                    ray_address=cfg.run.ray_address)
+    run = RunConfig(dir=run_dir, ray_address=cfg.run.ray_address)
     return scaling, sync, run
 
 

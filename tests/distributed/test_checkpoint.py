@@ -95,12 +95,12 @@ def _train_fn(config):
 
 def test_local_trainer_resumes_after_failure(tmp_path, monkeypatch):
     monkeypatch.delenv("DISTGNN_TEST_FAILED", raising=False)
-    run = RunConfig(name="lin", checkpoint_dir=str(tmp_path), max_failures=1)
+    run = RunConfig(dir=str(tmp_path / "lin"), max_failures=1)
     res = Trainer(_train_fn, {"steps": 5, "fail_at": 3}, run=run).fit()
     assert [h["step"] for h in res.history] == [0, 1, 2, 3, 4]
     assert [h["resumed"] for h in res.history] == [0, 0, 0, 3, 3]
     monkeypatch.delenv("DISTGNN_TEST_FAILED")
-    clean = Trainer(_train_fn, {"steps": 5}, run=RunConfig(name="clean", checkpoint_dir=str(tmp_path))).fit()
+    clean = Trainer(_train_fn, {"steps": 5}, run=RunConfig(dir=str(tmp_path / "clean"))).fit()
     assert all(torch.equal(a, b) for a, b in zip(res.return_value, clean.return_value))
     assert res.checkpoint.endswith("checkpoint_00000005")
     assert sorted(os.listdir(res.path)) == ["checkpoint_00000004", "checkpoint_00000005",
@@ -109,17 +109,17 @@ def test_local_trainer_resumes_after_failure(tmp_path, monkeypatch):
 
 def test_local_trainer_gives_up_after_max_failures(tmp_path, monkeypatch):
     monkeypatch.delenv("DISTGNN_TEST_FAILED", raising=False)
-    run = RunConfig(name="x", checkpoint_dir=str(tmp_path), max_failures=0)
+    run = RunConfig(dir=str(tmp_path / "x"), max_failures=0)
     with pytest.raises(TrainingFailedError, match="injected failure"):
         Trainer(_train_fn, {"steps": 5, "fail_at": 1}, run=run).fit()
 
 
 def test_config_errors_say_how_to_fix():
-    with pytest.raises(ValueError, match="num_workers must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match=r"scaling.num_workers: expected a value >= 1, got 0"):
         ScalingConfig(num_workers=0)
-    with pytest.raises(ValueError, match="mode='local' runs one replica"):
+    with pytest.raises(ValueError, match="scaling.mode: 'local' runs one replica"):
         ScalingConfig(num_workers=2, mode="local")
-    with pytest.raises(ValueError, match="sync.backend must be one of"):
+    with pytest.raises(ValueError, match="sync.backend: expected one of auto, gloo, nccl"):
         SyncConfig(backend="mpi")
     with pytest.raises(ValueError, match="run.max_failures"):
         RunConfig(max_failures=-2)

@@ -108,7 +108,7 @@ def _single_process_reference():
 
 
 def _fit(tmp_path, name, **cfg):
-    run = RunConfig(name=name, checkpoint_dir=str(tmp_path), max_failures=len(cfg.get("kill", {})))
+    run = RunConfig(dir=str(tmp_path / name), max_failures=len(cfg.get("kill", {})))
     return Trainer(_train_fn, dict(cfg, marker_dir=str(tmp_path)),
                    scaling=ScalingConfig(num_workers=2), sync=SyncConfig(remote_timeout_s=30),
                    run=run).fit()

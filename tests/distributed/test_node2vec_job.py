@@ -19,7 +19,7 @@ def _fit(tmp_path, name, **job):
     cfg = asdict(Node2VecJobConfig(embedding_dim=16, walk_length=8, context_size=4, batch_size=16,
                                    lr=0.05, num_shards=3, epochs=2, p=0.5, q=2.0, **job))
     return Trainer(node2vec_train_fn, {"job": cfg, "data": _data(), "return_embedding": True},
-                   run=RunConfig(name=name, checkpoint_dir=str(tmp_path))).fit()
+                   run=RunConfig(dir=str(tmp_path / name))).fit()
 
 
 def test_stopped_run_resumes_to_the_same_table(tmp_path):
