@@ -67,3 +67,17 @@ def test_bad_features_and_files(tmp_path, capsys):
     assert main(["partition", str(tmp_path / "missing.csv"), "-k", "2", "-o", str(tmp_path / "g.zarr"), "-q"]) == 2
     assert main(["inspect", str(tmp_path / "nothing.zarr")]) == 2
     assert not (tmp_path / "g.zarr").exists()
+
+
+def test_keep_edge_ids_and_feature_dtype(tmp_path):
+    import zarr
+
+    inp = _edges(tmp_path)
+    np.save(tmp_path / "x.npy", np.linspace(0, 1, 200 * 3, dtype=np.float32).reshape(200, 3))
+    assert main(["partition", str(inp), "-k", "2", "-o", str(tmp_path / "a.zarr"), "-q",
+                 "--keep-edge-ids", "--features", str(tmp_path / "x.npy"), "--feature-dtype", "float16"]) == 0
+    g = zarr.open_group(str(tmp_path / "a.zarr"), mode="r")
+    assert "edge_ids" in g["parts/0"] and g["parts/0/x"].dtype == np.float16
+    assert open_store(tmp_path / "a.zarr").meta["schema"]["x"]["dtype"] == "float16"
+    assert main(["partition", str(inp), "-k", "2", "-o", str(tmp_path / "b.zarr"), "-q"]) == 0
+    assert "edge_ids" not in zarr.open_group(str(tmp_path / "b.zarr"), mode="r")["parts/0"]

@@ -32,6 +32,11 @@ def register(subparsers) -> None:
     p.add_argument("--keep-self-loops", action="store_true")
     p.add_argument("--keep-duplicates", action="store_true")
     p.add_argument("--overwrite", action="store_true", help="replace an existing store (after the new one is complete)")
+    p.add_argument("--keep-edge-ids", action="store_true",
+                   help="store each edge's position in the ingested edge list (8 bytes per edge); "
+                        "without it edges are numbered in store order")
+    p.add_argument("--feature-dtype", choices=("float32", "float16"), default="float32",
+                   help="dtype the features are stored in (default float32)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     p.set_defaults(func=_run)
 
@@ -97,7 +102,8 @@ def _run(args: argparse.Namespace) -> int:
         bar.update(1)
         bar.set_postfix_str("write")
         write_store(args.out, ei, n, part, x=x, y=y, masks=masks, method=args.method, seed=args.seed,
-                    overwrite=args.overwrite,
+                    overwrite=args.overwrite, keep_edge_ids=args.keep_edge_ids,
+                    x_dtype=args.feature_dtype,
                     extra_meta={"symmetrized": not args.no_symmetrize, "source": os.path.basename(args.input)})
         bar.update(1)
     s = open_store(args.out)

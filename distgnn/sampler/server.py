@@ -105,7 +105,8 @@ class ShardServer:
         if table is None:
             raise KeyError(f"expected node data 'x', 'y' or one of the masks {sorted(a.masks)}, "
                            f"got {name!r}, which this graph does not have")
-        return table[self._rows(ids)]
+        rows = table[self._rows(ids)]
+        return rows.astype(np.float32) if rows.dtype == np.float16 else rows  # stored half, served float
 
     def where(self, name: str) -> np.ndarray:
         """Global ids (sorted) of the held nodes whose mask ``name`` is set."""

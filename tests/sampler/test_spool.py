@@ -78,3 +78,15 @@ def test_server_memory_does_not_grow_with_its_parts(tmp_path, monkeypatch):
     grown = _rss_anon_mb() - before
     assert grown < 40, f"server's own memory grew by {grown:.0f} MB serving 110 MB of parts"
     server.close()
+
+
+def test_half_precision_features_are_served_as_float32(tmp_path, monkeypatch):
+    monkeypatch.setenv("DISTGNN_SCRATCH", str(tmp_path))
+    rng = np.random.default_rng(0)
+    ei = rng.integers(0, 50, (2, 200))
+    x = rng.normal(size=(50, 3)).astype(np.float32)
+    write_store(tmp_path / "h.zarr", ei, 50, np.zeros(50, np.int64), x=x, x_dtype="float16")
+    store = open_store(tmp_path / "h.zarr")
+    got = ShardServer(store.path).fetch("x", np.arange(50))
+    assert got.dtype == np.float32
+    assert np.array_equal(got, x[store.orig_ids].astype(np.float16).astype(np.float32))
