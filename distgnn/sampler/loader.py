@@ -8,6 +8,7 @@ fetching overlap training. Epochs differ (shuffle, draws) but are reproducible
 from ``seed``.
 """
 import os
+import time
 from typing import Iterator, List, Optional, Sequence, Union
 
 import numpy as np
@@ -121,12 +122,15 @@ class NeighborLoader(_Loader):
     ids, a boolean mask, a mask name (e.g. ``"train_mask"``) or None (all).
     Yields :class:`NeighborBatch` (``x`` of ``n_id`` and ``y`` of the seeds
     when the graph has them). Over a store, ids are the store's numbering.
+    ``feature_cache`` (a :class:`~distgnn.sampler.feature_cache.FeatureCache`
+    over the same client) serves ``x``; ``timings`` holds the seconds spent
+    sampling and fetching since it was last cleared.
     """
 
     def __init__(self, data, num_neighbors: Sequence[int], batch_size: int = 1, input_nodes=None,
                  shuffle: bool = False, replace: bool = False, drop_last: bool = False,
                  seed: Optional[int] = None, prefetch: int = 2, fetch_features: bool = True,
-                 timeout: float = 120.0) -> None:
+                 timeout: float = 120.0, feature_cache=None) -> None:
         super().__init__(seed, prefetch)
         self.client = as_client(data, timeout)
         if not isinstance(num_neighbors, (list, tuple)) or not num_neighbors or any(
@@ -137,6 +141,8 @@ class NeighborLoader(_Loader):
         self.nodes = _node_set(self.client, input_nodes)
         self.shuffle, self.replace, self.drop_last = bool(shuffle), bool(replace), bool(drop_last)
         self.fetch_features = fetch_features
+        self.feature_cache = feature_cache
+        self.timings = {"sample_s": 0.0, "fetch_s": 0.0}
         self._slot = np.full(self.client.num_nodes, -1, np.int64)
 
     def __len__(self) -> int:
@@ -154,12 +160,18 @@ class NeighborLoader(_Loader):
     def _make(self, task, slot: Optional[np.ndarray] = None) -> NeighborBatch:
         _, seed, seeds = task
         slot = self._slot if slot is None else slot
+        t0 = time.perf_counter()
         n_id, blocks = sample_blocks(self.client, seeds, self.num_neighbors, self.replace, seed, slot)
+        t1 = time.perf_counter()
         x = y = None
         if self.fetch_features and self.client.num_features:
-            x = torch.from_numpy(self.client.fetch("x", n_id))
+            rows = self.feature_cache.fetch(n_id) if self.feature_cache is not None \
+                else self.client.fetch("x", n_id)
+            x = torch.from_numpy(rows)
         if self.fetch_features and self.client.has_y:
             y = torch.from_numpy(self.client.fetch("y", seeds))
+        self.timings["sample_s"] += t1 - t0
+        self.timings["fetch_s"] += time.perf_counter() - t1
         return NeighborBatch(int(seeds.shape[0]), torch.from_numpy(n_id), blocks, x, y)
 
 
