@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.nn import BatchNorm1d, Linear
 
-from ...typing import Adj, OptTensor, PairTensor, SparseTensor
+from ...typing import Adj, OptTensor, PairTensor, Size, SparseTensor
 from .message_passing import MessagePassing
 
 __all__ = ["CGConv"]
@@ -60,17 +60,17 @@ class CGConv(MessagePassing):
         self.c_src = channels[0]
         self.lin_f = Linear(sum(channels) + dim, channels[1], bias=bias)
         self.lin_s = Linear(sum(channels) + dim, channels[1], bias=bias)
-        self.bn = BatchNorm1d(channels[1]) if batch_norm else None
+        # registered (and in the state_dict) even when unused, as in 1.7 checkpoints
+        self.bn = BatchNorm1d(channels[1])
         self.reset_parameters()
 
     def reset_parameters(self):
         self.lin_f.reset_parameters()
         self.lin_s.reset_parameters()
-        if self.bn is not None:
-            self.bn.reset_parameters()
+        self.bn.reset_parameters()
 
     def forward(self, x: Union[Tensor, PairTensor], edge_index: Adj,
-                edge_attr: OptTensor = None) -> Tensor:
+                edge_attr: OptTensor = None, size: Size = None) -> Tensor:
         if isinstance(x, Tensor):
             pair: PairTensor = (x, x)
         else:
@@ -89,9 +89,10 @@ class CGConv(MessagePassing):
             if edge_attr is None:
                 raise ValueError(f"CGConv: edge_attr of dimension {self.dim} is required")
             e = edge_attr @ w[:, c_i + c_j:].t()
-        out = self.propagate(edge_index, a=a, b=b, edge_attr=e,
-                             size=(pair[0].size(0), pair[1].size(0)))
-        if self.bn is not None:
+        if size is None:
+            size = (pair[0].size(0), pair[1].size(0))
+        out = self.propagate(edge_index, a=a, b=b, edge_attr=e, size=size)
+        if self.batch_norm:
             out = self.bn(out)
         return out + pair[1]
 

@@ -14,7 +14,7 @@ from torch import Tensor
 from torch.nn import Parameter
 
 from ... import ops
-from ...typing import Adj, SparseTensor
+from ...typing import Adj, Size, SparseTensor
 from ..inits import glorot, zeros
 from .message_passing import MessagePassing
 
@@ -68,7 +68,7 @@ class ClusterGCNConv(MessagePassing):
         glorot(self.root_weight)
         zeros(self.bias)
 
-    def forward(self, x: Tensor, edge_index: Adj) -> Tensor:
+    def forward(self, x: Tensor, edge_index: Adj, size: Size = None) -> Tensor:
         num_nodes = x.size(self.node_dim)
         edge_weight: Optional[Tensor] = None
         if isinstance(edge_index, Tensor):
@@ -91,9 +91,9 @@ class ClusterGCNConv(MessagePassing):
 
         if self.out_channels < self.in_channels:  # transform first: fewer channels to move
             out = self.propagate(edge_index, x=x @ self.weight, edge_weight=edge_weight,
-                                 size=None)
+                                 size=size)
         else:
-            out = self.propagate(edge_index, x=x, edge_weight=edge_weight, size=None)
+            out = self.propagate(edge_index, x=x, edge_weight=edge_weight, size=size)
             out = out @ self.weight
         out = out + x @ self.root_weight
         if self.bias is not None:

@@ -36,8 +36,8 @@ class EGConv(MessagePassing):
         \underset{j \in \mathcal{N}(i) \cup \{i\}}{\bigoplus}
         \mathbf{\Theta}_b \mathbf{x}_{j}
 
-    with basis weights :math:`\mathbf{\Theta}_b` (``bases_lin``), aggregators
-    :math:`\oplus` and per-node combination weights :math:`w` (``comb_lin``) for every
+    with basis weights :math:`\mathbf{\Theta}_b` (``bases_weight``), aggregators
+    :math:`\oplus` and per-node combination weights :math:`w` (``comb_weight``) for every
     head, aggregator and basis. ``symnorm`` is the GCN normalised sum
     :math:`\sum_j x_j / \sqrt{d_i d_j}`; ``var`` is :math:`\mathrm{mean}(x^2) -
     \mathrm{mean}(x)^2` and ``std`` :math:`\sqrt{\mathrm{ReLU}(\mathrm{var}) +
@@ -92,9 +92,9 @@ class EGConv(MessagePassing):
         self._cached_edge_index = None
         self._cached_adj_t = None
 
-        self.bases_lin = Linear(in_channels, (out_channels // num_heads) * num_bases,
-                                bias=False)
-        self.comb_lin = Linear(in_channels, num_heads * num_bases * len(self.aggregators))
+        self.bases_weight = Parameter(
+            torch.empty(in_channels, (out_channels // num_heads) * num_bases))
+        self.comb_weight = Linear(in_channels, num_heads * num_bases * len(self.aggregators))
         if bias:
             self.bias = Parameter(torch.empty(out_channels))
         else:
@@ -102,8 +102,8 @@ class EGConv(MessagePassing):
         self.reset_parameters()
 
     def reset_parameters(self):
-        glorot(self.bases_lin.weight)
-        self.comb_lin.reset_parameters()
+        glorot(self.bases_weight)
+        self.comb_weight.reset_parameters()
         zeros(self.bias)
         self._cached_edge_index = None
         self._cached_adj_t = None
@@ -138,8 +138,8 @@ class EGConv(MessagePassing):
                 edge_index = cache_t
 
         H, B, A = self.num_heads, self.num_bases, len(self.aggregators)
-        bases = self.bases_lin(x)            # [N, B * C/H]
-        weightings = self.comb_lin(x)        # [N, H * B * A]
+        bases = x @ self.bases_weight        # [N, B * C/H]
+        weightings = self.comb_weight(x)     # [N, H * B * A]
         aggregated = self.propagate(edge_index, x=bases, symnorm_weight=symnorm_weight,
                                     size=None)  # [N, A, B * C/H]
         weightings = weightings.view(-1, H, A * B)

@@ -47,13 +47,13 @@ class GraphConv(MessagePassing):
         self.out_channels = out_channels
         if isinstance(in_channels, int):
             in_channels = (in_channels, in_channels)
-        self.lin_rel = Linear(in_channels[0], out_channels, bias=bias)
-        self.lin_root = Linear(in_channels[1], out_channels, bias=False)
+        self.lin_l = Linear(in_channels[0], out_channels, bias=bias)
+        self.lin_r = Linear(in_channels[1], out_channels, bias=False)
         self.reset_parameters()
 
     def reset_parameters(self):
-        self.lin_rel.reset_parameters()
-        self.lin_root.reset_parameters()
+        self.lin_l.reset_parameters()
+        self.lin_r.reset_parameters()
 
     def forward(self, x: Union[Tensor, OptPairTensor], edge_index: Adj,
                 edge_weight: OptTensor = None, size: Size = None) -> Tensor:
@@ -62,10 +62,10 @@ class GraphConv(MessagePassing):
         else:
             pair = x
         out = self.propagate(edge_index, x=pair, edge_weight=edge_weight, size=size)
-        out = self.lin_rel(out)
+        out = self.lin_l(out)
         x_r = pair[1]
         if x_r is not None:
-            out = out + self.lin_root(x_r)
+            out = out + self.lin_r(x_r)
         return out
 
     def message(self, x_j: Tensor, edge_weight: OptTensor) -> Tensor:

@@ -20,7 +20,7 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.nn import Linear, Parameter
+from torch.nn import Parameter
 
 from ...typing import OptTensor
 from ...utils import (add_self_loops, batched_negative_sampling, dropout_adj, is_undirected,
@@ -114,7 +114,7 @@ class SuperGATConv(MessagePassing):
         self.edge_sample_ratio = edge_sample_ratio
         self.is_undirected = is_undirected
 
-        self.lin = Linear(in_channels, heads * out_channels, bias=False)
+        self.weight = Parameter(torch.empty(in_channels, heads * out_channels))
         if attention_type == "MX":
             self.att_l = Parameter(torch.empty(1, heads, out_channels))
             self.att_r = Parameter(torch.empty(1, heads, out_channels))
@@ -132,7 +132,7 @@ class SuperGATConv(MessagePassing):
         self.reset_parameters()
 
     def reset_parameters(self):
-        glorot(self.lin.weight)
+        glorot(self.weight)
         glorot(self.att_l)
         glorot(self.att_r)
         zeros(self.bias)
@@ -147,7 +147,7 @@ class SuperGATConv(MessagePassing):
             edge_index, _ = remove_self_loops(edge_index)
             edge_index, _ = add_self_loops(edge_index, num_nodes=N)
 
-        h = self.lin(x).view(-1, H, C)
+        h = torch.matmul(x, self.weight).view(-1, H, C)
         out = self.propagate(edge_index, x=h, size=None)
 
         if self.training:
@@ -214,7 +214,7 @@ class SuperGATConv(MessagePassing):
     def get_attention_loss(self) -> Tensor:
         r"""Binary cross entropy of the stored edge logits (0 outside training)."""
         if not self.training:
-            return torch.tensor([0], device=self.lin.weight.device)
+            return torch.tensor([0], device=self.weight.device)
         if self.att_x is None or self.att_y is None:
             raise RuntimeError(f"{type(self).__name__}.get_attention_loss: call forward() "
                                f"in training mode first")

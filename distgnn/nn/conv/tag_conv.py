@@ -6,11 +6,10 @@ r"""TAGConv, from Du et al., "Topology Adaptive Graph Convolutional Networks" (2
 """
 import torch
 from torch import Tensor
-from torch.nn import Parameter
+from torch.nn import Linear
 
 from ... import ops
 from ...typing import Adj, OptTensor, SparseTensor
-from ..inits import glorot, zeros
 from .gcn_conv import gcn_norm
 from .message_passing import MessagePassing
 
@@ -49,13 +48,12 @@ class TAGConv(MessagePassing):
         self.out_channels = out_channels
         self.K = K
         self.normalize = normalize
-        self.weight = Parameter(torch.empty(K + 1, in_channels, out_channels))
-        self.bias = Parameter(torch.empty(out_channels)) if bias else None
+        # Theta_k is lin.weight[:, k * in_channels:(k + 1) * in_channels]
+        self.lin = Linear(in_channels * (K + 1), out_channels, bias=bias)
         self.reset_parameters()
 
     def reset_parameters(self):
-        glorot(self.weight)
-        zeros(self.bias)
+        self.lin.reset_parameters()
 
     def forward(self, x: Tensor, edge_index: Adj, edge_weight: OptTensor = None) -> Tensor:
         if self.normalize:
@@ -68,19 +66,19 @@ class TAGConv(MessagePassing):
                                       False, False, x.dtype)
         if self.out_channels < self.in_channels:
             # Horner form: X T0 + A (X T1 + A (X T2 + ...)) propagates narrower features.
-            xw = torch.matmul(x, self.weight)
-            out = xw[self.K]
+            weight = self.lin.weight.view(self.out_channels, self.K + 1, self.in_channels)
+            out = x @ weight[:, self.K].t()
             for k in range(self.K - 1, -1, -1):
                 out = self.propagate(edge_index, x=out, edge_weight=edge_weight, size=None)
-                out = out + xw[k]
-        else:
-            out = x @ self.weight[0]
-            for k in range(1, self.K + 1):
-                x = self.propagate(edge_index, x=x, edge_weight=edge_weight, size=None)
-                out = out + x @ self.weight[k]
-        if self.bias is not None:
-            out = out + self.bias
-        return out
+                out = out + x @ weight[:, k].t()
+            if self.lin.bias is not None:
+                out = out + self.lin.bias
+            return out
+        xs = [x]
+        for _ in range(self.K):
+            x = self.propagate(edge_index, x=x, edge_weight=edge_weight, size=None)
+            xs.append(x)
+        return self.lin(torch.cat(xs, dim=-1))
 
     def message(self, x_j: Tensor, edge_weight: OptTensor) -> Tensor:
         return x_j if edge_weight is None else edge_weight.view(-1, 1) * x_j

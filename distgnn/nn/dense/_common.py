@@ -8,8 +8,9 @@ __all__ = ["batched", "apply_mask"]
 
 def batched(name: str, x: Tensor, adj: Tensor,
             mask: Optional[Tensor]) -> Tuple[Tensor, Tensor, int, int]:
-    """``x`` as ``[B, N, F]`` and ``adj`` as ``[B or 1, N, N]``; returns them with ``B``
-    and ``N``. Raises ``ValueError`` naming the expected shapes."""
+    """``x`` as ``[B, N, F]`` and ``adj`` as ``[B or 1, N, N]`` (an ``[N, N]`` adjacency
+    or ``[N]`` mask is shared by the batch); returns them with ``B`` and ``N``.
+    Raises ``ValueError`` naming the expected shapes."""
     if x.dim() == 2:
         x = x.unsqueeze(0)
     if adj.dim() == 2:
@@ -27,15 +28,17 @@ def batched(name: str, x: Tensor, adj: Tensor,
     if adj.size(0) not in (1, b) or x.size(0) not in (1, b):
         raise ValueError(f"{name}: batch sizes of x ({x.size(0)}) and adj ({adj.size(0)}) "
                          f"do not broadcast")
-    if mask is not None and (mask.dim() != 2 or mask.size(1) != n
-                             or mask.size(0) not in (1, b)):
-        raise ValueError(f"{name}: mask must have shape [B, N] = [{b}, {n}], got "
-                         f"{list(mask.shape)}")
+    if mask is not None and not (
+            (mask.dim() == 1 and mask.size(0) == n)
+            or (mask.dim() == 2 and mask.size(1) == n and mask.size(0) in (1, b))):
+        raise ValueError(f"{name}: mask must have shape [B, N] = [{b}, {n}] or [N] = "
+                         f"[{n}] (shared by the batch), got {list(mask.shape)}")
     return x, adj, b, n
 
 
 def apply_mask(out: Tensor, mask: Optional[Tensor]) -> Tensor:
-    """Zero the rows of invalid nodes (``mask`` ``[B, N]``, true for valid nodes)."""
+    """Zero the rows of invalid nodes (``mask`` ``[B, N]`` or ``[N]``, true for valid
+    nodes)."""
     if mask is None:
         return out
     return out * mask.unsqueeze(-1).to(out.dtype)

@@ -39,8 +39,8 @@ class DenseGraphConv(torch.nn.Module):
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.aggr = aggr
-        self.lin_rel = Linear(in_channels, out_channels, bias=bias)
-        self.lin_root = Linear(in_channels, out_channels, bias=False)
+        self.lin_rel = Linear(in_channels, out_channels, bias=False)
+        self.lin_root = Linear(in_channels, out_channels, bias=bias)
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -38,8 +38,8 @@ class DenseSAGEConv(torch.nn.Module):
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.normalize = normalize
-        self.lin_rel = Linear(in_channels, out_channels, bias=bias)
-        self.lin_root = Linear(in_channels, out_channels, bias=False)
+        self.lin_rel = Linear(in_channels, out_channels, bias=False)
+        self.lin_root = Linear(in_channels, out_channels, bias=bias)
         self.reset_parameters()
 
     def reset_parameters(self):

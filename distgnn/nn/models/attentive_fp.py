@@ -117,14 +117,14 @@ class AttentiveFP(torch.nn.Module):
         self.dropout = dropout
 
         self.lin1 = Linear(in_channels, hidden_channels)
-        self.gate_conv = GATEConv(hidden_channels, hidden_channels, edge_dim, dropout)
-        self.gru = GRUCell(hidden_channels, hidden_channels)
-        self.atom_convs = ModuleList([
-            GATConv(hidden_channels, hidden_channels, dropout=dropout,
-                    add_self_loops=False, negative_slope=0.01)
-            for _ in range(num_layers - 1)])
+        # atom_convs[0] is the edge-aware gate layer (1.7's module names and order)
+        self.atom_convs = ModuleList(
+            [GATEConv(hidden_channels, hidden_channels, edge_dim, dropout)]
+            + [GATConv(hidden_channels, hidden_channels, dropout=dropout,
+                       add_self_loops=False, negative_slope=0.01)
+               for _ in range(num_layers - 1)])
         self.atom_grus = ModuleList([GRUCell(hidden_channels, hidden_channels)
-                                     for _ in range(num_layers - 1)])
+                                     for _ in range(num_layers)])
         self.mol_conv = GATConv(hidden_channels, hidden_channels, dropout=dropout,
                                 add_self_loops=False, negative_slope=0.01)
         self.mol_gru = GRUCell(hidden_channels, hidden_channels)
@@ -133,8 +133,6 @@ class AttentiveFP(torch.nn.Module):
 
     def reset_parameters(self):
         self.lin1.reset_parameters()
-        self.gate_conv.reset_parameters()
-        self.gru.reset_parameters()
         for conv, gru in zip(self.atom_convs, self.atom_grus):
             conv.reset_parameters()
             gru.reset_parameters()
@@ -146,16 +144,16 @@ class AttentiveFP(torch.nn.Module):
         return F.dropout(x, p=self.dropout, training=self.training)
 
     def forward(self, x: Tensor, edge_index: Adj, edge_attr: Tensor,
-                batch: Optional[Tensor] = None) -> Tensor:
+                batch: Tensor) -> Tensor:
         _check_inputs(self, x, edge_attr, batch)
         if batch is None:
             batch = x.new_zeros(x.size(0), dtype=torch.long)
 
         # Atom embeddings.
         x = F.leaky_relu(self.lin1(x), 0.01)
-        h = self._dropout(F.elu(self.gate_conv(x, edge_index, edge_attr)))
-        x = F.relu(self.gru(h, x))
-        for conv, gru in zip(self.atom_convs, self.atom_grus):
+        h = self._dropout(F.elu(self.atom_convs[0](x, edge_index, edge_attr)))
+        x = F.relu(self.atom_grus[0](h, x))
+        for conv, gru in zip(self.atom_convs[1:], self.atom_grus[1:]):
             h = self._dropout(F.elu(conv(x, edge_index)))
             x = F.relu(gru(h, x))
 

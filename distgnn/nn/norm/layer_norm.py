@@ -40,6 +40,16 @@ class LayerNorm(torch.nn.Module):
         ones(self.weight)
         zeros(self.bias)
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # torch_geometric 1.7.2 stored weight and bias with shape [1] (one scale and one
+        # shift shared by all channels); such checkpoints load as that value per channel.
+        for name in ("weight", "bias"):
+            value, own = state_dict.get(prefix + name), getattr(self, name)
+            if value is not None and own is not None and value.numel() == 1 \
+                    and own.numel() != 1:
+                state_dict[prefix + name] = value.expand_as(own).clone()
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def forward(self, x: Tensor, batch: Optional[Tensor] = None) -> Tensor:
         if batch is None:
             centred = x - x.mean()

@@ -60,5 +60,7 @@ def test_cg_conv_oracle():
     x, ea = torch.randn(4, 3), torch.randn(6, 2)
     conv = CGConv(3, dim=2)
     ref = pyg.CGConv(3, dim=2)
-    ref.load_state_dict(conv.state_dict())
+    # 1.7 (and distgnn) register the batch norm always, 2.x only with batch_norm=True
+    ref.load_state_dict({k: v for k, v in conv.state_dict().items()
+                         if not k.startswith("bn.")})
     assert torch.allclose(conv(x, EDGE_INDEX, ea), ref(x, EDGE_INDEX, ea), atol=1e-5)

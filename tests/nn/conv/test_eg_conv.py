@@ -17,7 +17,7 @@ def _adj(edge_index, size):
 def _reference(conv, x, edges):
     n, H, B = x.size(0), conv.num_heads, conv.num_bases
     A, C = len(conv.aggregators), conv.out_channels
-    bases = conv.bases_lin(x)
+    bases = x @ conv.bases_weight
     deg = torch.zeros(n)
     for _, i in edges:
         deg[i] += 1
@@ -37,7 +37,7 @@ def _reference(conv, x, edges):
                 stats.append({"sum": m.sum(0), "mean": m.mean(0), "max": m.max(0).values,
                               "min": m.min(0).values}[a])
         agg = torch.stack(stats).view(A * B, C // H)          # [A*B, C/H]
-        w = conv.comb_lin(x[i]).view(H, A * B)                 # [H, A*B]
+        w = conv.comb_weight(x[i]).view(H, A * B)                 # [H, A*B]
         rows.append((w @ agg).view(C))
     out = torch.stack(rows)
     return out if conv.bias is None else out + conv.bias

@@ -18,13 +18,13 @@ def test_graph_conv_formula_by_hand():
     assert repr(conv) == "GraphConv(8, 16)"
     out = conv(x, EDGE_INDEX)
     agg = torch.stack([x[1], x[0] + x[2] + x[3], torch.zeros(8), x[0]])
-    assert torch.allclose(out, conv.lin_rel(agg) + conv.lin_root(x), atol=1e-6)
+    assert torch.allclose(out, conv.lin_l(agg) + conv.lin_r(x), atol=1e-6)
     assert torch.allclose(conv(x, _adj(EDGE_INDEX, (4, 4))), out, atol=1e-6)
 
     out_w = conv(x, EDGE_INDEX, WEIGHT)
     w = WEIGHT
     agg = torch.stack([2.0 * x[1], 0.5 * x[0] - x[2] + 3.0 * x[3], torch.zeros(8), 1.5 * x[0]])
-    assert torch.allclose(out_w, conv.lin_rel(agg) + conv.lin_root(x), atol=1e-5)
+    assert torch.allclose(out_w, conv.lin_l(agg) + conv.lin_r(x), atol=1e-5)
     assert torch.allclose(conv(x, _adj(EDGE_INDEX, (4, 4), w)), out_w, atol=1e-5)
 
 
@@ -33,12 +33,12 @@ def test_graph_conv_mean_max():
     x = torch.randn(4, 8)
     for aggr in ("mean", "max"):
         conv = GraphConv(8, 4, aggr=aggr, bias=False)
-        assert conv.lin_rel.bias is None
+        assert conv.lin_l.bias is None
         nbr = torch.stack([x[0], x[2], x[3]])
         mid = nbr.mean(0) if aggr == "mean" else nbr.max(0).values
         agg = torch.stack([x[1], mid, torch.zeros(8), x[0]])
         out = conv(x, EDGE_INDEX)
-        assert torch.allclose(out, conv.lin_rel(agg) + conv.lin_root(x), atol=1e-6)
+        assert torch.allclose(out, conv.lin_l(agg) + conv.lin_r(x), atol=1e-6)
         assert torch.allclose(conv(x, _adj(EDGE_INDEX, (4, 4))), out, atol=1e-6)
 
 
@@ -50,10 +50,10 @@ def test_graph_conv_bipartite():
     assert repr(conv) == "GraphConv((8, 6), 16)"
     out = conv((x_src, x_dst), edge_index)
     agg = torch.stack([x_src[0] + x_src[1], x_src[2] + x_src[3]])
-    assert torch.allclose(out, conv.lin_rel(agg) + conv.lin_root(x_dst), atol=1e-6)
+    assert torch.allclose(out, conv.lin_l(agg) + conv.lin_r(x_dst), atol=1e-6)
     assert torch.allclose(conv((x_src, x_dst), _adj(edge_index, (2, 4))), out, atol=1e-6)
     out_none = conv((x_src, None), edge_index, size=(4, 2))
-    assert torch.allclose(out_none, conv.lin_rel(agg), atol=1e-6)
+    assert torch.allclose(out_none, conv.lin_l(agg), atol=1e-6)
 
 
 def test_graph_conv_gradcheck():

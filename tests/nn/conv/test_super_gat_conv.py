@@ -21,7 +21,7 @@ def _score(conv, h, i, j):
 
 def _reference(conv, x, edges, n):
     H, C = conv.heads, conv.out_channels
-    h = conv.lin(x).view(n, H, C)
+    h = (x @ conv.weight).view(n, H, C)
     out = torch.zeros(n, H, C)
     for i in range(n):
         srcs = [j for j, t in edges if t == i]
@@ -71,7 +71,7 @@ def test_super_gat_conv_attention_loss(attention_type):
     loss = conv.get_attention_loss()
     assert torch.allclose(loss, expected, atol=1e-6)
     loss.backward()
-    assert conv.lin.weight.grad is not None
+    assert conv.weight.grad is not None
 
 
 def test_super_gat_conv_negative_sampling():

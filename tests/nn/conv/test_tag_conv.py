@@ -15,11 +15,12 @@ def reference(conv, x, edge_weight, normalize=True):
         d = A.sum(1).pow(-0.5)
         d[torch.isinf(d)] = 0
         A = d.view(-1, 1) * A * d.view(1, -1)
-    out, h = x @ conv.weight[0], x
+    theta = conv.lin.weight.t().reshape(conv.K + 1, conv.in_channels, conv.out_channels)
+    out, h = x @ theta[0], x
     for k in range(1, conv.K + 1):
         h = A @ h
-        out = out + h @ conv.weight[k]
-    return out + conv.bias
+        out = out + h @ theta[k]
+    return out + conv.lin.bias
 
 
 @pytest.mark.parametrize("in_c,out_c", [(3, 5), (6, 2)])  # both evaluation orders
@@ -29,7 +30,7 @@ def test_tag_conv_formula_and_sparse(in_c, out_c, weighted):
     x = torch.randn(4, in_c)
     w = WEIGHT if weighted else None
     conv = TAGConv(in_c, out_c, K=3)
-    torch.nn.init.normal_(conv.bias)
+    torch.nn.init.normal_(conv.lin.bias)
     out = conv(x, EDGE_INDEX, w)
     assert torch.allclose(out, reference(conv, x, w), atol=1e-5)
     adj = SparseTensor(row=EDGE_INDEX[1], col=EDGE_INDEX[0], value=w, sparse_sizes=(4, 4))
@@ -59,7 +60,8 @@ def test_tag_conv_oracle():
     x = torch.randn(4, 3)
     conv, ref = TAGConv(3, 5, K=3), pyg.TAGConv(3, 5, K=3)
     with torch.no_grad():
+        theta = conv.lin.weight.t().reshape(4, 3, 5)
         for k, lin in enumerate(ref.lins):
-            lin.weight.copy_(conv.weight[k].t())
-        ref.bias.copy_(conv.bias)
+            lin.weight.copy_(theta[k].t())
+        ref.bias.copy_(conv.lin.bias)
     assert torch.allclose(conv(x, EDGE_INDEX, WEIGHT), ref(x, EDGE_INDEX, WEIGHT), atol=1e-5)

@@ -15,7 +15,7 @@ def _dense(edge_index, n):
 def _copy(conv, sparse):
     with torch.no_grad():
         conv.lin_rel.weight.copy_(sparse.lin_l.weight)
-        conv.lin_rel.bias.copy_(sparse.lin_l.bias)
+        conv.lin_root.bias.copy_(sparse.lin_l.bias)
         conv.lin_root.weight.copy_(sparse.lin_r.weight)
 
 

@@ -54,7 +54,7 @@ def _reference(model, x, edge_index, edge_attr, batch):
     mask = torch.zeros(N, N, dtype=torch.bool)
     mask[edge_index[1], edge_index[0]] = True
     x = F.leaky_relu(model.lin1(x), 0.01)
-    g = model.gate_conv
+    g = model.atom_convs[0]
     # Gate layer: per edge j -> i, m_ji = LeakyReLU(W1 [x_j || e_ji]).
     e = torch.zeros(N, N, edge_attr.size(1))
     e[edge_index[1], edge_index[0]] = edge_attr
@@ -63,8 +63,8 @@ def _reference(model, x, edge_index, edge_attr, batch):
     s = (m @ g.att_l.view(-1)) + (x @ g.att_r.view(-1)).view(-1, 1)
     alpha = _attend(F.leaky_relu(s, 0.01), mask)
     h = F.elu((alpha.unsqueeze(-1) * (m @ g.lin2.weight.t())).sum(1) + g.bias)
-    x = F.relu(_gru(model.gru, h, x))
-    for conv, gru in zip(model.atom_convs, model.atom_grus):
+    x = F.relu(_gru(model.atom_grus[0], h, x))
+    for conv, gru in zip(model.atom_convs[1:], model.atom_grus[1:]):
         x = F.relu(_gru(gru, F.elu(_gat(conv, x, x, mask)), x))
     B = int(batch.max()) + 1
     member = batch.view(1, -1) == torch.arange(B).view(-1, 1)  # [B, N]
@@ -94,8 +94,8 @@ def test_permutation_and_batching_invariance():
     assert torch.allclose(out_p, out, atol=1e-5)
     # A batch of two molecules equals each molecule alone.
     first = edge_index[0] < 4
-    out0 = model(x[:4], edge_index[:, first], edge_attr[first])
-    out1 = model(x[4:], edge_index[:, ~first] - 4, edge_attr[~first])
+    out0 = model(x[:4], edge_index[:, first], edge_attr[first], batch[:4])
+    out1 = model(x[4:], edge_index[:, ~first] - 4, edge_attr[~first], batch[:3])
     assert torch.allclose(torch.cat([out0, out1]), out, atol=1e-5)
 
 
@@ -129,7 +129,7 @@ def test_matches_torch_geometric(monkeypatch):
     pyg = pytest.importorskip("torch_geometric.nn.models")
     x, edge_index, edge_attr, batch = _two_molecules()
     ours = _model()
-    gate = ours.gate_conv
+    gate = ours.atom_convs[0]
 
     # The installed release applies W_2 to the raw neighbour features x_j; 1.7 (and
     # distgnn) apply it to the transformed message m_ji. Emulate the release here.
@@ -144,6 +144,14 @@ def test_matches_torch_geometric(monkeypatch):
     renames = {"lin_l.weight": "lin.weight", "att_l": "att_src", "att_r": "att_dst"}
     state = {}
     for key, value in ours.state_dict().items():
+        # 2.x keeps the first layer apart: atom_convs.0 / atom_grus.0 (1.7) are its
+        # gate_conv / gru, and the later layers shift down by one
+        if key.startswith(("atom_convs.0.", "atom_grus.0.")):
+            first = "gate_conv." if key.startswith("atom_convs") else "gru."
+            key = first + key.split(".", 2)[2]
+        elif key.startswith(("atom_convs.", "atom_grus.")):
+            head, index, rest = key.split(".", 2)
+            key = f"{head}.{int(index) - 1}.{rest}"
         if key.startswith(("atom_convs", "mol_conv")):
             if key.endswith("lin_r.weight"):  # shares its weight with lin_l
                 continue

@@ -11,7 +11,7 @@ EDGE_INDEX = torch.tensor([[0, 1, 1, 2, 3, 3, 4], [1, 0, 2, 3, 4, 0, 3]])
 def _graph_conv_score(pool, x):
     # GraphConv(2, 1): y_i = W_rel sum_{j -> i} x_j + b + W_root x_i
     agg = torch.stack([x[1] + x[3], x[0], x[1], x[2] + x[4], x[3]])
-    return (pool.gnn.lin_rel(agg) + pool.gnn.lin_root(x)).view(-1)
+    return (pool.gnn.lin_l(agg) + pool.gnn.lin_r(x)).view(-1)
 
 
 def test_sag_pool_exported_and_repr():
@@ -75,7 +75,10 @@ def test_sag_pool_matches_torch_geometric():
     edge_index = torch.randint(0, 12, (2, 30))
     batch = torch.tensor([0] * 5 + [1] * 7)
     ours, ref = SAGPooling(4, ratio=0.5), PyGSAGPooling(4, ratio=0.5)
-    ref.gnn.load_state_dict(ours.gnn.state_dict())
+    # torch_geometric 2.x renamed GraphConv's lin_l / lin_r (1.7) to lin_rel / lin_root
+    renamed = {"lin_l": "lin_rel", "lin_r": "lin_root"}
+    ref.gnn.load_state_dict({renamed[k.split(".")[0]] + k[k.index("."):]: v
+                             for k, v in ours.gnn.state_dict().items()})
     if hasattr(ref, "select"):  # 2.x rescales the GNN score by a learned scalar
         ref.select.weight.data.fill_(1.0)
     out, exp = ours(x, edge_index, batch=batch), ref(x, edge_index, batch=batch)
