@@ -183,8 +183,10 @@ class ClusterLoader(_Loader):
     in-memory graph use :meth:`from_data`. Yields :class:`ClusterBatch`.
 
     With ``world_size > 1`` the loader yields replica ``rank``'s share of each
-    epoch's groups (every replica gets the same number of batches; with the same
-    ``seed`` the replicas' shares are disjoint).
+    epoch's groups: every ``world_size``-th group, so with the same ``seed`` the
+    replicas' shares are disjoint and together cover every part. Shares differ by
+    at most one group; :attr:`steps_per_epoch` is the largest share, for jobs
+    that keep replicas in step (e.g. padding with empty steps).
     """
 
     def __init__(self, source, num_parts_per_batch: int = 1, shuffle: bool = True,
@@ -210,17 +212,24 @@ class ClusterLoader(_Loader):
                                      seed=partition_seed)
         return cls(ShardClient.from_data(data, assignment), num_parts_per_batch, **kwargs)
 
+    @property
+    def num_groups(self) -> int:
+        """Groups of parts per epoch, over all replicas."""
+        return -(-self.client.num_parts // self.num_parts_per_batch)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """The largest replica's share of the groups (rank 0's)."""
+        return -(-self.num_groups // self.world_size)
+
     def __len__(self) -> int:
-        groups = -(-self.client.num_parts // self.num_parts_per_batch)
-        return groups if self.world_size == 1 else groups // self.world_size
+        return len(range(self.rank, self.num_groups, self.world_size))
 
     def _tasks(self, rng):
         groups = cluster_groups(self.client.num_parts, self.num_parts_per_batch, self.shuffle, rng)
         if self.world_size == 1:
             return groups
-        groups = list(groups)
-        usable = len(groups) - len(groups) % self.world_size
-        return groups[:usable][self.rank::self.world_size]
+        return list(groups)[self.rank::self.world_size]
 
     def _make(self, task) -> ClusterBatch:
         parts = task[2]

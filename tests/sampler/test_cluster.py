@@ -91,3 +91,15 @@ def test_cluster_loader_splits_groups_between_replicas(graph):
     assert sorted(parts[0] + parts[1]) == list(range(6))
     with pytest.raises(ValueError, match="rank must be in"):
         ClusterLoader.from_data(graph, num_parts=6, method="random", rank=2, world_size=2)
+
+
+@pytest.mark.parametrize("world", [2, 3, 4])
+def test_cluster_loader_shares_cover_every_part(graph, world):
+    # 7 parts in groups of 2: 4 groups, not divisible by 3; no group is dropped
+    loaders = [ClusterLoader.from_data(graph, num_parts=7, num_parts_per_batch=2, method="random",
+                                       seed=5, rank=r, world_size=world) for r in range(world)]
+    groups = -(-4 // world)
+    assert [loader.steps_per_epoch for loader in loaders] == [groups] * world
+    assert [len(loader) for loader in loaders] == [len(range(r, 4, world)) for r in range(world)]
+    parts = [int(p) for loader in loaders for batch in loader for p in batch.parts]
+    assert sorted(parts) == list(range(7))
