@@ -101,8 +101,10 @@ class ChebConv(MessagePassing):
                              "normalization is not 'sym'")
         if lambda_max is None:
             lam = torch.tensor(2.0, dtype=x.dtype, device=x.device)
-        else:
+        elif isinstance(lambda_max, Tensor):
             lam = lambda_max.to(dtype=x.dtype, device=x.device)
+        else:  # a Python number, as 1.7 accepts
+            lam = torch.tensor(float(lambda_max), dtype=x.dtype, device=x.device)
         if batch is not None and lam.numel() > 1 and lam.dim() != 1:
             raise ValueError("ChebConv: lambda_max must be a scalar or have shape "
                              "[num_graphs]")

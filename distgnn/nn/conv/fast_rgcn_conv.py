@@ -31,8 +31,12 @@ class FastRGCNConv(RGCNConv):
     propagate_type = {"table": "Tensor", "key": "Tensor", "offset": "Tensor",
                       "edge_type": "Tensor"}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, in_channels: Union[int, Tuple[int, int]], out_channels: int,
+                 num_relations: int, num_bases: Optional[int] = None,
+                 num_blocks: Optional[int] = None, aggr: str = "mean",
+                 root_weight: bool = True, bias: bool = True, **kwargs):
+        super().__init__(in_channels, out_channels, num_relations, num_bases, num_blocks,
+                         aggr, root_weight, bias, **kwargs)
         self.fuse = False  # one edge-wise pass; no sparse-matrix product applies
 
     def forward(self, x: Union[OptTensor, Tuple[OptTensor, Tensor]], edge_index: Adj,

@@ -60,14 +60,10 @@ class TransformerConv(MessagePassing):
         root_weight (bool, optional): If ``False``, drop the skip connection
             :math:`\mathbf{W}_1 \mathbf{x}_i` (and ``beta``). (default: ``True``)
         **kwargs (optional): Arguments of :class:`MessagePassing`.
-
-    ``return_attention_weights=True`` makes ``forward`` return
-    ``(out, (edge_index, alpha))`` (``(out, adj_t)`` for a ``SparseTensor``).
     """
 
     propagate_type = {"query": "Tensor", "key": "Tensor", "value": "Tensor",
                       "edge_attr": "OptTensor"}
-    _alpha: OptTensor
 
     def __init__(self, in_channels: Union[int, Tuple[int, int]], out_channels: int,
                  heads: int = 1, concat: bool = True, beta: bool = False,
@@ -86,7 +82,6 @@ class TransformerConv(MessagePassing):
         self.concat = concat
         self.dropout = dropout
         self.edge_dim = edge_dim
-        self._alpha = None
 
         pair = (in_channels, in_channels) if isinstance(in_channels, int) else in_channels
         HC = heads * out_channels
@@ -106,7 +101,7 @@ class TransformerConv(MessagePassing):
                 lin.reset_parameters()
 
     def forward(self, x: Union[Tensor, PairTensor], edge_index: Adj,
-                edge_attr: OptTensor = None, return_attention_weights: Optional[bool] = None):
+                edge_attr: OptTensor = None) -> Tensor:
         H, C = self.heads, self.out_channels
         if isinstance(x, Tensor):
             pair: PairTensor = (x, x)
@@ -118,8 +113,6 @@ class TransformerConv(MessagePassing):
 
         out = self.propagate(edge_index, query=query, key=key, value=value,
                              edge_attr=edge_attr, size=None)
-        alpha = self._alpha
-        self._alpha = None
 
         if self.concat:
             out = out.reshape(-1, H * C)
@@ -133,15 +126,7 @@ class TransformerConv(MessagePassing):
                 out = gate * x_r + (1 - gate) * out
             else:
                 out = out + x_r
-
-        if isinstance(return_attention_weights, bool):
-            assert alpha is not None
-            if isinstance(edge_index, Tensor):
-                return out, (edge_index, alpha)
-            else:
-                return out, edge_index.set_value(alpha, layout="coo")
-        else:
-            return out
+        return out
 
     def message(self, query_i: Tensor, key_j: Tensor, value_j: Tensor, edge_attr: OptTensor,
                 index: Tensor, ptr: OptTensor, size_i: Optional[int]) -> Tensor:
@@ -154,7 +139,6 @@ class TransformerConv(MessagePassing):
             key_j = key_j + edge
         alpha = (query_i * key_j).sum(dim=-1) / math.sqrt(self.out_channels)
         alpha = softmax(alpha, index, ptr, size_i)
-        self._alpha = alpha
         alpha = F.dropout(alpha, p=self.dropout, training=self.training)
         out = value_j if edge is None else value_j + edge
         return out * alpha.unsqueeze(-1)

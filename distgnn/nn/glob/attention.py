@@ -36,7 +36,7 @@ class GlobalAttention(torch.nn.Module):
         reset(self.gate_nn)
         reset(self.nn)
 
-    def forward(self, x: Tensor, batch: Optional[Tensor] = None,
+    def forward(self, x: Tensor, batch: Optional[Tensor],
                 size: Optional[int] = None) -> Tensor:
         x = x.unsqueeze(-1) if x.dim() == 1 else x
         if batch is None:

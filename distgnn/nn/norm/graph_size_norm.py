@@ -14,6 +14,9 @@ __all__ = ["GraphSizeNorm"]
 class GraphSizeNorm(torch.nn.Module):
     """Divide every node's features by the square root of its graph's size."""
 
+    def __init__(self):
+        super().__init__()
+
     def forward(self, x: Tensor, batch: Optional[Tensor] = None) -> Tensor:
         if batch is None:
             batch = torch.zeros(x.size(0), dtype=torch.long, device=x.device)

@@ -141,7 +141,7 @@ class EdgePooling(torch.nn.Module):
         """Logistic sigmoid of the raw scores."""
         return torch.sigmoid(raw_edge_score)
 
-    def forward(self, x: Tensor, edge_index: Tensor, batch: Optional[Tensor] = None
+    def forward(self, x: Tensor, edge_index: Tensor, batch: Optional[Tensor]
                 ) -> Tuple[Tensor, Tensor, Tensor, UnpoolDescription]:
         """Scores the edges, normalises the scores and merges the edges.
 
