@@ -1,0 +1,280 @@
+"""The GraphSAGE job: SAGEConv layers trained on neighbour-sampled mini-batches.
+
+Each replica trains on its share of the training nodes (a fixed, disjoint,
+balanced split), in mini-batches whose ``sampler.num_neighbors``-hop
+neighbourhoods are sampled through the shard servers; features come with the
+batch, through the replica's :class:`~distgnn.sampler.feature_cache.FeatureCache`.
+Gradients are averaged over the replicas every step; a replica with one batch
+fewer than the others runs an empty step so the all-reduce stays in step.
+Evaluation covers every node of every mask, split over the replicas.
+"""
+from __future__ import annotations
+
+import time
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from distgnn.jobs.context import ReplicaContext
+from distgnn.jobs.progress import Progress
+
+__all__ = ["GraphSAGE", "graphsage_replica", "build_model", "replica_share", "MASKS"]
+
+MASKS = ("train", "val", "test")
+
+
+class GraphSAGE(torch.nn.Module):
+    """``num_layers`` SAGEConv layers; ReLU, dropout and optional batch norm / residual
+    connections after each hidden layer.
+
+    ``forward(x, edge_index)`` runs on a whole graph; ``forward(x, blocks=...)``
+    on the bipartite blocks of a :class:`~distgnn.sampler.NeighborBatch` (outermost
+    hop first); :meth:`layer` runs one layer (what layer-wise inference uses).
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int, num_layers: int = 2,
+                 dropout: float = 0.5, aggr: str = "mean", batch_norm: bool = False,
+                 residual: bool = False, root_weight: bool = True) -> None:
+        super().__init__()
+        from distgnn.nn import SAGEConv
+
+        sizes = [in_channels] + [hidden_channels] * (num_layers - 1) + [out_channels]
+        self.convs = torch.nn.ModuleList(SAGEConv(a, b, aggr=aggr, root_weight=root_weight)
+                                         for a, b in zip(sizes[:-1], sizes[1:]))
+        self.norms = torch.nn.ModuleList(torch.nn.BatchNorm1d(b) for b in sizes[1:-1]) \
+            if batch_norm else None
+        self.dropout, self.residual = float(dropout), bool(residual)
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.convs)
+
+    def reset_parameters(self) -> None:
+        for conv in self.convs:
+            conv.reset_parameters()
+        for norm in self.norms or ():
+            norm.reset_parameters()
+
+    def layer(self, i: int, x: torch.Tensor, edge_index: torch.Tensor,
+              size: Optional[Tuple[int, int]] = None) -> torch.Tensor:
+        """Layer ``i`` for the first ``size[1]`` rows of ``x`` (all rows without ``size``)."""
+        x_dst = x if size is None else x[:size[1]]
+        h = self.convs[i]((x, x_dst), edge_index, size=size)
+        if i == self.num_layers - 1:
+            return h
+        if self.norms is not None:
+            h = self.norms[i](h)
+        h = F.relu(h)
+        if self.residual and h.shape == x_dst.shape:
+            h = h + x_dst
+        return F.dropout(h, self.dropout, self.training)
+
+    def forward(self, x: torch.Tensor, edge_index: Optional[torch.Tensor] = None,
+                blocks: Optional[Sequence] = None) -> torch.Tensor:
+        if blocks is None:
+            if edge_index is None:
+                raise ValueError("GraphSAGE: expected edge_index or blocks, got neither")
+            for i in range(self.num_layers):
+                x = self.layer(i, x, edge_index)
+            return x
+        if len(blocks) != self.num_layers:
+            raise ValueError(f"GraphSAGE: expected {self.num_layers} blocks (one per layer), "
+                             f"got {len(blocks)}")
+        for i, block in enumerate(blocks):
+            x = self.layer(i, x, block.edge_index, tuple(block.size))
+        return x
+
+
+def build_model(model_cfg, num_features: int, num_classes: int) -> GraphSAGE:
+    """A :class:`GraphSAGE` from the job's ``model`` section."""
+    m = model_cfg
+    return GraphSAGE(num_features, m.hidden_channels, num_classes, m.num_layers, m.dropout, m.aggr,
+                     m.batch_norm, m.residual, m.root_weight)
+
+
+def replica_share(nodes: np.ndarray, rank: int, world_size: int, seed: int) -> np.ndarray:
+    """Replica ``rank``'s share of ``nodes``: a seeded permutation cut into ``world_size``
+    slices whose sizes differ by at most one (together: every node exactly once)."""
+    order = nodes[np.random.default_rng([seed, 7]).permutation(nodes.shape[0])]
+    bounds = np.linspace(0, nodes.shape[0], world_size + 1).round().astype(np.int64)
+    return np.sort(order[bounds[rank]:bounds[rank + 1]])
+
+
+def _steps(share_sizes: Sequence[int], batch_size: int) -> int:
+    return max(-(-int(n) // batch_size) for n in share_sizes)
+
+
+def _empty_step(model, optimizer) -> None:
+    """A step with zero gradients: keeps this replica's all-reduce in step with the others."""
+    optimizer.zero_grad()
+    (sum(p.sum() for p in model.parameters()) * 0.0).backward()
+    optimizer.step()
+
+
+def train_epoch(model, loader, optimizer, device, steps: int, progress: Progress) -> Dict[str, float]:
+    """One epoch of ``steps`` optimizer steps (padded with empty steps past the loader's end)."""
+    model.train()
+    loss_sum, nodes, correct, compute = 0.0, 0, 0, 0.0
+    it = iter(loader)
+    for _ in range(steps):
+        batch = next(it, None)
+        if batch is None:
+            _empty_step(model, optimizer)
+            continue
+        t0 = time.perf_counter()
+        x = batch.x.to(device, non_blocking=True)
+        y = batch.y.to(device, non_blocking=True)
+        blocks = [b._replace(edge_index=b.edge_index.to(device, non_blocking=True)) for b in batch.blocks]
+        optimizer.zero_grad()
+        out = model(x, blocks=blocks)
+        loss = F.cross_entropy(out, y)
+        loss.backward()
+        optimizer.step()
+        n = batch.batch_size
+        loss_sum += float(loss.detach()) * n
+        correct += int((out.detach().argmax(-1) == y).sum())
+        nodes += n
+        compute += time.perf_counter() - t0
+        progress.update(int(batch.n_id.numel()), float(loss.detach()))
+    for _ in it:  # pragma: no cover - the loader never has more batches than steps
+        pass
+    return {"loss_sum": loss_sum, "train_nodes": float(nodes), "train_correct": float(correct),
+            "compute_s": compute}
+
+
+@torch.no_grad()
+def evaluate(model, loaders: Dict[str, object], device) -> Dict[str, float]:
+    """Correct predictions and node counts for each mask's loader (this replica's share)."""
+    model.eval()
+    counts: Dict[str, float] = {}
+    for name, loader in loaders.items():
+        correct = total = 0
+        for batch in loader:
+            blocks = [b._replace(edge_index=b.edge_index.to(device)) for b in batch.blocks]
+            pred = model(batch.x.to(device), blocks=blocks).argmax(-1).cpu()
+            correct += int((pred == batch.y).sum())
+            total += batch.batch_size
+        counts[f"{name}_correct"], counts[f"{name}_total"] = float(correct), float(total)
+    return counts
+
+
+def _mask_name(client, base: str) -> Optional[str]:
+    for name in (base, f"{base}_mask"):
+        if name in client.mask_names:
+            return name
+    return None
+
+
+def _plain(model: torch.nn.Module) -> torch.nn.Module:
+    return getattr(model, "module", model)
+
+
+class _Setup:
+    """Everything one replica builds before its first epoch."""
+
+    def __init__(self, inputs, ctx: ReplicaContext) -> None:
+        from distgnn.partition import open_store
+        from distgnn.sampler import as_client
+        from distgnn.sampler.feature_cache import optional_cache
+
+        cfg = inputs.config
+        self.cfg, self.ctx = cfg, ctx
+        store = open_store(inputs.store)
+        if store.num_classes < 2 or not store.num_features:
+            raise ValueError("job graphsage needs node features and labels in the store; "
+                             "use data.generator.name=planted_partition or a store with x and y")
+        self.client = as_client(inputs.source, cfg.sync.remote_timeout_s)
+        train = _mask_name(self.client, "train")
+        if train is None:
+            raise ValueError(f"job graphsage needs a training mask in the store, expected 'train' "
+                             f"among its masks, got {self.client.mask_names}")
+        torch.manual_seed(cfg.run.seed)
+        model = build_model(cfg.model, store.num_features, store.num_classes).to(ctx.device)
+        self.model = ctx.prepare_model(model)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.run.lr,
+                                          weight_decay=cfg.run.weight_decay)
+        self.cache = optional_cache(self.client, store, cfg.sampler.cache_mb)
+        nodes = self.client.where(train)
+        self.train_loader = self._loader(replica_share(nodes, ctx.rank, ctx.world_size, cfg.run.seed),
+                                         cfg.sampler.num_neighbors, cfg.sampler.batch_size, True)
+        shares = [replica_share(nodes, r, ctx.world_size, cfg.run.seed).shape[0]
+                  for r in range(ctx.world_size)]
+        self.steps = _steps(shares, cfg.sampler.batch_size)
+        fan = cfg.sampler.eval_num_neighbors or cfg.sampler.num_neighbors
+        self.eval_loaders = {}
+        for base in MASKS:
+            name = _mask_name(self.client, base)
+            if name is not None:
+                ids = replica_share(self.client.where(name), ctx.rank, ctx.world_size, cfg.run.seed)
+                self.eval_loaders[base] = self._loader(ids, fan, cfg.sampler.eval_batch_size, False)
+
+    def _loader(self, nodes: np.ndarray, fan: List[int], batch_size: int, shuffle: bool):
+        from distgnn.sampler import NeighborLoader
+        return NeighborLoader(self.client, list(fan), batch_size=batch_size, input_nodes=nodes,
+                              shuffle=shuffle, seed=self.cfg.run.seed + 1000 * self.ctx.rank,
+                              prefetch=max(self.cfg.sampler.prefetch, 1), feature_cache=self.cache)
+
+    def close(self) -> None:
+        for loader in [self.train_loader, *self.eval_loaders.values()]:
+            loader.close()
+
+
+def _epoch_row(ctx: ReplicaContext, setup: _Setup, stats: Dict[str, float],
+               counts: Optional[Dict[str, float]], progress: Progress) -> Dict[str, float]:
+    cache = setup.cache.stats() if setup.cache is not None else {"hits": 0.0, "misses": 0.0,
+                                                                  "bytes_fetched": 0.0}
+    t = setup.train_loader.timings
+    local = {**stats, "sample_s": t["sample_s"], "fetch_s": t["fetch_s"], "samples": float(progress.samples),
+             "cache_hits": cache["hits"], "cache_misses": cache["misses"],
+             "bytes_fetched": cache["bytes_fetched"], **(counts or {})}
+    keys = sorted(local)
+    total = dict(zip(keys, ctx.all_sum([local[k] for k in keys]).tolist()))
+    busy = max(total["sample_s"] + total["fetch_s"] + total["compute_s"], 1e-9)
+    looked_up = total["cache_hits"] + total["cache_misses"]
+    row = {"train_loss": total["loss_sum"] / max(total["train_nodes"], 1.0),
+           "train_acc": total["train_correct"] / max(total["train_nodes"], 1.0),
+           "batches_per_s": progress.rates()[0], "samples_per_s": total["samples"] / progress.elapsed,
+           "epoch_time_s": progress.elapsed, "cache_hit_rate": total["cache_hits"] / max(looked_up, 1.0),
+           "bytes_fetched": total["bytes_fetched"], "sample_share": total["sample_s"] / busy,
+           "fetch_share": total["fetch_s"] / busy, "compute_share": total["compute_s"] / busy}
+    for m in MASKS:
+        if counts is not None and f"{m}_total" in total:
+            row[f"{m}_acc"] = total[f"{m}_correct"] / max(total[f"{m}_total"], 1.0)
+            row[f"{m}_evaluated"] = total[f"{m}_total"]
+    return row
+
+
+def graphsage_replica(inputs, ctx: ReplicaContext) -> None:
+    """The training loop of one replica (``inputs`` a :class:`~distgnn.jobs.inputs.JobInputs`)."""
+    setup = _Setup(inputs, ctx)
+    run = inputs.config.run
+    start = 0
+    resume = ctx.load()
+    if resume is not None:
+        _plain(setup.model).load_state_dict(resume["model"])
+        setup.optimizer.load_state_dict(resume["optimizer"])
+        start = int(resume["epoch"]) + 1
+    try:
+        for epoch in range(start, run.epochs):
+            setup.train_loader.epoch = epoch  # reproducible epochs, also after a resume
+            setup.train_loader.timings.update(sample_s=0.0, fetch_s=0.0)
+            if setup.cache is not None:
+                setup.cache.reset_stats()
+            progress = Progress(setup.steps, f"epoch {epoch + 1}/{run.epochs}",
+                                enabled=inputs.bars and ctx.is_main)
+            stats = train_epoch(setup.model, setup.train_loader, setup.optimizer, ctx.device,
+                                setup.steps, progress)
+            progress.close()
+            last = epoch == run.epochs - 1
+            counts = evaluate(setup.model, setup.eval_loaders, ctx.device) \
+                if last or (epoch + 1) % run.eval_every == 0 else None
+            row = {"epoch": epoch, **_epoch_row(ctx, setup, stats, counts, progress)}
+            state = None
+            if last or (epoch + 1) % run.checkpoint_every == 0:
+                state = {"model": _plain(setup.model).state_dict(),
+                         "optimizer": setup.optimizer.state_dict(), "epoch": epoch}
+            ctx.report(row, state)
+    finally:
+        setup.close()
