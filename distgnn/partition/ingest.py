@@ -65,7 +65,7 @@ def _arrow_batches(path: str, fmt: str, chunk_rows: int):
     import pyarrow.parquet as pq
 
     if fmt == "parquet":
-        yield from pq.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+        yield from pq.ParquetFile(path, page_checksum_verification=True).iter_batches(batch_size=chunk_rows)
     elif fmt == "ipc":
         try:
             reader = pa.ipc.open_file(path)
@@ -97,16 +97,19 @@ def read_edges(path, *, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[np.nda
     if fmt == "npy":
         yield from _npy_edges(path, chunk_rows)
         return
-    cols = None
+    cols, seen = None, 0
     try:
         for batch in _arrow_batches(path, fmt, chunk_rows):
             if cols is None:
                 cols = _pick_columns(batch.schema.names, path)
-            yield _batch_to_edges(batch, cols, path)
+            edges = _batch_to_edges(batch, cols, path)
+            seen += edges.shape[1]
+            yield edges
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
-        raise ValueError(f"expected a readable {fmt} edge list, got an error reading {path!r}: {exc}") from None
+        raise ValueError(f"expected a readable {fmt} edge list, got an error reading {path!r} after "
+                         f"{seen} edges: {exc}") from None
 
 
 def count_edge_rows(path) -> Optional[int]:
@@ -164,7 +167,7 @@ def write_edge_parquet(chunks, path, num_nodes: int, *, row_group_rows: int = DE
     tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
     total, pending, held = 0, [], 0
     try:
-        with pq.ParquetWriter(tmp, schema, compression="snappy") as w:
+        with pq.ParquetWriter(tmp, schema, compression="snappy", write_page_checksum=True) as w:
             def flush(final: bool) -> None:
                 nonlocal pending, held
                 while held >= row_group_rows or (final and held):
