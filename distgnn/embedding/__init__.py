@@ -1,0 +1,18 @@
+"""Node embeddings by skip-gram with negative sampling (word2vec's trainer for graphs).
+
+Pure numba kernels on numpy tables, no I/O:
+
+* :mod:`.sgns` -- the per-pair SGD step, the lock-free walk-batch trainer,
+  the rows a batch touches (for sharded tables);
+* :mod:`.negatives` -- the alias table of the ``degree ** 0.75`` negatives;
+* :mod:`.subsample` -- word2vec's frequent-node subsampling;
+* :mod:`.trainer` -- epochs of node2vec walks fed to the trainer.
+"""
+from .negatives import alias_draw, alias_table, degree_weights
+from .sgns import expected_pairs, sgns_step, touched_rows, train_walks
+from .subsample import keep_probabilities, walk_frequencies
+from .trainer import EpochStats, init_tables, keep_table, negative_table, train_skipgram
+
+__all__ = ["alias_table", "alias_draw", "degree_weights", "sgns_step", "train_walks",
+           "touched_rows", "expected_pairs", "keep_probabilities", "walk_frequencies",
+           "EpochStats", "init_tables", "negative_table", "keep_table", "train_skipgram"]
