@@ -1,6 +1,10 @@
-"""Atomic checkpoints, weights_only loading, and the one-process Trainer."""
+"""Atomic checksummed checkpoints, fallback past damage, weights_only loading, the one-process Trainer."""
+import json
+import logging
 import os
+import time
 
+import crc32c
 import pytest
 import torch
 
@@ -8,7 +12,7 @@ from distgnn.distributed import (CheckpointError, RunConfig, ScalingConfig, Shar
                                  SyncConfig, Trainer, TrainingFailedError, get_context,
                                  latest_checkpoint, load_checkpoint, prepare_model,
                                  save_checkpoint)
-from distgnn.distributed.checkpoint import write_checkpoint_dir
+from distgnn.distributed.checkpoint import is_complete, verify_checkpoint, write_checkpoint_dir
 
 
 def test_roundtrip_with_embedding_shards(tmp_path):
@@ -127,3 +131,101 @@ def test_config_errors_say_how_to_fix():
         Trainer(lambda: None, scaling={"num_workers": 2})
     with pytest.raises(RuntimeError, match="only available inside a train function"):
         get_context()
+
+
+def _damage(path: str) -> None:
+    """Overwrite ``path`` in place with garbage of the same size (a later, separate write)."""
+    time.sleep(0.02)  # a real corruption comes long after the checkpoint was checked
+    size = os.path.getsize(path)
+    with open(path, "r+b") as f:
+        f.write(bytes((i * 37 + 11) % 256 for i in range(size)))
+
+
+def test_manifest_holds_each_files_crc32c(tmp_path):
+    emb = ShardedEmbedding(10, 2, num_shards=2, optimizer="sgd", lr=0.1, backend="local")
+    path = save_checkpoint(str(tmp_path), {"w": torch.ones(5)}, step=0, embeddings={"e": emb})
+    with open(os.path.join(path, "MANIFEST.json")) as f:
+        manifest = json.load(f)
+    files = sorted(os.path.relpath(os.path.join(r, n), path) for r, _, ns in os.walk(path)
+                   for n in ns if n != "MANIFEST.json")
+    assert sorted(manifest["crc32c"]) == files and len(files) == 4  # state, meta, 2 shards
+    for rel in files:
+        with open(os.path.join(path, rel), "rb") as f:
+            assert manifest["crc32c"][rel] == f"{crc32c.crc32c(f.read()):08x}"
+    verify_checkpoint(path)
+
+
+def test_damaged_latest_falls_back_to_previous_with_a_warning(tmp_path, caplog):
+    save_checkpoint(str(tmp_path), {"step": 1, "w": torch.zeros(50)}, step=1)
+    newest = save_checkpoint(str(tmp_path), {"step": 2, "w": torch.ones(50)}, step=2)
+    assert load_checkpoint(str(tmp_path))["step"] == 2
+    _damage(os.path.join(newest, "state.pt"))
+    assert is_complete(newest)  # same size: only the checksum tells
+    with caplog.at_level(logging.WARNING, logger="distgnn.distributed.checkpoint"):
+        assert latest_checkpoint(str(tmp_path)).endswith("checkpoint_00000001")
+        assert load_checkpoint(str(tmp_path))["step"] == 1
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1 and "checkpoint_00000002" in warned[0] and "state.pt" in warned[0] \
+        and "falling back" in warned[0]
+    with pytest.raises(CheckpointError, match="state.pt is damaged: its crc32c"):
+        load_checkpoint(newest)
+
+
+def test_damaged_embedding_shard_falls_back(tmp_path):
+    emb = ShardedEmbedding(12, 3, num_shards=2, optimizer="adagrad", lr=0.1, backend="local")
+    save_checkpoint(str(tmp_path), {"step": 1}, step=1, embeddings={"e": emb})
+    before = emb.weight()
+    emb.pull(torch.tensor([0, 7])).sum().backward()
+    emb.push()
+    newest = save_checkpoint(str(tmp_path), {"step": 2}, step=2, embeddings={"e": emb})
+    shard = sorted(os.listdir(os.path.join(newest, "embeddings", "e")))[1]
+    _damage(os.path.join(newest, "embeddings", "e", shard))
+    fresh = ShardedEmbedding(12, 3, num_shards=2, optimizer="adagrad", lr=0.1, backend="local")
+    assert load_checkpoint(str(tmp_path), embeddings={"e": fresh})["step"] == 1
+    assert torch.equal(fresh.weight(), before)
+
+
+@pytest.mark.parametrize("how", ["manifests_deleted", "all_damaged"])
+def test_no_usable_checkpoint_says_how_to_start_afresh(tmp_path, how):
+    paths = [save_checkpoint(str(tmp_path), {"step": s}, step=s) for s in (1, 2)]
+    for p in paths:
+        if how == "manifests_deleted":
+            os.remove(os.path.join(p, "MANIFEST.json"))
+        else:
+            _damage(os.path.join(p, "state.pt"))
+    before = {n: sorted(os.listdir(tmp_path / n)) for n in os.listdir(tmp_path)}
+    for call in (latest_checkpoint, load_checkpoint):
+        with pytest.raises(CheckpointError) as err:
+            call(str(tmp_path))
+        msg = str(err.value)
+        assert "holds no usable checkpoint" in msg and "To start afresh" in msg \
+            and "-p run.dir=" in msg
+        assert "checkpoint_00000001: " in msg and "checkpoint_00000002: " in msg
+        assert ("MANIFEST.json is missing" if how == "manifests_deleted" else "crc32c") in msg
+    assert {n: sorted(os.listdir(tmp_path / n)) for n in os.listdir(tmp_path)} == before
+
+
+def test_checkpoints_gone_from_ray_snapshot_are_reported(tmp_path):
+    """Ray Train refuses to start when its snapshot lists checkpoints that were removed."""
+    snapshot = {"checkpoint_results": [{"checkpoint_dir_name": "checkpoint_2026-01-01_00-00-00.1"}]}
+    (tmp_path / "checkpoint_manager_snapshot.json").write_text(json.dumps(snapshot))
+    with pytest.raises(CheckpointError, match="checkpoint_2026-01-01_00-00-00.1: removed"):
+        latest_checkpoint(str(tmp_path))
+    assert latest_checkpoint(str(tmp_path / "fresh")) is None  # nothing there: a fresh start
+
+
+def test_format_1_checkpoints_without_checksums_still_load(tmp_path):
+    path = save_checkpoint(str(tmp_path), {"step": 5}, step=5)
+    manifest_path = os.path.join(path, "MANIFEST.json")
+    with open(manifest_path) as f:
+        manifest = json.load(f)
+    manifest["format_version"] = 1
+    del manifest["crc32c"]
+    with open(manifest_path, "w") as f:
+        json.dump(manifest, f)
+    assert load_checkpoint(str(tmp_path))["step"] == 5
+    manifest["format_version"] = 7
+    with open(manifest_path, "w") as f:
+        json.dump(manifest, f)
+    with pytest.raises(CheckpointError, match="format_version 7"):
+        load_checkpoint(path)
