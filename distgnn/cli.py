@@ -1,4 +1,4 @@
-"""The ``distgnn`` command line: ``distgnn partition | inspect | train``.
+"""The ``distgnn`` command line: ``distgnn generate | partition | inspect | train | infer | export``.
 
 Each sub-command lives in :mod:`distgnn.commands` as a module with
 ``register(subparsers)``; the module is imported only when the command is listed,
@@ -13,7 +13,7 @@ from typing import List, Optional
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
-COMMANDS = ("generate", "partition", "inspect", "train")
+COMMANDS = ("generate", "partition", "inspect", "train", "infer", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,7 +26,7 @@ import numpy as np
 
 __all__ = ["export_rows", "inference_chunks", "prediction_chunks", "embedding_shard_chunks",
            "orig_id_reader", "open_checkpoint_embedding", "output_format", "EXPORT_KIND",
-           "CHUNK_ROWS"]
+           "CHUNK_ROWS", "export_run"]
 
 #: marker kind of a Zarr export directory (see :mod:`distgnn.ownership`)
 EXPORT_KIND = "export"
@@ -231,3 +231,38 @@ def open_checkpoint_embedding(run_dir: str, name: Optional[str] = None) -> str:
     if name not in names:
         raise ValueError(f"expected one of the embedding tables {names}, got {name!r}")
     return os.path.join(root, name)
+
+
+def export_run(run_dir: str, what: str, out: str, *, overwrite: bool = False,
+               chunk_rows: int = CHUNK_ROWS) -> dict:
+    """Export ``what`` (``"embeddings"`` or ``"predictions"``) of the run in ``run_dir``.
+
+    Node2Vec runs export their embedding table from the newest checkpoint; the
+    GraphSAGE and ClusterGCN jobs export the last hidden layer (embeddings) or the
+    class of each node (predictions) from ``<run_dir>/inference.zarr``.
+    """
+    from distgnn.jobs.infer import load_run, open_inference
+    from distgnn.partition import open_store
+
+    if what not in ("embeddings", "predictions"):
+        raise ValueError(f"--what: expected embeddings or predictions, got {what!r}")
+    output_format(out)  # a bad suffix fails before any reading
+    cfg, path = load_run(run_dir)
+    store = open_store(path)
+    if cfg.job == "node2vec":
+        if what == "predictions":
+            raise ValueError("a node2vec run has no predictions; export --what embeddings")
+        chunks = embedding_shard_chunks(open_checkpoint_embedding(run_dir), chunk_rows)
+    else:
+        where = os.path.join(run_dir, "inference.zarr")
+        if not os.path.isdir(where):
+            raise FileNotFoundError(f"{run_dir!r} has no inference output; run "
+                                    f"`distgnn infer {run_dir}` first")
+        group, meta = open_inference(where)
+        if what == "embeddings":
+            chunks = inference_chunks(group[f"layer_{meta['embedding_layer']}"], chunk_rows)
+        else:
+            chunks = prediction_chunks(group[f"layer_{meta['num_layers'] - 1}"], chunk_rows)
+    column = "embedding" if what == "embeddings" else "prediction"
+    return export_rows(chunks, orig_id_reader(store), out, column, store.num_nodes,
+                       chunk_rows=chunk_rows, overwrite=overwrite)

@@ -25,7 +25,7 @@ import torch
 
 __all__ = ["layer_steps", "layer_dims", "local_block", "node_ranges_of", "infer_range",
            "read_zarr_rows", "run_inference", "open_inference", "InferenceWorker", "INFER_KIND",
-           "ATTR_KEY"]
+           "ATTR_KEY", "load_run", "trained_model", "infer_run"]
 
 #: marker kind of an inference output directory (see :mod:`distgnn.ownership`)
 INFER_KIND = "inference"
@@ -260,3 +260,67 @@ def run_inference(model: torch.nn.Module, source, out_path: str, num_nodes: int,
             ray.kill(w.target)
     _finish_output(out_path, num_nodes, dims, batch_size, **info)
     return {**open_inference(out_path)[1], "rows_per_worker": [r // len(dims) for r in rows]}
+
+
+# ---------------------------------------------------------------------- a finished run
+def load_run(run_dir: str):
+    """``(cfg, store_path)`` of the run in ``run_dir`` (its saved ``config.yaml``)."""
+    from distgnn.config import load_config
+    from distgnn.jobs.data_stage import store_path
+
+    path = os.path.join(run_dir, "config.yaml")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"expected a run directory of `distgnn train` (with config.yaml), "
+                                f"got {run_dir!r}")
+    cfg = load_config(path, [f"run.dir={os.path.abspath(run_dir)}"])
+    return cfg, store_path(cfg)
+
+
+def trained_model(cfg, store, run_dir: str) -> torch.nn.Module:
+    """The job's model with the weights of the run's newest checkpoint."""
+    from distgnn.distributed.checkpoint import load_checkpoint
+
+    if cfg.job == "graphsage":
+        from distgnn.jobs.graphsage import build_model
+        model = build_model(cfg.model, store.num_features, store.num_classes)
+    elif cfg.job == "cluster_gcn":
+        from distgnn.jobs.cluster_gcn import ClusterGCN
+        m = cfg.model
+        model = ClusterGCN(store.num_features, m.hidden_channels, store.num_classes, m.num_layers,
+                           m.dropout, m.diag_lambda)
+    else:
+        raise ValueError(f"layer-wise inference runs the graphsage and cluster_gcn jobs' models, "
+                         f"got a {cfg.job} run (export its embeddings with `distgnn export`)")
+    model.load_state_dict(load_checkpoint(os.path.abspath(run_dir))["model"])
+    return model.eval()
+
+
+def infer_run(run_dir: str, *, num_workers: int = 1, batch_size: int = 4096, device: str = "cpu",
+              cache_mb: Optional[float] = None, out: Optional[str] = None) -> dict:
+    """Layer-wise inference of a finished run into ``out`` (default ``<run_dir>/inference.zarr``).
+
+    With several workers they run as Ray actors (Ray joined or started as the run
+    configures) over shard-server actors of the run's store.
+    """
+    from distgnn.partition import open_store
+
+    cfg, path = load_run(run_dir)
+    store = open_store(path)
+    model = trained_model(cfg, store, run_dir)
+    out = os.path.abspath(out or os.path.join(run_dir, "inference.zarr"))
+    if cache_mb is None:
+        cache_mb = float(getattr(cfg.sampler, "cache_mb", 0.0))
+    common = dict(batch_size=batch_size, num_workers=num_workers, cache_mb=cache_mb,
+                  store_path=path, device=device, job=cfg.job, store=path)
+    if num_workers == 1:
+        return run_inference(model, path, out, store.num_nodes, **common)
+    from distgnn.jobs.ray_session import ray_session
+    from distgnn.sampler import launch_shard_servers, shutdown_shard_servers
+
+    with ray_session(cfg, log=lambda *_: None):
+        servers = min(max(cfg.sampler.num_actors, num_workers), store.num_parts)
+        client = launch_shard_servers(path, servers, timeout=cfg.sync.remote_timeout_s)
+        try:
+            return run_inference(model, client, out, store.num_nodes, ray_workers=True, **common)
+        finally:
+            shutdown_shard_servers(client)
