@@ -12,6 +12,10 @@ brute force on dense distance matrices (one ``mm`` + ``topk`` per block of
 examples), which beats a KD-tree once the space has more than a few dimensions.
 ``torch_cluster`` also serves farthest point sampling and voxel grids; a pure-torch
 implementation of every op is used without it.
+
+TorchScript: layers that call :func:`knn`, :func:`knn_graph`, :func:`radius` or
+:func:`radius_graph` from a scripted ``forward`` run them as Python calls
+(``torch.jit.ignore``): the search backends are chosen at run time.
 """
 import math
 from typing import List, Optional, Tuple, Union
@@ -190,6 +194,7 @@ def _to_flow(assign: Tensor, flow: str) -> Tensor:
 
 
 # ---------------------------------------------------------------------- k-NN
+@torch.jit.ignore
 def knn(x: Tensor, y: Tensor, k: int, batch_x: Optional[Tensor] = None,
         batch_y: Optional[Tensor] = None, cosine: bool = False,
         num_workers: int = 1) -> Tensor:
@@ -222,6 +227,7 @@ def knn(x: Tensor, y: Tensor, k: int, batch_x: Optional[Tensor] = None,
     return _search(x, y, k, bx, by, cosine, False, None)
 
 
+@torch.jit.ignore
 def knn_graph(x: Tensor, k: int, batch: Optional[Tensor] = None, loop: bool = False,
               flow: str = "source_to_target", cosine: bool = False,
               num_workers: int = 1) -> Tensor:
@@ -252,6 +258,7 @@ def knn_graph(x: Tensor, k: int, batch: Optional[Tensor] = None, loop: bool = Fa
 
 
 # -------------------------------------------------------------------- radius
+@torch.jit.ignore
 def radius(x: Tensor, y: Tensor, r: float, batch_x: Optional[Tensor] = None,
            batch_y: Optional[Tensor] = None, max_num_neighbors: int = 32,
            num_workers: int = 1) -> Tensor:
@@ -280,6 +287,7 @@ def radius(x: Tensor, y: Tensor, r: float, batch_x: Optional[Tensor] = None,
     return _search(x, y, int(max_num_neighbors), bx, by, False, False, float(r) ** 2)
 
 
+@torch.jit.ignore
 def radius_graph(x: Tensor, r: float, batch: Optional[Tensor] = None, loop: bool = False,
                  max_num_neighbors: int = 32, flow: str = "source_to_target",
                  num_workers: int = 1) -> Tensor:

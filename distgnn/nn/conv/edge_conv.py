@@ -22,6 +22,7 @@ from ... import ops
 from ...typing import Adj, OptTensor, PairTensor
 from ..inits import reset
 from ._linear_split import first_linear, linear_parts, segment_aggregate, sorted_edges
+from ._shape import shape_str
 from .message_passing import MessagePassing
 
 __all__ = ["EdgeConv", "DynamicEdgeConv"]
@@ -112,6 +113,8 @@ class DynamicEdgeConv(MessagePassing):
         **kwargs (optional): Arguments of :class:`MessagePassing`.
     """
 
+    propagate_type = {"x": "PairTensor"}
+
     def __init__(self, nn: Callable, k: int, aggr: str = "max", num_workers: int = 1,
                  **kwargs):
         super().__init__(aggr=aggr, flow="target_to_source", **kwargs)
@@ -127,22 +130,31 @@ class DynamicEdgeConv(MessagePassing):
 
     def forward(self, x: Union[Tensor, PairTensor],
                 batch: Union[OptTensor, Optional[Tuple[Tensor, Tensor]]] = None) -> Tensor:
-        pair = (x, x) if isinstance(x, Tensor) else x
-        if pair[0].dim() != 2:
-            raise ValueError(f"DynamicEdgeConv: x must have shape [num_nodes, channels], "
-                             f"got {list(pair[0].shape)}")
-        if batch is None or isinstance(batch, Tensor):
-            b = (batch, batch)
+        if isinstance(x, Tensor):
+            pair: PairTensor = (x, x)
         else:
-            b = batch
+            pair = x
+        if pair[0].dim() != 2:
+            raise ValueError("DynamicEdgeConv: x must have shape [num_nodes, channels], "
+                             "got " + shape_str(pair[0]))
+        if isinstance(batch, tuple):
+            b: Tuple[OptTensor, OptTensor] = (batch[0], batch[1])
+        else:
+            b = (batch, batch)
         # row 0: centre (target, in x[1]); row 1: neighbour (source, in x[0])
-        edge_index = ops.knn(pair[0], pair[1], self.k, b[0], b[1],
-                             num_workers=self.num_workers)
-        if not self.__explain__:
-            out = _split_edge_mlp(self.nn, pair, edge_index, self.flow, self.aggr)
+        edge_index = ops.knn(pair[0], pair[1], self.k, b[0], b[1], False,
+                             self.num_workers)
+        if not torch.jit.is_scripting():
+            out = self._forward_split(pair, edge_index)
             if out is not None:
                 return out
         return self.propagate(edge_index, x=pair, size=None)
+
+    @torch.jit.unused
+    def _forward_split(self, pair: PairTensor, edge_index: Tensor) -> Optional[Tensor]:
+        if self.__explain__:  # per-edge masks need the per-edge messages
+            return None
+        return _split_edge_mlp(self.nn, pair, edge_index, self.flow, self.aggr)
 
     def message(self, x_i: Tensor, x_j: Tensor) -> Tensor:
         return self.nn(torch.cat([x_i, x_j - x_i], dim=-1))

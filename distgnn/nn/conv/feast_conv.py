@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 from torch.nn import Parameter
 
+from ... import ops
 from ...typing import Adj, OptTensor, PairTensor
 from ..inits import normal
 from .message_passing import MessagePassing
@@ -81,7 +82,11 @@ class FeaStConv(MessagePassing):
         else:
             pair = x
         if self.add_self_loops:
-            edge_index = with_self_loops(edge_index, min(pair[0].size(0), pair[1].size(0)))
+            if isinstance(edge_index, Tensor):
+                edge_index = with_self_loops(edge_index, min(pair[0].size(0),
+                                                             pair[1].size(0)))
+            else:
+                edge_index = ops.set_diag(edge_index)
         score_src = pair[0] @ self.u
         score: PairTensor = (score_src, pair[1] @ self.u if pair[1] is not pair[0]
                              else score_src)

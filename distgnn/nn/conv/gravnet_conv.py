@@ -21,6 +21,7 @@ from torch.nn import Linear
 
 from ... import ops
 from ...typing import OptTensor, PairTensor
+from ._shape import shape_str
 from .message_passing import MessagePassing
 
 __all__ = ["GravNetConv"]
@@ -44,6 +45,8 @@ class GravNetConv(MessagePassing):
         **kwargs (optional): Arguments of :class:`MessagePassing`.
     """
 
+    propagate_type = {"x": "OptPairTensor", "edge_weight": "Tensor"}
+
     def __init__(self, in_channels: int, out_channels: int, space_dimensions: int,
                  propagate_dimensions: int, k: int, num_workers: int = 1, **kwargs):
         super().__init__(flow="target_to_source", **kwargs)
@@ -65,20 +68,23 @@ class GravNetConv(MessagePassing):
 
     def forward(self, x: Union[Tensor, PairTensor],
                 batch: Union[OptTensor, Optional[Tuple[Tensor, Tensor]]] = None) -> Tensor:
-        bipartite = not isinstance(x, Tensor)
-        pair = x if bipartite else (x, x)
-        if pair[0].dim() != 2:
-            raise ValueError(f"GravNetConv: x must have shape [num_nodes, in_channels], "
-                             f"got {list(pair[0].shape)}")
-        if batch is None or isinstance(batch, Tensor):
-            b = (batch, batch)
+        if isinstance(x, Tensor):
+            pair: PairTensor = (x, x)
         else:
-            b = batch
+            pair = x
+        bipartite = not isinstance(x, Tensor)
+        if pair[0].dim() != 2:
+            raise ValueError("GravNetConv: x must have shape [num_nodes, in_channels], "
+                             "got " + shape_str(pair[0]))
+        if isinstance(batch, tuple):
+            b: Tuple[OptTensor, OptTensor] = (batch[0], batch[1])
+        else:
+            b = (batch, batch)
         h_l = self.lin_h(pair[0])
         s_l = self.lin_s(pair[0])
         s_r = self.lin_s(pair[1]) if bipartite else s_l
         # row 0: centre (target, in x[1]); row 1: neighbour (source, in x[0])
-        edge_index = ops.knn(s_l, s_r, self.k, b[0], b[1], num_workers=self.num_workers)
+        edge_index = ops.knn(s_l, s_r, self.k, b[0], b[1], False, self.num_workers)
         dist = (s_l[edge_index[1]] - s_r[edge_index[0]]).pow(2).sum(-1)
         edge_weight = torch.exp(-10.0 * dist)
         out = self.propagate(edge_index, x=(h_l, None), edge_weight=edge_weight,

@@ -36,12 +36,56 @@ def _annotation_str(param: inspect.Parameter) -> str:
     return inspect.formatannotation(ann)
 
 
+_COMMENT = re.compile(r"#\s*propagate_type:\s*\((.*)\)\s*$", re.MULTILINE)
+
+
+def _split_top_level(text: str) -> List[str]:
+    """``text`` split at the commas outside brackets, each part stripped."""
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch == "["
+        depth -= ch == "]"
+        if ch == "," and depth == 0:
+            parts.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        parts.append(cur.strip())
+    return parts
+
+
+def _comment_types(cls) -> Optional[Dict[str, str]]:
+    """The types of a ``# propagate_type: (x: Tensor, edge_weight: OptTensor)`` comment
+    in ``cls.forward`` (the form torch_geometric 1.7 reads), if there is one."""
+    try:
+        source = inspect.getsource(cls.forward)
+    except (OSError, TypeError):
+        return None
+    match = _COMMENT.search(source)
+    if match is None:
+        return None
+    out: Dict[str, str] = {}
+    for part in _split_top_level(match.group(1)):
+        name, sep, type_str = part.partition(":")
+        if not sep or not name.strip().isidentifier() or not type_str.strip():
+            raise ValueError(f"jittable: {cls.__name__}.forward has a propagate_type "
+                             f"comment entry {part!r}; expected 'name: Type'")
+        out[name.strip()] = type_str.strip()
+    return out
+
+
 def propagate_types(module) -> Dict[str, str]:
-    """Name -> type string of every argument ``propagate`` takes for ``module``."""
+    """Name -> type string of every argument ``propagate`` takes for ``module``: the
+    ``propagate_type`` class attribute, else a ``# propagate_type: (...)`` comment in
+    ``forward``, else the annotations of ``message``/``aggregate``/``update``."""
     declared = getattr(module, "propagate_type", None)
     if declared:
         return {k: v if isinstance(v, str) else inspect.formatannotation(v)
                 for k, v in declared.items()}
+    commented = _comment_types(type(module))
+    if commented is not None:
+        return commented
     names = ["message", "aggregate", "update"]
     if module.fuse:
         names.append("message_and_aggregate")
@@ -216,18 +260,7 @@ def _split_types(spec: str) -> Tuple[List[str], str]:
     if match is None:
         raise ValueError(f"jittable: typing must look like '(Tensor, OptTensor) -> Tensor', "
                          f"got {spec!r}")
-    args, depth, cur = [], 0, ""
-    for ch in match.group(1):
-        depth += ch == "["
-        depth -= ch == "]"
-        if ch == "," and depth == 0:
-            args.append(cur.strip())
-            cur = ""
-        else:
-            cur += ch
-    if cur.strip():
-        args.append(cur.strip())
-    return args, match.group(2)
+    return _split_top_level(match.group(1)), match.group(2)
 
 
 def _forward_source(cls, typing: str) -> str:

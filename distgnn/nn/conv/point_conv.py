@@ -22,14 +22,12 @@ from .message_passing import MessagePassing
 __all__ = ["PointConv"]
 
 
-def with_self_loops(edge_index: Adj, num_nodes: int) -> Adj:
+def with_self_loops(edge_index: Tensor, num_nodes: int) -> Tensor:
     """``edge_index`` with exactly one self-loop on each of the first ``num_nodes``
-    (target) nodes; a ``SparseTensor`` gets its diagonal set."""
-    if isinstance(edge_index, Tensor):
-        edge_index, _ = remove_self_loops(edge_index)
-        edge_index, _ = add_self_loops(edge_index, num_nodes=num_nodes)
-        return edge_index
-    return ops.set_diag(edge_index)
+    (target) nodes (a ``SparseTensor`` gets ``ops.set_diag`` instead)."""
+    edge_index, _ = remove_self_loops(edge_index)
+    edge_index, _ = add_self_loops(edge_index, num_nodes=num_nodes)
+    return edge_index
 
 
 class PointConv(MessagePassing):
@@ -82,7 +80,11 @@ class PointConv(MessagePassing):
         else:
             ps = pos
         if self.add_self_loops:
-            edge_index = with_self_loops(edge_index, min(ps[0].size(0), ps[1].size(0)))
+            if isinstance(edge_index, Tensor):
+                edge_index = with_self_loops(edge_index, min(ps[0].size(0),
+                                                             ps[1].size(0)))
+            else:
+                edge_index = ops.set_diag(edge_index)
         fast: Optional[Tensor] = None
         if not torch.jit.is_scripting():
             fast = self._forward_split(xs, ps, edge_index)

@@ -16,6 +16,7 @@ from typing import Callable, Optional, Union
 import torch
 from torch import Tensor
 
+from ... import ops
 from ...typing import Adj, OptTensor, PairOptTensor, PairTensor
 from ..inits import reset
 from ._linear_split import first_linear, linear_parts, segment_aggregate, sorted_edges
@@ -99,7 +100,11 @@ class PPFConv(MessagePassing):
             raise ValueError(f"PPFConv: point pair features need 3-D positions, got "
                              f"{ps[0].size(-1)} dimensions")
         if self.add_self_loops:
-            edge_index = with_self_loops(edge_index, min(ps[0].size(0), ps[1].size(0)))
+            if isinstance(edge_index, Tensor):
+                edge_index = with_self_loops(edge_index, min(ps[0].size(0),
+                                                             ps[1].size(0)))
+            else:
+                edge_index = ops.set_diag(edge_index)
         fast: Optional[Tensor] = None
         if not torch.jit.is_scripting():
             fast = self._forward_split(xs, ps, ns, edge_index)

@@ -127,7 +127,7 @@ class XConv(Module):
     def _neighbourhoods(self, pos: Tensor, batch: Optional[Tensor]):
         """``(centre, neighbour)`` index vectors, ``kernel_size`` entries per point."""
         n, k, dil = pos.size(0), self.kernel_size, self.dilation
-        assign = ops.knn(pos, pos, k * dil, batch, batch, num_workers=self.num_workers)
+        assign = ops.knn(pos, pos, k * dil, batch, batch, False, self.num_workers)
         if assign.size(1) != n * k * dil:
             raise ValueError(f"XConv: every example needs at least kernel_size * dilation "
                              f"= {k * dil} points")
