@@ -4,7 +4,10 @@
 is the thin Ray actor that serves one from a parameter-server process.
 """
 from dataclasses import asdict
-from typing import Any, Dict
+import os
+from typing import Any, Dict, Optional
+
+import numpy as np
 
 import torch
 from torch import Tensor
@@ -12,16 +15,29 @@ from torch import Tensor
 from distgnn.remote import ShardLostError
 from .sparse_optim import OptimizerSpec, apply_update, coalesce_rows, init_state
 
-__all__ = ["EmbeddingShard", "EmbeddingShardActor", "init_rows"]
+__all__ = ["EmbeddingShard", "EmbeddingShardActor", "init_rows", "mapped_rows"]
 
 
-def init_rows(lo: int, hi: int, dim: int, init: str, std: float, seed: int) -> Tensor:
-    """Initial rows of a shard; the same ``seed`` gives the same table however it is sharded."""
-    if init == "zeros":
-        return torch.zeros(hi - lo, dim)
-    if init != "normal":
+def mapped_rows(directory: str, lo: int, hi: int, dim: int) -> Tensor:
+    """A float32 ``[hi - lo, dim]`` tensor backed by a file in ``directory`` (memory-mapped):
+    a table larger than memory lives in the page cache, written back by the OS."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"rows-{lo}-{hi}-{dim}.f32")
+    mm = np.memmap(path, dtype=np.float32, mode="w+", shape=(hi - lo, dim))
+    return torch.from_numpy(mm)
+
+
+def init_rows(lo: int, hi: int, dim: int, init: str, std: float, seed: int,
+              out: Optional[Tensor] = None) -> Tensor:
+    """Initial rows of a shard; the same ``seed`` gives the same table however it is sharded.
+
+    ``out`` (e.g. a memory-mapped tensor) receives the rows block by block.
+    """
+    if init not in ("normal", "zeros"):
         raise ValueError(f"init must be 'normal' or 'zeros', got {init!r}")
-    out = torch.empty(hi - lo, dim)
+    out = torch.empty(hi - lo, dim) if out is None else out
+    if init == "zeros":
+        return out.zero_()
     block = 1 << 12  # rows drawn per generator, keyed by the block's first row
     for start in range(lo - lo % block, hi, block):
         gen = torch.Generator().manual_seed(seed * 1_000_003 + start // block)
@@ -35,9 +51,10 @@ class EmbeddingShard:
     """Rows ``[lo, hi)`` of an embedding table with a row-wise optimizer."""
 
     def __init__(self, lo: int, hi: int, dim: int, spec: OptimizerSpec, init: str = "normal",
-                 std: float = 1.0, seed: int = 0) -> None:
+                 std: float = 1.0, seed: int = 0, memmap_dir: Optional[str] = None) -> None:
         self.lo, self.hi, self.dim, self.spec = int(lo), int(hi), int(dim), spec
-        self.weight = init_rows(self.lo, self.hi, self.dim, init, std, seed)
+        out = None if memmap_dir is None else mapped_rows(memmap_dir, self.lo, self.hi, self.dim)
+        self.weight = init_rows(self.lo, self.hi, self.dim, init, std, seed, out)
         self.state = init_state(spec, self.weight)
         self.step = 0
 
@@ -74,7 +91,7 @@ class EmbeddingShard:
         if sd["optimizer"]["name"] != self.spec.name:
             raise ValueError(f"shard state was saved with optimizer {sd['optimizer']['name']!r}, "
                              f"this shard runs {self.spec.name!r}")
-        self.weight = sd["weight"].clone()
+        self.weight.copy_(sd["weight"])  # in place: a memory-mapped table stays mapped
         self.state = {k: v.clone() for k, v in sd["state"].items()}
         self.step = int(sd["step"])
 

@@ -65,6 +65,9 @@ class ShardedEmbedding:
             replicas of a run.
         timeout_s: limit of every remote call (default: the run's
             ``sync.remote_timeout_s``, else 120 s).
+        memmap_dir: keep each shard's rows in a memory-mapped file in this
+            directory (on the shard's machine) instead of in memory, for tables
+            larger than RAM (default: in memory).
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, num_shards: int = 1,
@@ -72,7 +75,7 @@ class ShardedEmbedding:
                  ranges: Optional[Sequence[int]] = None, betas: Tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, lr_decay: float = 0.0, init: str = "normal", std: float = 1.0,
                  seed: int = 0, backend: str = "auto", name: str = "embedding",
-                 timeout_s: Optional[float] = None) -> None:
+                 timeout_s: Optional[float] = None, memmap_dir: Optional[str] = None) -> None:
         if not (isinstance(num_embeddings, int) and num_embeddings >= 1):
             raise ValueError(f"num_embeddings must be an int >= 1, got {num_embeddings!r}")
         if not (isinstance(embedding_dim, int) and embedding_dim >= 1):
@@ -91,6 +94,7 @@ class ShardedEmbedding:
         self.bounds = torch.tensor(self.ranges, dtype=torch.long)
         self.spec = OptimizerSpec(optimizer, float(lr), tuple(betas), float(eps), float(lr_decay))
         self.name = name
+        self.memmap_dir = memmap_dir
         ctx = current_context()
         self.timeout_s = float(timeout_s or (ctx.sync.remote_timeout_s if ctx else 120.0))
         self.backend = self._resolve_backend(backend)
@@ -119,7 +123,8 @@ class ShardedEmbedding:
         return f"distgnn/{run}/{self.name}/{k}"
 
     def _make(self, k: int, init: str, std: float, seed: int):
-        args = (self.ranges[k], self.ranges[k + 1], self.embedding_dim, self.spec, init, std, seed)
+        args = (self.ranges[k], self.ranges[k + 1], self.embedding_dim, self.spec, init, std, seed,
+                self.memmap_dir)
         name = f"embedding shard {self.shard_name(k)} (rows [{self.ranges[k]}, {self.ranges[k + 1]}))"
         if self.backend == "local":
             return Remote(EmbeddingShard(*args), name, self.timeout_s)

@@ -39,3 +39,16 @@ def test_sharded_table_runs_it_with_one_value_per_row():
                                            ("rowwise_adagrad", 4), ("sgd", 0)])
 def test_state_bytes_per_row(name, per_row):
     assert state_bytes_per_row(name, 64) == per_row
+
+
+def test_memory_mapped_table_equals_in_memory_table(tmp_path):
+    kw = dict(num_shards=2, optimizer="rowwise_adagrad", lr=0.1, backend="local", seed=4)
+    mem = ShardedEmbedding(30, 3, **kw)
+    mapped = ShardedEmbedding(30, 3, memmap_dir=str(tmp_path), **kw)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows-0-15-3.f32", "rows-15-30-3.f32"]
+    assert torch.equal(mem.weight(), mapped.weight())
+    for emb in (mem, mapped):
+        for ids in (torch.tensor([1, 2, 29]), torch.tensor([2, 16])):
+            (emb.pull(ids) ** 2).sum().backward()
+            emb.push()
+    assert torch.equal(mem.weight(), mapped.weight())
