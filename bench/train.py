@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/train.py [--scale 16] [--steps 40] [--skip-ray]
 
-* positive pairs/s (walk 20, context 10, p=0.5, q=2) of the distributed
-  Node2Vec job in one process and on 2 Ray workers, against a baseline
-  written here: ``torch_cluster.random_walk`` + sparse ``nn.Embedding`` +
-  ``SparseAdam``, on a seeded R-MAT graph;
+* positive pairs/s (walk 20, context 10, p=0.5, q=2) of the Node2Vec job that
+  ``distgnn train`` runs (``job: node2vec`` through :func:`distgnn.jobs.run_job`:
+  R-MAT store, walks over the store, embeddings on parameter-server actors)
+  with 1 and 2 replicas, against a baseline written here:
+  ``torch_cluster.random_walk`` + sparse ``nn.Embedding`` + ``SparseAdam`` on
+  the same seeded R-MAT graph;
 * time of one gradient all-reduce between 2 Ray Train workers (Gloo) against
   model size.
 """
@@ -14,18 +16,19 @@ import json
 import os
 import tempfile
 import time
-from dataclasses import asdict
+from types import SimpleNamespace
 
 import torch
 
-from distgnn.data import Data, rmat_edge_index
+from distgnn.config import config_from_dict
+from distgnn.data import rmat_edge_index
 from distgnn.distributed import RunConfig, ScalingConfig, Trainer, allreduce_gradients, get_context
-from distgnn.distributed.node2vec_job import Node2VecJobConfig, node2vec_train_fn
+from distgnn.jobs import read_metrics, run_job
 
 EPS = 1e-15
 
 
-def baseline(edge_index, num_nodes, job: Node2VecJobConfig, steps: int) -> float:
+def baseline(edge_index, num_nodes, job, steps: int) -> float:
     """torch_cluster walks + sparse nn.Embedding + SparseAdam; returns positive pairs/s.
 
     The CSR is built once (as a Node2Vec model does), so each step pays for the walks only.
@@ -60,11 +63,20 @@ def baseline(edge_index, num_nodes, job: Node2VecJobConfig, steps: int) -> float
     return pairs / (time.perf_counter() - t0)
 
 
-def ours(data, job: Node2VecJobConfig, workers: int, run_dir: str) -> float:
-    res = Trainer(node2vec_train_fn, {"job": asdict(job), "data": data},
-                  scaling=ScalingConfig(num_workers=workers),
-                  run=RunConfig(dir=os.path.join(run_dir, f"n2v-{workers}-{time.time_ns()}"))).fit()
-    return res.return_value["pairs_per_s"]
+def ours(args, workers: int, run_dir: str, store: str) -> float:
+    """The CLI's Node2Vec job on ``workers`` replicas; its positive pairs/s over all replicas."""
+    tree = {"job": "node2vec",
+            "data": {"generator": {"name": "rmat", "scale": args.scale, "edge_factor": 16},
+                     "num_parts": 2, "method": "random", "seed": 0, "output": store},
+            "model": {"embedding_dim": args.dim, "walk_length": 20, "context_size": 10,
+                      "walks_per_node": 1, "p": 0.5, "q": 2.0},
+            "sampler": {"batch_size": args.batch_size},
+            "scaling": {"num_workers": workers}, "sync": {"embedding_servers": 2},
+            "run": {"epochs": 1, "max_steps": args.steps, "lr": 0.01, "progress": False,
+                    "dir": os.path.join(run_dir, f"n2v-{workers}")}}
+    run_job(config_from_dict(tree))
+    rows = read_metrics(os.path.join(tree["run"]["dir"], "metrics.csv"))
+    return rows[-1]["samples_per_s"]
 
 
 def _allreduce_fn(config):
@@ -95,25 +107,25 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=40, help="training steps per measurement")
     ap.add_argument("--batch-size", type=int, default=256, help="start nodes per step")
     ap.add_argument("--dim", type=int, default=128, help="embedding size")
-    ap.add_argument("--skip-ray", action="store_true", help="one-process figures only")
+    ap.add_argument("--skip-ray", action="store_true", help="1 replica only (no 2-replica run, no all-reduce timing)")
     args = ap.parse_args()
     edge_index = rmat_edge_index(args.scale, edge_factor=16, seed=0)
     n = 1 << args.scale
-    data = Data(edge_index=edge_index, num_nodes=n)
-    job = Node2VecJobConfig(embedding_dim=args.dim, walk_length=20, context_size=10, p=0.5, q=2.0,
-                            batch_size=args.batch_size, lr=0.01, num_shards=2, epochs=1000,
-                            max_steps=args.steps, checkpoint_every=10**9)
+    job = SimpleNamespace(embedding_dim=args.dim, walk_length=20, context_size=10, p=0.5, q=2.0,
+                          batch_size=args.batch_size, lr=0.01)
     print(f"R-MAT scale {args.scale}: {n} nodes, {edge_index.size(1)} edges; dim {args.dim}, "
           f"batch {args.batch_size} walks, walk 20, context 10, p=0.5, q=2")
     out = {}
     with tempfile.TemporaryDirectory() as run_dir:
+        store = os.path.join(run_dir, "rmat.zarr")
         out["baseline_pairs_per_s"] = baseline(edge_index, n, job, args.steps)
-        out["one_process_pairs_per_s"] = ours(data, job, 1, run_dir)
-        out["speedup_one_process"] = out["one_process_pairs_per_s"] / out["baseline_pairs_per_s"]
+        out["job_1_replica_pairs_per_s"] = ours(args, 1, run_dir, store)
+        out["ratio_1_replica"] = out["job_1_replica_pairs_per_s"] / out["baseline_pairs_per_s"]
         if not args.skip_ray:
+            out["job_2_replicas_pairs_per_s"] = ours(args, 2, run_dir, store)
+            out["ratio_2_replicas"] = out["job_2_replicas_pairs_per_s"] / out["baseline_pairs_per_s"]
             import ray
             ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-            out["two_workers_pairs_per_s"] = ours(data, job, 2, run_dir)
             out["allreduce_s_by_numel"] = allreduce_overhead([10**4, 10**5, 10**6, 10**7], run_dir)
             ray.shutdown()
     for k, v in out.items():

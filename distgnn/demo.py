@@ -28,7 +28,7 @@ DEMO_CONFIG = {
         "num_parts": 16, "method": "metis", "output": "runs/demo-graph.zarr",
     },
     "model": {"hidden_channels": 64, "num_layers": 2, "dropout": 0.2},
-    "sampler": {"parts_per_batch": 2, "num_neighbors": [10, 5]},
+    "sampler": {"parts_per_batch": 2},
     "scaling": {"num_workers": 2},
     "run": {"epochs": 15, "lr": 0.01, "dir": "runs/demo", "seed": 0, "checkpoint_every": 5,
             "eval_every": 5},

@@ -69,7 +69,7 @@ def fix_hint(key: str, example: Any) -> str:
 
 def _type_error(key: str, tp, value: Any, meta: dict) -> FieldError:
     words = {bool: ("true or false", "true"), int: ("an integer", meta.get("min", 4)),
-             float: ("a finite number", meta.get("min", 0.01)), str: ("a string", "name")}
+             float: ("a finite number", meta.get("example", meta.get("default", 0.01))), str: ("a string", "name")}
     what, example = words.get(tp, (describe_type(tp), "..."))
     return FieldError(key, f"expected {what}, got {value!r}", fix_hint(key, example))
 

@@ -1,24 +1,25 @@
-"""A listing of every config key with its type, default and help (for ``--help``)."""
+"""A listing of every config key of a job with its type, default and help (for ``--help``)."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Iterator, List, Tuple
+from typing import Iterator, List, Optional, Tuple
 
-from distgnn.config.convert import describe_type, field_types
-from distgnn.config.schema import TrainConfig
+from distgnn.fields import describe_type, field_types
+
+from .registry import DEFAULT_JOB, get_job
+from .schema import TrainConfig
 
 __all__ = ["iter_keys", "format_keys"]
 
 
-def iter_keys(cls=TrainConfig, prefix: str = "") -> Iterator[Tuple[str, str, object, str]]:
-    """Yield ``(key, type, default, help)`` for every leaf field, depth first."""
+def _leaves(cls, prefix: str) -> Iterator[Tuple[str, str, object, str]]:
     types = field_types(cls)
     defaults = cls()
     for f in dataclasses.fields(cls):
         key = f"{prefix}{f.name}"
         tp = types[f.name]
         if dataclasses.is_dataclass(tp):
-            yield from iter_keys(tp, key + ".")
+            yield from _leaves(tp, key + ".")
             continue
         help_text = f.metadata.get("help", "")
         if "choices" in f.metadata:
@@ -26,10 +27,22 @@ def iter_keys(cls=TrainConfig, prefix: str = "") -> Iterator[Tuple[str, str, obj
         yield key, describe_type(tp), getattr(defaults, f.name), help_text
 
 
-def format_keys(width: int = 34) -> str:
+def iter_keys(job: Optional[str] = None) -> Iterator[Tuple[str, str, object, str]]:
+    """Yield ``(key, type, default, help)`` for every key of ``job``'s config, depth first."""
+    spec = get_job(job or DEFAULT_JOB)
+    types = field_types(TrainConfig)
+    for f in dataclasses.fields(TrainConfig):
+        if f.name == "job":
+            yield "job", "str", spec.name, f.metadata["help"]
+            continue
+        cls = getattr(spec, f.name) if f.name in ("model", "sampler") else types[f.name]
+        yield from _leaves(cls, f.name + ".")
+
+
+def format_keys(job: Optional[str] = None, width: int = 34) -> str:
     lines: List[str] = []
     section = None
-    for key, tp, default, help_text in iter_keys():
+    for key, tp, default, help_text in iter_keys(job):
         head = key.split(".")[0]
         if head != section and "." in key:
             lines.append("")

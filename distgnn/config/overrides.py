@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Sequence, Union
 
 import yaml
 
-from distgnn.config.convert import ConfigError, unknown_key
+from .convert import ConfigError, unknown_key
 
 __all__ = ["parse_override", "apply_overrides", "parse_key"]
 

@@ -1,21 +1,27 @@
 """The ClusterGCN job: ClusterGCNConv layers trained on cluster batches of the shards.
 
 Every replica walks the same shuffled list of part groups and takes every
-``world_size``-th group, so the replicas cover disjoint parts each epoch and run
-the same number of steps (the gradient all-reduce needs that).
+``world_size``-th group, so the replicas cover disjoint groups and, together,
+every part. Shares that are one group short are padded with an empty step, so
+every replica runs the same number of steps (the gradient all-reduce needs
+that); evaluation covers every node of every part.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import torch
 import torch.nn.functional as F
 
 from distgnn.jobs.context import ReplicaContext
+from distgnn.jobs.inputs import JobInputs
 from distgnn.jobs.progress import Progress
+from distgnn.jobs.schedule import Schedule
 from distgnn.sampler import ClusterLoader
 
-__all__ = ["ClusterGCN", "cluster_gcn_replica", "train_epoch", "evaluate"]
+__all__ = ["ClusterGCN", "cluster_gcn_replica", "train_epoch", "evaluate", "MASKS"]
+
+MASKS = ("train", "val", "test")
 
 
 class ClusterGCN(torch.nn.Module):
@@ -46,31 +52,54 @@ def _masked_ce(out: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.
     return F.cross_entropy(out[mask], y[mask])
 
 
-def train_epoch(model, loader, optimizer, device, progress: Progress) -> Dict[str, float]:
+def _step(model, optimizer, batch, num_features: int, device) -> tuple:
+    """One optimizer step on ``batch`` (None: an empty step that only joins the all-reduce)."""
+    optimizer.zero_grad()
+    if batch is None:
+        x = torch.zeros(0, num_features, device=device)
+        out = model(x, torch.zeros(2, 0, dtype=torch.long, device=device))
+        loss, n, nodes = out.sum() * 0.0, 0, 0
+    else:
+        mask = batch["train"].to(device)
+        out = model(batch.x.to(device), batch.edge_index.to(device))
+        loss = _masked_ce(out, batch.y.to(device), mask)
+        n, nodes = int(mask.sum()), int(batch.num_nodes)
+    loss.backward()
+    optimizer.step()
+    return float(loss.detach()) * n, n, nodes
+
+
+def train_epoch(model, loader: ClusterLoader, optimizer, device, progress: Progress,
+                schedule: Schedule, skip: int, on_checkpoint=None) -> Dict[str, float]:
+    """``loader.steps_per_epoch`` steps (this replica's groups, then empty steps)."""
     model.train()
     total_loss, total_nodes = 0.0, 0
-    for batch in loader:
-        x, y = batch.x.to(device), batch.y.to(device)
-        mask = batch["train"].to(device)
-        optimizer.zero_grad()
-        loss = _masked_ce(model(x, batch.edge_index.to(device)), y, mask)
-        loss.backward()
-        optimizer.step()
-        n = int(mask.sum())
-        total_loss += float(loss.detach()) * n
+    batches = iter(loader)
+    for i in range(loader.steps_per_epoch):
+        batch = next(batches, None)
+        if i < skip:
+            continue
+        if schedule.done():
+            break
+        loss_sum, n, nodes = _step(model, optimizer, batch, loader.client.num_features, device)
+        total_loss += loss_sum
         total_nodes += n
-        progress.update(int(batch.num_nodes), float(loss.detach()))
+        progress.update(nodes)
+        if schedule.after_step() and on_checkpoint is not None:
+            on_checkpoint()
     return {"loss_sum": total_loss, "train_nodes": float(total_nodes)}
 
 
 @torch.no_grad()
-def evaluate(model, loader, device) -> Dict[str, float]:
+def evaluate(model, loader: ClusterLoader, device) -> Dict[str, float]:
     """Correct predictions and node counts per mask over this replica's share of parts."""
     model.eval()
-    counts = {f"{m}_{k}": 0.0 for m in ("train", "val", "test") for k in ("correct", "total")}
+    counts = {f"{m}_{k}": 0.0 for m in MASKS for k in ("correct", "total")}
     for batch in loader:
         pred = model(batch.x.to(device), batch.edge_index.to(device)).argmax(-1).cpu()
-        for m in ("train", "val", "test"):
+        for m in MASKS:
+            if m not in batch:
+                continue
             mask = batch[m]
             counts[f"{m}_correct"] += float((pred[mask] == batch.y[mask]).sum())
             counts[f"{m}_total"] += float(mask.sum())
@@ -81,63 +110,70 @@ def _epoch_metrics(ctx: ReplicaContext, train: Dict[str, float],
                    counts: Optional[Dict[str, float]], progress: Progress) -> Dict[str, float]:
     keys = sorted(train) + (sorted(counts) if counts else [])
     local = [train[k] for k in sorted(train)] + ([counts[k] for k in sorted(counts)] if counts else [])
-    total = dict(zip(keys, ctx.all_sum(local).tolist()))
-    bps, sps = progress.rates()
-    rates = ctx.all_sum([sps]).tolist()
+    total = dict(zip(keys + ["samples_per_s"], ctx.all_sum(local + [progress.rates()[1]]).tolist()))
     row = {"train_loss": total["loss_sum"] / max(total["train_nodes"], 1.0),
-           "batches_per_s": bps, "samples_per_s": rates[0], "epoch_time_s": progress.elapsed}
+           "batches_per_s": progress.rates()[0], "samples_per_s": total["samples_per_s"],
+           "epoch_time_s": progress.elapsed}
     if counts:
-        for m in ("train", "val", "test"):
-            row[f"{m}_acc"] = total[f"{m}_correct"] / max(total[f"{m}_total"], 1.0)
+        for m in MASKS:
+            if total[f"{m}_total"] > 0:
+                row[f"{m}_acc"] = total[f"{m}_correct"] / total[f"{m}_total"]
+                row[f"{m}_nodes"] = total[f"{m}_total"]
     return row
 
 
-def _setup(job: dict, ctx: ReplicaContext):
+def _setup(inputs: JobInputs, ctx: ReplicaContext):
     from distgnn.partition import open_store
 
-    store = open_store(job["store"])
+    store = open_store(inputs.store)
     if store.num_classes < 2 or not store.num_features:
         raise ValueError("job cluster_gcn needs node features and labels in the store; "
                          "use data.generator.name=planted_partition or a store with x and y")
-    m, r = job["model"], job["run"]
-    torch.manual_seed(r["seed"])
-    model = ClusterGCN(store.num_features, m["hidden_channels"], store.num_classes,
-                       m["num_layers"], m["dropout"], m["diag_lambda"]).to(ctx.device)
+    m, r = inputs.config.model, inputs.config.run
+    torch.manual_seed(r.seed)
+    model = ClusterGCN(store.num_features, m.hidden_channels, store.num_classes,
+                       m.num_layers, m.dropout, m.diag_lambda).to(ctx.device)
     model = ctx.prepare_model(model)
-    optimizer = torch.optim.Adam(model.parameters(), lr=r["lr"], weight_decay=r["weight_decay"])
+    optimizer = torch.optim.Adam(model.parameters(), lr=r.lr, weight_decay=r.weight_decay)
     return model, optimizer
 
 
-def cluster_gcn_replica(job: dict, ctx: ReplicaContext) -> None:
-    """The training loop of one replica (``job`` is the config as a dict plus the store path)."""
-    model, optimizer = _setup(job, ctx)
-    start = 0
+def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
+    """The training loop of one replica."""
+    model, optimizer = _setup(inputs, ctx)
     resume = ctx.load()
     if resume is not None:
         _plain(model).load_state_dict(resume["model"])
         optimizer.load_state_dict(resume["optimizer"])
-        start = int(resume["epoch"]) + 1
-    s, r = job["sampler"], job["run"]
-    common = dict(rank=ctx.rank, world_size=ctx.world_size, num_parts_per_batch=s["parts_per_batch"],
-                  prefetch=max(s["prefetch"], 1))
-    train_loader = ClusterLoader(job["source"], shuffle=True, seed=r["seed"], **common)
-    eval_loader = ClusterLoader(job["source"], shuffle=False, seed=r["seed"], **common)
-    for epoch in range(start, r["epochs"]):
-        train_loader.epoch = epoch  # reproducible epochs, also after a resume
-        progress = Progress(len(train_loader), f"epoch {epoch + 1}/{r['epochs']}",
-                            enabled=job.get("bars", r["progress"]) and ctx.is_main)
-        stats = train_epoch(model, train_loader, optimizer, ctx.device, progress)
-        progress.close()
-        last = epoch == r["epochs"] - 1
-        counts = evaluate(model, eval_loader, ctx.device) if last or (epoch + 1) % r["eval_every"] == 0 else None
-        row = {"epoch": epoch, **_epoch_metrics(ctx, stats, counts, progress)}
-        state = None
-        if last or (epoch + 1) % r["checkpoint_every"] == 0:
-            state = {"model": _plain(model).state_dict(), "optimizer": optimizer.state_dict(),
-                     "epoch": epoch}
-        ctx.report(row, state)
-    train_loader.close()
-    eval_loader.close()
+    schedule = Schedule(inputs.config.run, resume)
+    s, r = inputs.config.sampler, inputs.config.run
+    common = dict(rank=ctx.rank, world_size=ctx.world_size, num_parts_per_batch=s.parts_per_batch,
+                  prefetch=max(s.prefetch, 1), timeout=inputs.config.sync.remote_timeout_s)
+    train_loader = ClusterLoader(inputs.source, shuffle=True, seed=r.seed, **common)
+    eval_loader = ClusterLoader(inputs.source, shuffle=False, seed=r.seed, **common)
+
+    def state(position):
+        return {"model": _plain(model).state_dict(), "optimizer": optimizer.state_dict(),
+                "position": position}
+
+    try:
+        for epoch in schedule.epochs():
+            skip = schedule.start_epoch(epoch)
+            train_loader.epoch = epoch  # reproducible epochs, also after a resume
+            progress = ctx.progress(train_loader.steps_per_epoch - skip, epoch, inputs.bars)
+            stats = train_epoch(model, train_loader, optimizer, ctx.device, progress, schedule, skip,
+                                lambda: ctx.checkpoint(schedule.position(), state(schedule.position())))
+            progress.close()
+            counts = evaluate(_plain(model), eval_loader, ctx.device) if schedule.eval_due(epoch) else None
+            row = {"epoch": epoch, **_epoch_metrics(ctx, stats, counts, progress)}
+            due = schedule.checkpoint_due(epoch)
+            position = schedule.end_epoch(train_loader.steps_per_epoch)
+            ctx.report(row, state(position) if due else None)
+            if schedule.done():
+                break
+    finally:
+        train_loader.close()
+        eval_loader.close()
 
 
 def _plain(model: torch.nn.Module) -> torch.nn.Module:

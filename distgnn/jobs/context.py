@@ -2,7 +2,7 @@
 
 :class:`ReplicaContext` wraps the distributed core's per-replica context and adds
 the job's metrics file: replica 0 appends each reported epoch to ``metrics.csv``
-and prints a one-line epoch report.
+(the driver's :class:`~distgnn.jobs.progress.Console` prints it, one line per epoch).
 """
 from __future__ import annotations
 
@@ -11,17 +11,21 @@ from typing import Any, Dict, Mapping, Optional
 import torch
 
 from distgnn.jobs.metrics import MetricsLog
+from distgnn.jobs.progress import Progress
 
 __all__ = ["ReplicaContext", "format_row"]
 
 
 def format_row(row: Mapping[str, float], epochs: int) -> str:
+    """The console line of one epoch."""
     parts = [f"epoch {int(row['epoch']) + 1}/{epochs}"]
     for key in ("train_loss", "train_acc", "val_acc", "test_acc"):
         if key in row:
             parts.append(f"{key} {row[key]:.4f}")
-    parts.append(f"{row.get('batches_per_s', 0):.2f} batches/s")
+    parts.append(f"{row.get('batches_per_s', 0):.2f} steps/s")
     parts.append(f"{row.get('samples_per_s', 0):,.0f} samples/s")
+    if "epoch_time_s" in row:
+        parts.append(f"{row['epoch_time_s']:.1f} s")
     return " | ".join(parts)
 
 
@@ -45,6 +49,11 @@ class ReplicaContext:
         from distgnn.distributed import prepare_model
         return prepare_model(model)
 
+    def progress(self, total: int, epoch: int, bars: bool) -> Progress:
+        """The counter of one epoch; replica 0 publishes it for the driver's bar."""
+        show = bars and self.is_main
+        return Progress(total, f"epoch {epoch + 1}/{self.epochs}", self.run_dir if show else None)
+
     def load(self, embeddings: Optional[Mapping[str, Any]] = None) -> Optional[Dict[str, Any]]:
         """The newest checkpoint's state (embeddings restored in place), or None."""
         return self.inner.load_checkpoint(embeddings=embeddings)
@@ -56,8 +65,12 @@ class ReplicaContext:
             if self._metrics is None:  # a resumed run rewrites the epochs it repeats
                 self._metrics = MetricsLog(self.run_dir, start_epoch=int(row["epoch"]))
             self._metrics.log(row)
-            print(format_row(row, self.epochs), flush=True)
         self.inner.report(row, checkpoint=state, embeddings=embeddings)
+
+    def checkpoint(self, position: Dict[str, int], state: Dict[str, Any],
+                   embeddings: Optional[Mapping[str, Any]] = None) -> None:
+        """A checkpoint within an epoch (``position``: epoch and step); no metrics row."""
+        self.inner.report(dict(position), checkpoint=state, embeddings=embeddings)
 
     def close(self) -> None:
         if self._metrics is not None:

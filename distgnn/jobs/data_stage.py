@@ -14,7 +14,7 @@ from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from distgnn.config import TrainConfig
+from distgnn.config import TrainConfig, mask_specs
 
 __all__ = ["prepare_store", "store_path", "data_fingerprint", "MASKS"]
 
@@ -33,11 +33,17 @@ def data_fingerprint(cfg: TrainConfig) -> str:
     section = asdict(cfg.data)
     for key in ("output", "overwrite", "store"):
         section.pop(key)
-    if cfg.data.input:
-        st = os.stat(cfg.data.input)
-        section["input_stat"] = [st.st_size, int(st.st_mtime)]
+    files = [cfg.data.input, cfg.data.features, cfg.data.labels, *mask_specs(cfg).values()]
+    section["file_stats"] = [_stat(f) for f in files if f]
     blob = json.dumps(section, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _stat(path: str) -> list:
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"data: no such file {path!r}")
+    st = os.stat(path)
+    return [st.st_size, int(st.st_mtime)]
 
 
 def _generate(cfg: TrainConfig) -> Tuple[np.ndarray, int, Optional[np.ndarray],
@@ -57,10 +63,17 @@ def _generate(cfg: TrainConfig) -> Tuple[np.ndarray, int, Optional[np.ndarray],
 
 
 def _read_input(cfg: TrainConfig):
-    from distgnn.jobs.ingest import read_edge_file
+    """``data.input`` and its node files, read as ``distgnn partition`` reads them."""
+    from distgnn.partition.ingest import clean_edges, load_edge_index, read_node_array
 
-    ei, n = read_edge_file(cfg.data.input)
-    return ei, n, None, None, {}
+    d = cfg.data
+    ei, n = load_edge_index(d.input)
+    ei = clean_edges(ei, n)
+    x = read_node_array(d.features, n, "data.features") if d.features else None
+    y = read_node_array(d.labels, n, "data.labels") if d.labels else None
+    masks = {name: read_node_array(path, n, f"data.masks {name!r}")
+             for name, path in mask_specs(cfg).items()}
+    return ei, n, x, y, masks
 
 
 def _reusable(path: str, fingerprint: str, overwrite: bool) -> bool:

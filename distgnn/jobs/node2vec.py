@@ -1,9 +1,15 @@
 """The Node2Vec job: skip-gram on random walks over the shards, with the embedding
-table sharded over parameter-server actors and evaluated by logistic regression.
+table sharded over parameter-server actors, evaluated by logistic regression.
 
-Each replica walks from its own slice of the nodes; it pulls just the rows its
-batch touches, and pushes their gradients (averaged over the replicas) back to
-the shards, which apply SparseAdam.
+Replica ``r`` of ``w`` starts walks from nodes ``r, r + w, r + 2w, ...`` (every
+node is a start node of one replica), shuffled by a seed of ``(run.seed, r)``;
+an epoch's batches depend only on (seed, rank, epoch), so a run resumed from a
+checkpoint taken mid-epoch draws the batches an uninterrupted one would.
+Replicas whose share is one batch short pad with an empty step, so the
+gradient all-gather stays in step. Each step (:func:`node2vec_step`) pulls the
+rows its windows touch, computes Node2Vec's loss and its row gradients in one
+fused pass, and pushes the gradients (averaged over the replicas with
+``sync.sparse_sync``) to the shards, which apply ``model.optimizer``.
 """
 from __future__ import annotations
 
@@ -13,24 +19,43 @@ import numpy as np
 import torch
 
 from distgnn.jobs.context import ReplicaContext
-from distgnn.jobs.progress import Progress
+from distgnn.jobs.inputs import JobInputs
+from distgnn.jobs.schedule import Schedule
 
-__all__ = ["node2vec_replica", "skipgram_loss", "logistic_regression_scores", "store_labels"]
+__all__ = ["node2vec_replica", "node2vec_step", "empty_step", "start_nodes", "loader_seed",
+           "logistic_regression_scores", "store_labels", "EMBEDDING_NAME"]
 
-EPS = 1e-15
+EMBEDDING_NAME = "node2vec"
 
 
-def skipgram_loss(emb, pos_rw: torch.Tensor, neg_rw: torch.Tensor) -> torch.Tensor:
-    """Node2Vec's loss: each walk's start against the rest of its window, positive and negative."""
-    rows = emb.pull(torch.cat([pos_rw, neg_rw], 0))
-    pos, neg = rows[:pos_rw.size(0)], rows[pos_rw.size(0):]
+def node2vec_step(emb, pos: torch.Tensor, neg: torch.Tensor) -> float:
+    """One training step on a batch of windows; returns the loss.
 
-    def scores(h: torch.Tensor) -> torch.Tensor:
-        return (h[:, :1] * h[:, 1:]).sum(-1).view(-1)
+    The one place the skip-gram update is computed: pull the distinct rows
+    ``pos``/``neg`` touch, the loss and ``d loss / d rows`` in one fused pass,
+    push the row gradients.
+    """
+    from distgnn.nn.models.node2vec import skipgram_loss_and_grad
 
-    pos_loss = -torch.log(torch.sigmoid(scores(pos)) + EPS).mean()
-    neg_loss = -torch.log(1 - torch.sigmoid(scores(neg)) + EPS).mean()
-    return pos_loss + neg_loss
+    uniq, inv, rows = emb.pull_unique(torch.cat([pos.reshape(-1), neg.reshape(-1)]))
+    k = pos.numel()
+    loss, grad = skipgram_loss_and_grad(rows, inv[:k].view(pos.shape), inv[k:].view(neg.shape))
+    emb.push_gradients(uniq, grad)
+    return loss
+
+
+def empty_step(emb) -> None:
+    """A step without windows: joins the replicas' gradient exchange, changes no row."""
+    emb.push_gradients(torch.empty(0, dtype=torch.long), torch.empty(0, emb.embedding_dim))
+
+
+def start_nodes(num_nodes: int, rank: int, world_size: int) -> np.ndarray:
+    """Replica ``rank``'s start nodes: every ``world_size``-th node from ``rank``."""
+    return np.arange(rank, num_nodes, world_size, dtype=np.int64)
+
+
+def loader_seed(seed: int, rank: int) -> int:
+    return seed * 7919 + rank
 
 
 def store_labels(store) -> Optional[Dict[str, np.ndarray]]:
@@ -38,92 +63,106 @@ def store_labels(store) -> Optional[Dict[str, np.ndarray]]:
     if store.num_classes < 2:
         return None
     parts = [store.part(p) for p in range(store.num_parts)]
-    out = {"y": np.concatenate([s.y for s in parts])}
+    out = {"y": np.concatenate([np.asarray(s.y) for s in parts])}
     for name in ("train", "val", "test"):
         if all(name in s.masks for s in parts):
-            out[name] = np.concatenate([s.masks[name] for s in parts]).astype(bool)
+            out[name] = np.concatenate([np.asarray(s.masks[name]) for s in parts]).astype(bool)
     return out if "train" in out else None
 
 
 def logistic_regression_scores(z: np.ndarray, labels: Dict[str, np.ndarray]) -> Dict[str, float]:
-    """Fit on the train nodes' embeddings, return accuracy per mask."""
+    """Fit on the train nodes' embeddings; accuracy and node count per mask."""
     from sklearn.linear_model import LogisticRegression
 
     y, train = labels["y"], labels["train"]
     clf = LogisticRegression(max_iter=300).fit(z[train], y[train])
-    return {f"{m}_acc": float(clf.score(z[labels[m]], y[labels[m]]))
-            for m in ("train", "val", "test") if m in labels and labels[m].any()}
+    out: Dict[str, float] = {}
+    for m in ("train", "val", "test"):
+        if m in labels and labels[m].any():
+            out[f"{m}_acc"] = float(clf.score(z[labels[m]], y[labels[m]]))
+            out[f"{m}_nodes"] = float(labels[m].sum())
+    return out
 
 
-def _rank_nodes(num_nodes: int, rank: int, world: int) -> np.ndarray:
-    per = num_nodes // world  # equal slices: every replica takes the same number of steps
-    return np.arange(rank * per, (rank + 1) * per, dtype=np.int64)
-
-
-def _make_embedding(job: dict, num_nodes: int):
+def _make_embedding(inputs: JobInputs, num_nodes: int):
     from distgnn.distributed import ShardedEmbedding
 
-    m, r = job["model"], job["run"]
-    shards = min(job["sync"]["embedding_servers"], num_nodes)
-    return ShardedEmbedding(num_nodes, m["embedding_dim"], num_shards=shards, optimizer="sparse_adam",
-                            lr=r["lr"], seed=r["seed"], name="node2vec")
+    cfg = inputs.config
+    shards = min(cfg.sync.embedding_servers, num_nodes)
+    return ShardedEmbedding(num_nodes, cfg.model.embedding_dim, num_shards=shards,
+                            optimizer=cfg.model.optimizer, lr=cfg.run.lr, seed=cfg.run.seed,
+                            name=EMBEDDING_NAME, timeout_s=cfg.sync.remote_timeout_s)
 
 
-def _loader(job: dict, ctx: ReplicaContext, num_nodes: int):
+def _loader(inputs: JobInputs, ctx: ReplicaContext, num_nodes: int):
     from distgnn.sampler import RandomWalkLoader
 
-    m, s = job["model"], job["sampler"]
-    return RandomWalkLoader(job["source"], walk_length=m["walk_length"],
-                            context_size=m["context_size"], walks_per_node=m["walks_per_node"],
-                            num_negative_samples=m["num_negative_samples"], p=m["p"], q=m["q"],
-                            batch_size=s["batch_size"], prefetch=max(s["prefetch"], 1),
-                            start_nodes=_rank_nodes(num_nodes, ctx.rank, ctx.world_size),
-                            shuffle=True, seed=job["run"]["seed"] * 1000 + ctx.rank)
+    m, s, cfg = inputs.config.model, inputs.config.sampler, inputs.config
+    return RandomWalkLoader(inputs.source, walk_length=m.walk_length, context_size=m.context_size,
+                            walks_per_node=m.walks_per_node,
+                            num_negative_samples=m.num_negative_samples, p=m.p, q=m.q,
+                            batch_size=s.batch_size, prefetch=max(s.prefetch, 1),
+                            start_nodes=start_nodes(num_nodes, ctx.rank, ctx.world_size),
+                            shuffle=True, seed=loader_seed(cfg.run.seed, ctx.rank),
+                            timeout=cfg.sync.remote_timeout_s)
 
 
-def _train_epoch(emb, loader, progress: Progress) -> Dict[str, float]:
+def _train_epoch(emb, loader, steps: int, skip: int, schedule: Schedule, progress,
+                 on_checkpoint) -> Dict[str, float]:
     total, batches = 0.0, 0
-    for pos_rw, neg_rw in loader:
-        loss = skipgram_loss(emb, pos_rw, neg_rw)
-        loss.backward()
-        emb.push()
-        total += float(loss.detach())
-        batches += 1
-        progress.update(pos_rw.size(0) + neg_rw.size(0), float(loss.detach()))
+    it = iter(loader)
+    for i in range(steps):
+        batch = next(it, None)
+        if i < skip:
+            continue
+        if schedule.done():
+            break
+        if batch is None:
+            empty_step(emb)
+            pairs = 0
+        else:
+            pos, neg = batch
+            total += node2vec_step(emb, pos, neg)
+            batches += 1
+            pairs = pos.size(0) * (pos.size(1) - 1)
+        progress.update(pairs)
+        if schedule.after_step():
+            on_checkpoint()
     return {"loss_sum": total, "batches": float(batches)}
 
 
-def _evaluate(ctx: ReplicaContext, emb, labels) -> Dict[str, float]:
-    if labels is None or not ctx.is_main:
-        return {}
-    return logistic_regression_scores(emb.weight().numpy(), labels)
-
-
-def node2vec_replica(job: dict, ctx: ReplicaContext) -> None:
+def node2vec_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
     """The training loop of one replica."""
     from distgnn.partition import open_store
 
-    store = open_store(job["store"])
-    labels = store_labels(store)
-    emb = _make_embedding(job, store.num_nodes)
-    start = 0
-    resume = ctx.load(embeddings={"node2vec": emb})
-    if resume is not None:
-        start = int(resume["epoch"]) + 1
-    r = job["run"]
-    loader = _loader(job, ctx, store.num_nodes)
-    for epoch in range(start, r["epochs"]):
-        loader.epoch = epoch
-        progress = Progress(len(loader), f"epoch {epoch + 1}/{r['epochs']}",
-                            enabled=job.get("bars", r["progress"]) and ctx.is_main)
-        stats = _train_epoch(emb, loader, progress)
-        progress.close()
-        last = epoch == r["epochs"] - 1
-        scores = _evaluate(ctx, emb, labels) if last or (epoch + 1) % r["eval_every"] == 0 else {}
-        total = ctx.all_sum([stats["loss_sum"], stats["batches"], progress.rates()[1]]).tolist()
-        row = {"epoch": epoch, "train_loss": total[0] / max(total[1], 1.0),
-               "batches_per_s": progress.rates()[0], "samples_per_s": total[2],
-               "epoch_time_s": progress.elapsed, **scores}
-        keep = last or (epoch + 1) % r["checkpoint_every"] == 0
-        ctx.report(row, {"epoch": epoch} if keep else None, {"node2vec": emb} if keep else None)
-    loader.close()
+    store = open_store(inputs.store)
+    n = int(store.num_nodes)
+    labels = store_labels(store) if ctx.is_main else None
+    emb = _make_embedding(inputs, n)
+    schedule = Schedule(inputs.config.run, ctx.load(embeddings={EMBEDDING_NAME: emb}))
+    loader = _loader(inputs, ctx, n)
+    steps = -(-len(start_nodes(n, 0, ctx.world_size)) // inputs.config.sampler.batch_size)
+    embeddings = {EMBEDDING_NAME: emb}
+    try:
+        for epoch in schedule.epochs():
+            skip = schedule.start_epoch(epoch)
+            loader.epoch = epoch
+            progress = ctx.progress(steps - skip, epoch, inputs.bars)
+            stats = _train_epoch(emb, loader, steps, skip, schedule, progress,
+                                 lambda: ctx.checkpoint(schedule.position(),
+                                                        {"position": schedule.position()}, embeddings))
+            progress.close()
+            scores = {}
+            if schedule.eval_due(epoch) and labels is not None:
+                scores = logistic_regression_scores(emb.weight().numpy(), labels)
+            total = ctx.all_sum([stats["loss_sum"], stats["batches"], progress.rates()[1]]).tolist()
+            row = {"epoch": epoch, "train_loss": total[0] / max(total[1], 1.0),
+                   "batches_per_s": progress.rates()[0], "samples_per_s": total[2],
+                   "epoch_time_s": progress.elapsed, **scores}
+            due = schedule.checkpoint_due(epoch)
+            position = schedule.end_epoch(steps)
+            ctx.report(row, {"position": position} if due else None, embeddings if due else None)
+            if schedule.done():
+                break
+    finally:
+        loader.close()

@@ -1,63 +1,134 @@
-"""Progress bars with throughput (batches/s, samples/s).
+"""Progress of a job: counted on the replicas, shown on the driver.
 
-Inside a Ray worker the bar is drawn by the driver (``ray.experimental.tqdm_ray``);
-in a plain process it is an ordinary ``tqdm`` bar.
+Replica 0 counts steps and samples (:class:`Progress`) and, when bars are on,
+writes ``progress.json`` into the run directory at most twice a second. On
+the driver, :class:`Console` draws a ``tqdm`` bar (rate and ETA) from that file
+and prints one line per finished epoch as ``metrics.csv`` grows -- the same
+with one in-process replica or Ray workers on other nodes, and without any of
+Ray's own log lines.
 """
 from __future__ import annotations
 
+import json
+import os
+import sys
+import threading
 import time
-from typing import Optional
+from typing import Callable, Dict, Optional, Set
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "Console", "PROGRESS_FILE"]
 
-
-def _in_ray_worker() -> bool:
-    try:
-        import ray
-        return ray.is_initialized() and ray.get_runtime_context().worker.mode == ray.WORKER_MODE
-    except Exception:  # noqa: BLE001 - any failure means "not a Ray worker"
-        return False
+PROGRESS_FILE = "progress.json"
 
 
 class Progress:
-    """One epoch's bar: ``update(samples, loss)`` per batch; ``rates`` at the end."""
+    """One epoch on one replica: ``update(samples)`` per step; ``rates`` at the end."""
 
-    def __init__(self, total: int, desc: str, enabled: bool = True) -> None:
-        self.desc = desc
+    def __init__(self, total: int, desc: str, run_dir: Optional[str] = None,
+                 interval_s: float = 0.5) -> None:
+        self.total, self.desc = int(total), desc
         self.batches = 0
         self.samples = 0
         self.start = time.perf_counter()
-        self._bar = None
-        if enabled:
-            if _in_ray_worker():
-                from ray.experimental.tqdm_ray import tqdm as ray_tqdm
-                self._bar = ray_tqdm(total=total, desc=desc, unit="batch")
-            else:
-                from tqdm import tqdm
-                self._bar = tqdm(total=total, desc=desc, unit="batch", leave=True)
+        self._path = os.path.join(run_dir, PROGRESS_FILE) if run_dir else None
+        self._interval, self._last = interval_s, 0.0
+        self._write()
 
     @property
     def elapsed(self) -> float:
         return max(time.perf_counter() - self.start, 1e-9)
 
     def rates(self) -> tuple:
-        """``(batches/s, samples/s)`` since the bar started."""
+        """``(batches/s, samples/s)`` since the epoch started."""
         return self.batches / self.elapsed, self.samples / self.elapsed
 
-    def update(self, samples: int, loss: Optional[float] = None) -> None:
-        self.batches += 1
+    def update(self, samples: int, steps: int = 1) -> None:
+        self.batches += steps
         self.samples += int(samples)
-        if self._bar is None:
+        if self._path is not None and time.perf_counter() - self._last >= self._interval:
+            self._write()
+
+    def _write(self) -> None:
+        if self._path is None:
             return
-        _, sps = self.rates()
-        text = f"{self.desc} | {sps:,.0f} samples/s" + ("" if loss is None else f" | loss {loss:.4f}")
-        if hasattr(self._bar, "set_postfix_str"):
-            self._bar.set_postfix_str(text[len(self.desc) + 3:], refresh=False)
-        else:
-            self._bar.set_description(text)
-        self._bar.update(1)
+        self._last = time.perf_counter()
+        tmp = f"{self._path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as fh:
+            json.dump({"desc": self.desc, "n": self.batches, "total": self.total,
+                       "samples": self.samples}, fh)
+        os.replace(tmp, self._path)
 
     def close(self) -> None:
+        self._write()
+
+
+class Console:
+    """Driver side: a bar from ``progress.json`` and one line per epoch of ``metrics.csv``.
+
+    ``format_row(row)`` turns a metrics row into its line; ``bars`` draws the bar
+    on stderr (only worth it on a terminal).
+    """
+
+    def __init__(self, run_dir: str, format_row: Callable[[Dict[str, float]], str],
+                 bars: bool = False, poll_s: float = 0.25) -> None:
+        self.run_dir, self.format_row, self.bars, self.poll_s = run_dir, format_row, bars, poll_s
+        self._printed: Set[int] = set()
+        self._bar = None
+        self._bar_desc = None
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def __enter__(self) -> "Console":
+        from distgnn.jobs.metrics import read_metrics
+        path = os.path.join(self.run_dir, "metrics.csv")
+        self._printed = {int(r["epoch"]) for r in read_metrics(path)}  # a resumed run's epochs
+        self._thread = threading.Thread(target=self._loop, name="distgnn-console", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._poll()
+        self._close_bar()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.poll_s):
+            try:
+                self._poll()
+            except (OSError, ValueError):  # a file being replaced: read it next time
+                pass
+
+    def _poll(self) -> None:
+        from distgnn.jobs.metrics import read_metrics
+        for row in read_metrics(os.path.join(self.run_dir, "metrics.csv")):
+            epoch = int(row["epoch"])
+            if epoch not in self._printed:
+                self._printed.add(epoch)
+                self._close_bar()
+                print(self.format_row(row), flush=True)
+        if self.bars:
+            self._draw()
+
+    def _draw(self) -> None:
+        try:
+            with open(os.path.join(self.run_dir, PROGRESS_FILE)) as fh:
+                state = json.load(fh)
+        except (OSError, ValueError):
+            return
+        if state["desc"] != self._bar_desc:
+            self._close_bar()
+            if state["n"] >= state["total"]:
+                return
+            from tqdm import tqdm
+            self._bar = tqdm(total=state["total"], desc=state["desc"], unit="step",
+                             file=sys.stderr, leave=False)
+            self._bar_desc = state["desc"]
+        if self._bar is not None:
+            self._bar.update(max(state["n"] - self._bar.n, 0))
+
+    def _close_bar(self) -> None:
         if self._bar is not None:
             self._bar.close()
             self._bar = None

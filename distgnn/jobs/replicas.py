@@ -1,14 +1,16 @@
 """Running a job's replica function on the distributed core's ``Trainer``."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from typing import Callable
 
 from distgnn.config import TrainConfig
 from distgnn.jobs.context import ReplicaContext
+from distgnn.jobs.inputs import JobInputs
 
-__all__ = ["run_replicas", "has_checkpoint", "trainer_configs"]
+__all__ = ["run_replicas", "has_checkpoint"]
 
 
 def has_checkpoint(run_dir: str) -> bool:
@@ -18,35 +20,26 @@ def has_checkpoint(run_dir: str) -> bool:
     return os.path.isdir(run_dir) and latest_checkpoint(os.path.abspath(run_dir)) is not None
 
 
-def trainer_configs(cfg: TrainConfig):
-    """The core's ``(ScalingConfig, SyncConfig, RunConfig)`` for ``cfg``.
-
-    Checkpoints go to ``run.dir`` itself (``checkpoint_dir`` = its parent, ``name`` = its base name).
-    """
-    from distgnn.distributed import RunConfig, ScalingConfig, SyncConfig
-
-    run_dir = os.path.abspath(cfg.run.dir)
-    scaling = ScalingConfig(num_workers=cfg.scaling.num_workers, use_gpu=cfg.scaling.use_gpu,
-                            cpus_per_worker=cfg.scaling.cpus_per_worker)
-    sync = SyncConfig()
-    run = RunConfig(dir=run_dir, ray_address=cfg.run.ray_address)
-    return scaling, sync, run
-
-
-def _replica_main(fn: Callable, job: dict) -> None:
+def _replica_main(fn: Callable, inputs: JobInputs) -> None:
     from distgnn.distributed import get_context
 
-    ctx = ReplicaContext(get_context(), os.path.abspath(job["run"]["dir"]), job["run"]["epochs"])
+    ctx = ReplicaContext(get_context(), inputs.config.run.run_dir, inputs.config.run.epochs)
     try:
-        fn(job, ctx)
+        fn(inputs, ctx)
     finally:
         ctx.close()
 
 
-def run_replicas(cfg: TrainConfig, fn: Callable, job: dict):
-    """Run ``fn(job, ctx)`` on ``scaling.num_workers`` replicas; returns the Trainer's result."""
+def run_replicas(cfg: TrainConfig, fn: Callable, inputs: JobInputs):
+    """Run ``fn(inputs, ctx)`` on ``scaling.num_workers`` replicas; returns the Trainer's result.
+
+    The runtime gets the config's own ``scaling``, ``sync`` and ``run`` sections
+    (``run.dir`` made absolute: replicas run in other working directories).
+    """
     from distgnn.distributed import Trainer
 
-    scaling, sync, run = trainer_configs(cfg)
-    trainer = Trainer(functools.partial(_replica_main, fn, job), scaling=scaling, sync=sync, run=run)
+    run = dataclasses.replace(cfg.run, dir=cfg.run.run_dir)
+    inputs = dataclasses.replace(inputs, config=dataclasses.replace(cfg, run=run))
+    trainer = Trainer(functools.partial(_replica_main, fn, inputs), scaling=cfg.scaling,
+                      sync=cfg.sync, run=run)
     return trainer.fit()

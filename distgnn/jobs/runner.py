@@ -1,35 +1,32 @@
 """``run_job``: the whole pipeline of ``distgnn train`` on the driver.
 
 generate/read -> partition to Zarr -> (shard-server actors) -> replicas -> sync ->
-evaluation -> metrics.csv, plot.png, summary.json and a summary line.
+evaluation -> metrics.csv, plot.png, summary.json and a summary line. The
+driver prints one line per epoch (and a progress bar on a terminal).
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
 from typing import Dict
 
-from distgnn.config import TrainConfig, config_to_dict, save_config
+from distgnn.config import TrainConfig, get_job, save_config
+from distgnn.jobs.context import format_row
 from distgnn.jobs.data_stage import prepare_store
+from distgnn.jobs.inputs import JobInputs
 from distgnn.jobs.metrics import read_metrics
+from distgnn.jobs.progress import Console
 from distgnn.jobs.ray_session import ray_session
 from distgnn.jobs.replicas import has_checkpoint, run_replicas
 from distgnn.jobs.summary import finish_run
 from distgnn.ownership import mark_owned
 
-__all__ = ["run_job", "replica_function", "RUN_KIND"]
+__all__ = ["run_job", "RUN_KIND"]
 
 #: marker kind of a run directory (see :mod:`distgnn.ownership`)
 RUN_KIND = "run"
-
-
-def replica_function(job: str):
-    if job == "cluster_gcn":
-        from distgnn.jobs.cluster_gcn import cluster_gcn_replica
-        return cluster_gcn_replica
-    from distgnn.jobs.node2vec import node2vec_replica
-    return node2vec_replica
 
 
 def _make_run_dir(path: str) -> None:
@@ -50,8 +47,11 @@ def _check_resume(cfg: TrainConfig) -> None:
 def _shard_source(cfg: TrainConfig, store: str):
     if cfg.sampler.num_actors == 0:
         return store, None
+    from distgnn.partition import open_store
     from distgnn.sampler import launch_shard_servers
-    client = launch_shard_servers(store, min(cfg.sampler.num_actors, cfg.data.num_parts))
+    parts = open_store(store).num_parts
+    client = launch_shard_servers(store, min(cfg.sampler.num_actors, parts),
+                                  timeout=cfg.sync.remote_timeout_s)
     print(f"sampler: {len(client.servers)} shard-server actors")
     return client, client
 
@@ -59,17 +59,18 @@ def _shard_source(cfg: TrainConfig, store: str):
 def run_job(cfg: TrainConfig) -> Dict[str, object]:
     """Run the job of ``cfg`` end to end; returns the summary (also in summary.json)."""
     t0 = time.perf_counter()
+    spec = get_job(cfg.job)
     _make_run_dir(cfg.run.dir)
     _check_resume(cfg)
     save_config(cfg, os.path.join(cfg.run.dir, "config.yaml"))
     store = prepare_store(cfg)
+    bars = cfg.run.progress and sys.stderr.isatty()
     with ray_session(cfg):
         source, client = _shard_source(cfg, store)
-        job = {**config_to_dict(cfg), "store": store, "source": source,
-               "bars": cfg.run.progress and sys.stderr.isatty()}
-        job["run"]["dir"] = os.path.abspath(cfg.run.dir)  # replicas run in other directories
+        inputs = JobInputs(cfg, store, source, bars)
         try:
-            run_replicas(cfg, replica_function(cfg.job), job)
+            with Console(cfg.run.run_dir, functools.partial(format_row, epochs=cfg.run.epochs), bars):
+                run_replicas(cfg, spec.replica_function(), inputs)
         finally:
             if client is not None:
                 from distgnn.sampler import shutdown_shard_servers

@@ -16,6 +16,8 @@ def summary_line(job: str, rows: List[Dict[str, float]], seconds: float, workers
     for key in ("train_loss", "val_acc", "test_acc"):
         if key in last:
             parts.append(f"{key} {last[key]:.4f}")
+    if "test_nodes" in last:
+        parts.append(f"{int(last['test_nodes'])} test nodes evaluated")
     if rows:
         sps = sum(r.get("samples_per_s", 0.0) for r in rows) / len(rows)
         parts.append(f"{sps:,.0f} samples/s")

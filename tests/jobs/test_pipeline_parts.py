@@ -1,4 +1,5 @@
-"""The job pipeline's parts that need no Ray: store preparation, edge files, metrics, plot, summary."""
+"""The job pipeline's parts that need no Ray: store preparation, data.input through the one
+ingest path, the schedule, the console, metrics, plot, summary."""
 import json
 
 import numpy as np
@@ -7,7 +8,10 @@ import pytest
 from distgnn.config import load_config
 from distgnn.jobs import MetricsLog, prepare_store, read_metrics
 from distgnn.jobs.data_stage import store_path
-from distgnn.jobs.ingest import read_edge_file
+from distgnn.jobs.context import format_row
+from distgnn.jobs.progress import Console, Progress
+from distgnn.jobs.schedule import Schedule
+from distgnn.config import RunConfig
 from distgnn.jobs.summary import finish_run
 from distgnn.partition import open_store
 
@@ -39,18 +43,87 @@ def test_given_store_must_exist(tmp_path):
         prepare_store(cfg, log=lambda *_: None)
 
 
-def test_edge_files(tmp_path):
+def _input_cfg(tmp_path, name, *extra):
+    return load_config(None, [f"data.input={tmp_path / name}", f"run.dir={tmp_path / 'run' / name}",
+                              f"data.output={tmp_path / (name + '.zarr')}", "job=node2vec",
+                              "data.num_parts=2", "data.method=random", *extra])
+
+
+def test_data_input_reads_every_format_of_distgnn_partition(tmp_path):
     np.save(tmp_path / "e.npy", np.array([[0, 1, 2], [1, 2, 3]]))
     (tmp_path / "e.csv").write_text("src,dst\n0,1\n1,2\n2,3\n")
-    for name in ("e.npy", "e.csv"):
-        ei, n = read_edge_file(str(tmp_path / name))
-        assert n == 4 and ei.shape == (2, 6)  # both directions
-    (tmp_path / "e.txt").write_text("0 1\n")
-    with pytest.raises(ValueError, match=r"expected a file ending in \.npy, \.csv, \.parquet"):
-        read_edge_file(str(tmp_path / "e.txt"))
-    cfg = load_config(None, [f"data.input={tmp_path / 'e.csv'}", f"run.dir={tmp_path / 'run'}",
-                             "job=node2vec", "data.num_parts=2", "model.context_size=2"])
-    assert open_store(prepare_store(cfg, log=lambda *_: None)).num_edges == 6
+    (tmp_path / "headerless.csv").write_text("0,1\n1,2\n2,3\n")  # the first edge is an edge
+    (tmp_path / "e.txt").write_text("0 1\n1 2\n2 3\n")
+    (tmp_path / "e.tsv").write_text("dst\tsrc\n1\t0\n2\t1\n3\t2\n")  # columns by name
+    for name in ("e.npy", "e.csv", "headerless.csv", "e.txt", "e.tsv"):
+        store = open_store(prepare_store(_input_cfg(tmp_path, name), log=lambda *_: None))
+        assert store.num_nodes == 4 and store.num_edges == 6, name  # 3 edges, both directions
+    (tmp_path / "floats.csv").write_text("0,1\n1.7,2.9\n")
+    with pytest.raises(TypeError, match="ids must be integers"):
+        prepare_store(_input_cfg(tmp_path, "floats.csv"), log=lambda *_: None)
+    (tmp_path / "ragged.csv").write_text("0,1\n2\n")
+    with pytest.raises(ValueError):
+        prepare_store(_input_cfg(tmp_path, "ragged.csv"), log=lambda *_: None)
+
+
+def test_data_input_takes_features_labels_and_masks(tmp_path):
+    n = 6
+    (tmp_path / "e.csv").write_text("src,dst\n0,1\n1,2\n2,3\n3,4\n4,5\n")
+    x = np.arange(n * 3, dtype=np.float32).reshape(n, 3)
+    y = np.array([0, 0, 1, 1, 2, 2])
+    train = np.array([1, 0, 1, 0, 1, 0], bool)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    np.save(tmp_path / "train.npy", train)
+    np.save(tmp_path / "test.npy", ~train)
+    cfg = _input_cfg(tmp_path, "e.csv", f"data.features={tmp_path / 'x.npy'}",
+                     f"data.labels={tmp_path / 'y.npy'}",
+                     f"data.masks=[train={tmp_path / 'train.npy'},test={tmp_path / 'test.npy'}]")
+    store = open_store(prepare_store(cfg, log=lambda *_: None))
+    orig = store.orig_ids  # store id -> the file's id
+    parts = [store.part(p) for p in range(store.num_parts)]
+    got_x = np.concatenate([np.asarray(s.x) for s in parts])
+    got_y = np.concatenate([np.asarray(s.y) for s in parts])
+    got_train = np.concatenate([np.asarray(s.masks["train"]) for s in parts])
+    np.testing.assert_array_equal(got_x, x[orig])
+    np.testing.assert_array_equal(got_y, y[orig])
+    np.testing.assert_array_equal(got_train, train[orig])
+    assert store.num_classes == 3 and sorted(parts[0].masks) == ["test", "train"]
+    np.save(tmp_path / "short.npy", y[:4])
+    with pytest.raises(ValueError, match="data.labels must have num_nodes=6 rows"):
+        prepare_store(_input_cfg(tmp_path, "e.csv", f"data.labels={tmp_path / 'short.npy'}",
+                                 "data.overwrite=true"), log=lambda *_: None)
+
+
+def test_schedule_counts_epochs_steps_and_resumes_mid_epoch():
+    run = RunConfig(epochs=3, checkpoint_every_steps=2, max_steps=None)
+    s = Schedule(run)
+    assert list(s.epochs()) == [0, 1, 2] and s.start_epoch(0) == 0
+    due = [s.after_step() for _ in range(3)]
+    assert due == [False, True, False] and s.position() == {"epoch": 0, "step": 3, "global_step": 3}
+    assert s.end_epoch(4) == {"epoch": 0, "step": 3, "global_step": 3}  # epoch not finished
+    s.after_step()
+    assert s.end_epoch(4) == {"epoch": 1, "step": 0, "global_step": 4}
+    resumed = Schedule(run, {"position": {"epoch": 1, "step": 2, "global_step": 6}})
+    assert list(resumed.epochs()) == [1, 2] and resumed.start_epoch(1) == 2
+    assert resumed.start_epoch(2) == 0
+    capped = Schedule(RunConfig(epochs=5, max_steps=2))
+    capped.after_step(), capped.after_step()
+    assert capped.done() and capped.is_last(0) and capped.checkpoint_due(0)
+
+
+def test_console_prints_each_epoch_once(tmp_path, capsys):
+    rows = [{"epoch": 0, "train_loss": 1.0, "samples_per_s": 10.0},
+            {"epoch": 1, "train_loss": 0.5, "samples_per_s": 12.0}]
+    log = MetricsLog(str(tmp_path))
+    log.log(rows[0])
+    with Console(str(tmp_path), lambda r: format_row(r, 3), bars=True, poll_s=0.01):
+        progress = Progress(4, "epoch 2/3", str(tmp_path))
+        progress.update(5)
+        log.log(rows[1])
+    out = capsys.readouterr().out.splitlines()
+    assert out == [format_row(rows[1], 3)]  # epoch 1 was there before (a resumed run)
+    assert json.loads((tmp_path / "progress.json").read_text())["desc"] == "epoch 2/3"
 
 
 def test_metrics_log_resume_drops_repeated_epochs(tmp_path):

@@ -1,0 +1,89 @@
+"""The model and sampler sections of the registered jobs, and their registration.
+
+A new job adds its sections here (or in a module of its own imported by
+:mod:`distgnn.config`) and calls :func:`~distgnn.config.registry.register_job`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from distgnn.fields import FieldError, check_fields, opt
+
+from .registry import JobSpec, register_job
+
+__all__ = ["ShardSampler", "ClusterGCNModel", "ClusterSampler", "Node2VecModel", "WalkSampler"]
+
+
+@dataclass
+class ShardSampler:
+    """What every job's sampler section has: shard serving and prefetching."""
+    SECTION: ClassVar[str] = "sampler"
+
+    num_actors: int = opt(0, "Ray shard-server actors serving the store (0 = each replica "
+                             "reads the store itself)", min=0)
+    prefetch: int = opt(2, "batches prepared ahead of the training step", min=0)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+@dataclass
+class ClusterGCNModel:
+    SECTION: ClassVar[str] = "model"
+
+    hidden_channels: int = opt(64, "hidden width", min=1)
+    num_layers: int = opt(2, "ClusterGCNConv layers", min=1)
+    dropout: float = opt(0.5, "dropout probability", min=0, lt=1, example=0.5)
+    diag_lambda: float = opt(0.0, "diagonal enhancement lambda", min=0)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+@dataclass
+class ClusterSampler(ShardSampler):
+    parts_per_batch: int = opt(2, "parts merged into one cluster batch (q)", min=1)
+
+
+@dataclass
+class Node2VecModel:
+    SECTION: ClassVar[str] = "model"
+
+    embedding_dim: int = opt(64, "embedding width", min=1)
+    walk_length: int = opt(20, "steps per random walk", min=1)
+    context_size: int = opt(10, "nodes per skip-gram window, in [2, walk_length + 1]", min=2)
+    walks_per_node: int = opt(4, "walks started at each node per epoch", min=1)
+    p: float = opt(1.0, "return parameter of the biased walk", gt=0)
+    q: float = opt(1.0, "in-out parameter of the biased walk", gt=0)
+    num_negative_samples: int = opt(1, "negative windows per positive one", min=1)
+    optimizer: str = opt("sparse_adam", "optimizer the embedding servers run; its state per row: "
+                         "sparse_adam 8*dim bytes, adagrad 4*dim, rowwise_adagrad 4, sgd 0",
+                         choices=("sparse_adam", "adagrad", "rowwise_adagrad", "sgd"))
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        if self.context_size > self.walk_length + 1:
+            raise FieldError("model.context_size", f"{self.context_size} exceeds model.walk_length "
+                             f"+ 1 = {self.walk_length + 1} (a walk of L steps visits L + 1 nodes)",
+                             "lower it or raise model.walk_length")
+
+
+@dataclass
+class WalkSampler(ShardSampler):
+    batch_size: int = opt(128, "start nodes per step and replica", min=1)
+
+
+def _check_cluster_gcn(cfg) -> None:
+    if cfg.data.store is None and cfg.sampler.parts_per_batch > cfg.data.num_parts:
+        raise FieldError("sampler.parts_per_batch", f"{cfg.sampler.parts_per_batch} parts per "
+                         f"batch but the graph has data.num_parts={cfg.data.num_parts}",
+                         f"set it to at most {cfg.data.num_parts} or raise data.num_parts")
+
+
+register_job(JobSpec("cluster_gcn", "ClusterGCN node classification on cluster batches of parts",
+                     ClusterGCNModel, ClusterSampler,
+                     "distgnn.jobs.cluster_gcn:cluster_gcn_replica", _check_cluster_gcn))
+register_job(JobSpec("node2vec", "Node2Vec skip-gram on random walks, embeddings on "
+                     "parameter-server actors", Node2VecModel, WalkSampler,
+                     "distgnn.jobs.node2vec:node2vec_replica"))

@@ -1,0 +1,60 @@
+"""The job registry: ``job: NAME`` -> the job's own config sections and its replica function.
+
+A job registers a :class:`JobSpec`: its ``model`` and ``sampler`` section classes
+(dataclasses of :mod:`distgnn.fields` options), the dotted path of its replica
+function (``"package.module:function"``, imported only where replicas run), and
+optional cross-key checks. ``distgnn train`` takes its per-job ``--help``, its
+validation and the function to run from here.
+
+    register_job(JobSpec("graphsage", "neighbour-sampled GraphSAGE", GraphSAGEModel,
+                         NeighborSampler, "distgnn.jobs.graphsage:graphsage_replica"))
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional
+
+__all__ = ["JobSpec", "register_job", "get_job", "job_names", "DEFAULT_JOB"]
+
+DEFAULT_JOB = "cluster_gcn"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What ``distgnn train`` needs to know about one job."""
+    name: str
+    help: str
+    model: type
+    sampler: type
+    replica: str  # "module:function"; the function is ``fn(inputs: JobInputs, ctx: ReplicaContext)``
+    check: Optional[Callable] = None  # ``check(cfg)`` raises ConfigError on inconsistent keys
+
+    def replica_function(self) -> Callable:
+        """Import and return the replica function."""
+        module, _, name = self.replica.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+
+_JOBS: Dict[str, JobSpec] = {}
+
+
+def register_job(spec: JobSpec) -> JobSpec:
+    """Add ``spec`` to the registry (a second registration of a name replaces the first)."""
+    if ":" not in spec.replica:
+        raise ValueError(f"JobSpec.replica must be 'module:function', got {spec.replica!r}")
+    _JOBS[spec.name] = spec
+    return spec
+
+
+def job_names() -> List[str]:
+    return sorted(_JOBS)
+
+
+def get_job(name: str) -> JobSpec:
+    """The spec of job ``name``; an unknown name raises ``ConfigError`` on key ``job``."""
+    if name not in _JOBS:
+        from distgnn.config.convert import ConfigError
+        raise ConfigError("job", f"expected one of {', '.join(job_names())}, got {name!r}",
+                          f"set -p job={DEFAULT_JOB}")
+    return _JOBS[name]

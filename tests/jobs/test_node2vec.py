@@ -1,0 +1,56 @@
+"""The Node2Vec job of `distgnn train`, run in one process: it learns, every node starts walks,
+evaluation covers every test node, and a run stopped mid-epoch resumes to the same table."""
+import numpy as np
+import pytest
+import torch
+
+from distgnn.config import load_config
+from distgnn.distributed import ShardedEmbedding, latest_checkpoint, load_checkpoint
+from distgnn.jobs import JobInputs, prepare_store, read_metrics
+from distgnn.jobs.node2vec import EMBEDDING_NAME, node2vec_replica, start_nodes
+from distgnn.jobs.replicas import run_replicas
+from distgnn.partition import open_store
+
+GRAPH = ["job=node2vec", "data.generator.num_nodes=130", "data.generator.num_blocks=2",
+         "data.generator.train_per_class=20", "data.generator.num_val=20",
+         "data.generator.num_test=37", "data.num_parts=3", "data.method=random",
+         "model.embedding_dim=8", "model.walk_length=6", "model.context_size=3",
+         "model.walks_per_node=1", "sampler.batch_size=16", "sampler.prefetch=1",
+         "run.epochs=2", "run.lr=0.05", "run.checkpoint_every_steps=3", "run.progress=false"]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("n2v")
+    cfg = load_config(None, GRAPH + [f"data.output={root / 'g.zarr'}", f"run.dir={root / 'r'}"])
+    return prepare_store(cfg, log=lambda *_: None)
+
+
+def _run(store, run_dir, *extra):
+    cfg = load_config(None, GRAPH + [f"data.store={store}", f"run.dir={run_dir}", *extra])
+    run_replicas(cfg, node2vec_replica, JobInputs(cfg, store, store))
+    emb = ShardedEmbedding(130, 8, num_shards=cfg.sync.embedding_servers, backend="local",
+                           name=EMBEDDING_NAME)
+    state = load_checkpoint(latest_checkpoint(str(run_dir)), embeddings={EMBEDDING_NAME: emb})
+    return state["position"], emb.weight(), read_metrics(str(run_dir / "metrics.csv"))
+
+
+def test_every_node_starts_walks_once_per_epoch():
+    for n, world in ((130, 1), (130, 2), (130, 3), (7, 4)):
+        shares = [start_nodes(n, r, world) for r in range(world)]
+        assert sorted(np.concatenate(shares).tolist()) == list(range(n))
+        assert max(map(len, shares)) - min(map(len, shares)) <= 1
+
+
+def test_stopped_mid_epoch_resumes_to_the_same_table(store, tmp_path):
+    pos, full, rows = _run(store, tmp_path / "full")
+    steps = -(-130 // 16)
+    assert pos == {"epoch": 2, "step": 0, "global_step": 2 * steps}
+    assert [int(r["epoch"]) for r in rows] == [0, 1] and rows[1]["train_loss"] < rows[0]["train_loss"]
+    assert rows[-1]["test_nodes"] == 37 and 0.0 <= rows[-1]["test_acc"] <= 1.0
+    pos, _, rows = _run(store, tmp_path / "part", "run.max_steps=5")
+    assert pos == {"epoch": 0, "step": 5, "global_step": 5} and len(rows) == 1
+    pos, rest, rows = _run(store, tmp_path / "part", "run.resume=true")
+    assert pos == {"epoch": 2, "step": 0, "global_step": 2 * steps}
+    assert [int(r["epoch"]) for r in rows] == [0, 1]
+    torch.testing.assert_close(rest, full)
