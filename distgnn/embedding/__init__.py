@@ -9,10 +9,10 @@ Pure numba kernels on numpy tables, no I/O:
 * :mod:`.trainer` -- epochs of node2vec walks fed to the trainer.
 """
 from .negatives import alias_draw, alias_table, degree_weights
-from .sgns import expected_pairs, sgns_step, touched_rows, train_walks
+from .sgns import adagrad_state, expected_pairs, sgns_step, touched_rows, train_walks
 from .subsample import keep_probabilities, walk_frequencies
 from .trainer import EpochStats, init_tables, keep_table, negative_table, train_skipgram
 
-__all__ = ["alias_table", "alias_draw", "degree_weights", "sgns_step", "train_walks",
+__all__ = ["alias_table", "alias_draw", "degree_weights", "sgns_step", "train_walks", "adagrad_state",
            "touched_rows", "expected_pairs", "keep_probabilities", "walk_frequencies",
            "EpochStats", "init_tables", "negative_table", "keep_table", "train_skipgram"]

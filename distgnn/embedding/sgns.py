@@ -12,7 +12,9 @@ takes one gradient step of size ``lr`` with all gradients taken at the
 current rows: with :math:`g_t = lr\,(y_t - \sigma(u_a^\top v_t))`
 (:math:`y_b = 1`, :math:`y_{n_k} = 0`),
 :math:`v_t \mathrel{+}= g_t u_a` and :math:`u_a \mathrel{+}= \sum_t g_t v_t`.
-A negative equal to ``b`` is skipped, as in word2vec.
+A negative equal to ``b`` is skipped, as in word2vec. Row-wise Adagrad
+(as in PyTorch-BigGraph, Lerer et al., 2019) is the alternative step: one
+accumulator per row, ``acc += mean(grad ** 2)``, step ``lr / sqrt(acc)``.
 
 :func:`train_walks` runs it over every (context, centre) pair of a batch of
 walks: word2vec's reduced window (a window of ``b`` uniform in
@@ -28,7 +30,7 @@ repeats a run exactly, and the rows a batch will touch are known before it
 runs (:func:`touched_rows`) -- what a sharded table pulls.
 """
 import math
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numba
 import numpy as np
@@ -38,7 +40,10 @@ from distgnn.sampler._rng import key3, next_unit
 
 from .negatives import alias_draw
 
-__all__ = ["sgns_step", "train_walks", "touched_rows", "expected_pairs"]
+__all__ = ["sgns_step", "train_walks", "touched_rows", "expected_pairs", "adagrad_state"]
+
+
+_ADA_EPS = 1e-10
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -47,9 +52,16 @@ def _softplus(x):
 
 
 @njit(cache=True, nogil=True, fastmath=True, inline="always")
-def _pair_step(syn0, syn1, a, b, negs, lr, work, with_loss):
-    """One SGD step for input row ``a``, positive row ``b`` and negative rows ``negs``."""
+def _pair_step(syn0, syn1, a, b, negs, lr, work, with_loss, acc0, acc1):
+    """One step for input row ``a``, positive row ``b`` and negative rows ``negs``:
+    SGD, or row-wise Adagrad when ``acc0``/``acc1`` (per-row sums) are not empty."""
     d = syn0.shape[1]
+    ada = acc0.shape[0] > 0
+    usq = 0.0
+    if ada:
+        for k in range(d):
+            usq += syn0[a, k] * syn0[a, k]
+        usq /= d
     for k in range(d):
         work[k] = 0.0
     loss = 0.0
@@ -69,19 +81,33 @@ def _pair_step(syn0, syn1, a, b, negs, lr, work, with_loss):
         sig = 1.0 / (1.0 + math.exp(-ff))
         if with_loss:
             loss += _softplus(-ff) if j == 0 else _softplus(ff)
-        g = np.float32((label - sig) * lr)
+        c = label - sig
+        step = lr
+        if ada:
+            acc1[t] += c * c * usq
+            step = lr / math.sqrt(acc1[t] + _ADA_EPS)
+        gc = np.float32(c)
+        gt = np.float32(c * step)
         for k in range(d):
-            work[k] += g * syn1[t, k]
-            syn1[t, k] += g * syn0[a, k]
+            work[k] += gc * syn1[t, k]
+            syn1[t, k] += gt * syn0[a, k]
+    step = lr
+    if ada:
+        wsq = 0.0
+        for k in range(d):
+            wsq += work[k] * work[k]
+        acc0[a] += wsq / d
+        step = lr / math.sqrt(acc0[a] + _ADA_EPS)
+    g0 = np.float32(step)
     for k in range(d):
-        syn0[a, k] += work[k]
+        syn0[a, k] += g0 * work[k]
     return loss
 
 
-@njit(cache=True, nogil=True)
-def _sgns_step(syn0, syn1, a, b, negs, lr):
+@njit(cache=True, nogil=True, fastmath=True)
+def _sgns_step(syn0, syn1, a, b, negs, lr, acc0, acc1):
     work = np.empty(syn0.shape[1], syn0.dtype)
-    return _pair_step(syn0, syn1, a, b, negs, lr, work, True)
+    return _pair_step(syn0, syn1, a, b, negs, lr, work, True, acc0, acc1)
 
 
 def _check_tables(syn0: np.ndarray, syn1: np.ndarray) -> None:
@@ -95,9 +121,15 @@ def _check_tables(syn0: np.ndarray, syn1: np.ndarray) -> None:
 
 
 def sgns_step(syn0: np.ndarray, syn1: np.ndarray, input_row: int, target_row: int,
-              negatives, lr: float) -> float:
-    """Apply one skip-gram step in place; returns the pair's loss before the step."""
+              negatives, lr: float, adagrad: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> float:
+    """Apply one skip-gram step in place; returns the pair's loss before the step.
+
+    ``adagrad=(acc0, acc1)`` (float32 per-row sums of mean squared gradients, see
+    :func:`adagrad_state`) makes it row-wise Adagrad: a row's step is
+    ``lr / sqrt(acc + 1e-10)`` after adding its gradient's mean square to ``acc``.
+    """
     _check_tables(syn0, syn1)
+    acc0, acc1 = _adagrad(adagrad, syn0.shape[0])
     negs = np.ascontiguousarray(negatives, dtype=np.int64)
     n = syn0.shape[0]
     for name, v in (("input_row", input_row), ("target_row", target_row)):
@@ -105,7 +137,27 @@ def sgns_step(syn0: np.ndarray, syn1: np.ndarray, input_row: int, target_row: in
             raise ValueError(f"{name} must lie in [0, {n}), got {v}")
     if negs.ndim != 1 or (negs.size and (negs.min() < 0 or negs.max() >= n)):
         raise ValueError(f"negatives must be a 1-D array of rows in [0, {n}), got {negatives!r}")
-    return float(_sgns_step(syn0, syn1, np.int64(input_row), np.int64(target_row), negs, float(lr)))
+    return float(_sgns_step(syn0, syn1, np.int64(input_row), np.int64(target_row), negs, float(lr),
+                            acc0, acc1))
+
+
+def adagrad_state(num_rows: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Zeroed row-wise Adagrad sums for the input and output tables (4 bytes a row each)."""
+    return np.zeros(num_rows, np.float32), np.zeros(num_rows, np.float32)
+
+
+def _adagrad(adagrad, rows: int):
+    if adagrad is None:
+        empty = np.zeros(0, np.float32)
+        return empty, empty
+    acc0, acc1 = adagrad
+    for name, acc in (("acc0", acc0), ("acc1", acc1)):
+        if not (isinstance(acc, np.ndarray) and acc.dtype == np.float32 and acc.shape == (rows,)
+                and acc.flags.c_contiguous and acc.flags.writeable):
+            raise TypeError(f"adagrad {name} must be a writeable float32 array of shape ({rows},), "
+                            f"got {getattr(acc, 'dtype', type(acc).__name__)} "
+                            f"{getattr(acc, 'shape', '')}")
+    return acc0, acc1
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -153,7 +205,7 @@ def _draw_negatives(prob, alias, seed, walk_id, s, negs):
 
 @njit(cache=True, nogil=True, parallel=True, fastmath=True)
 def _train_walks(syn0, syn1, walks, first_walk_id, window, num_neg, prob, alias, keep, ids,
-                 lr_start, lr_end, seed, threads, with_loss):
+                 lr_start, lr_end, seed, threads, with_loss, acc0, acc1):
     num_walks, width = walks.shape
     pairs = np.zeros(threads, np.int64)
     losses = np.zeros(threads, np.float64)
@@ -178,7 +230,8 @@ def _train_walks(syn0, syn1, walks, first_walk_id, window, num_neg, prob, alias,
                     negs[k] = _row(ids, negs[k])
                 for j in range(max(0, i - b), min(n, i + b + 1)):
                     if j != i:
-                        loss += _pair_step(syn0, syn1, rows[j], rows[i], negs, lr, work, with_loss)
+                        loss += _pair_step(syn0, syn1, rows[j], rows[i], negs, lr, work, with_loss,
+                                           acc0, acc1)
                         npairs += 1
         pairs[t] = npairs
         losses[t] = loss
@@ -189,7 +242,8 @@ def train_walks(syn0: np.ndarray, syn1: np.ndarray, walks: np.ndarray, *, window
                 prob: np.ndarray, alias: np.ndarray, num_negative_samples: int = 5,
                 keep: np.ndarray = None, ids: np.ndarray = None, lr_start: float = 0.025,
                 lr_end: float = 0.025, seed: int = 0, first_walk_id: int = 0, threads: int = 0,
-                with_loss: bool = False) -> Tuple[int, float]:
+                with_loss: bool = False,
+                adagrad: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> Tuple[int, float]:
     """Train ``syn0``/``syn1`` in place on every pair of ``walks`` ``[W, L+1]`` (int64 node ids).
 
     Args:
@@ -204,6 +258,7 @@ def train_walks(syn0: np.ndarray, syn1: np.ndarray, walks: np.ndarray, *, window
             ``(seed, first_walk_id + w)``.
         threads: lock-free threads (0: numba's thread count).
         with_loss: also sum the pairs' losses (costs a log per target).
+        adagrad: ``(acc0, acc1)`` row-wise Adagrad sums (:func:`adagrad_state`); None for SGD.
 
     Returns ``(pairs trained, summed loss)`` (loss 0 unless ``with_loss``).
     """
@@ -223,6 +278,7 @@ def train_walks(syn0: np.ndarray, syn1: np.ndarray, walks: np.ndarray, *, window
                          f"got {ids.shape[0]} ids")
     if walks.size and ids.shape[0] == 0 and walks.max() >= rows:
         raise ValueError(f"walks name node {walks.max()}, but the tables have {rows} rows")
+    acc0, acc1 = _adagrad(adagrad, syn0.shape[0])
     threads = _threads(threads)
     prev = numba.get_num_threads()
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
@@ -230,7 +286,7 @@ def train_walks(syn0: np.ndarray, syn1: np.ndarray, walks: np.ndarray, *, window
         pairs, loss = _train_walks(syn0, syn1, walks, np.int64(first_walk_id), np.int64(window),
                                    np.int64(num_negative_samples), prob, alias, keep, ids,
                                    float(lr_start), float(lr_end), np.int64(seed),
-                                   np.int64(threads), bool(with_loss))
+                                   np.int64(threads), bool(with_loss), acc0, acc1)
     finally:
         numba.set_num_threads(prev)
     return int(pairs), float(loss)

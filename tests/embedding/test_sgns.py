@@ -186,3 +186,31 @@ def test_lock_free_threads_reach_the_one_thread_loss():
     untrained = 6 * math.log(2)  # one positive and 5 negatives at score 0
     assert losses[1] < 0.55 * untrained
     assert losses[2] == pytest.approx(losses[1], rel=0.01), losses
+
+
+def test_adagrad_step_equals_hand_computed_row_wise_adagrad():
+    from distgnn.embedding import adagrad_state
+    rng = np.random.default_rng(2)
+    syn0 = rng.normal(0, 0.5, (3, 4)).astype(np.float32)
+    syn1 = rng.normal(0, 0.5, (3, 4)).astype(np.float32)
+    acc0, acc1 = adagrad_state(3)
+    acc0[0], acc1[:] = 0.5, [0.1, 0.2, 0.3]
+    u, v = syn0.astype(np.float64), syn1.astype(np.float64)
+    lr = 0.2
+    want0, want1, a0, a1 = u.copy(), v.copy(), acc0.astype(np.float64), acc1.astype(np.float64)
+    grad_u = np.zeros(4)
+    for t, label in ((1, 1.0), (2, 0.0)):
+        c = label - _sig(u[0] @ v[t])
+        grad_v = -c * u[0]
+        a1[t] += np.mean(grad_v ** 2)
+        want1[t] -= lr / math.sqrt(a1[t] + 1e-10) * grad_v
+        grad_u += -c * v[t]
+    a0[0] += np.mean(grad_u ** 2)
+    want0[0] -= lr / math.sqrt(a0[0] + 1e-10) * grad_u
+    sgns_step(syn0, syn1, 0, 1, [2], lr, adagrad=(acc0, acc1))
+    np.testing.assert_allclose(syn0, want0, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(syn1, want1, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(acc0, a0, rtol=1e-5)
+    np.testing.assert_allclose(acc1, a1, rtol=1e-5)
+    with pytest.raises(TypeError, match=r"adagrad acc1 must be a writeable float32 array of shape \(3,\)"):
+        sgns_step(syn0, syn1, 0, 1, [2], lr, adagrad=(acc0, np.zeros(2, np.float32)))
