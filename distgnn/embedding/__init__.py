@@ -6,8 +6,10 @@ Pure numba kernels on numpy tables, no I/O:
   the rows a batch touches (for sharded tables);
 * :mod:`.negatives` -- the alias table of the ``degree ** 0.75`` negatives;
 * :mod:`.subsample` -- word2vec's frequent-node subsampling;
+* :mod:`.pulled` -- the same step on rows pulled from sharded servers;
 * :mod:`.trainer` -- epochs of node2vec walks fed to the trainer.
 """
+from .pulled import train_pulled
 from .negatives import alias_draw, alias_table, degree_weights
 from .sgns import adagrad_state, expected_pairs, sgns_step, touched_rows, train_walks
 from .subsample import keep_probabilities, walk_frequencies
@@ -15,4 +17,4 @@ from .trainer import EpochStats, init_tables, keep_table, negative_table, train_
 
 __all__ = ["alias_table", "alias_draw", "degree_weights", "sgns_step", "train_walks", "adagrad_state",
            "touched_rows", "expected_pairs", "keep_probabilities", "walk_frequencies",
-           "EpochStats", "init_tables", "negative_table", "keep_table", "train_skipgram"]
+           "train_pulled", "EpochStats", "init_tables", "negative_table", "keep_table", "train_skipgram"]
