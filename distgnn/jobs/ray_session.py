@@ -23,14 +23,12 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from distgnn.config import ConfigError, TrainConfig
 
-__all__ = ["ray_session", "cluster_address", "start_local_ray", "log_options", "token_path",
-           "secure_token_file"]
-
-LOOPBACK = "127.0.0.1"
+__all__ = ["ray_session", "cluster_address", "start_local_ray", "stop_local_ray", "log_options",
+           "token_path", "secure_token_file"]
 
 
 def cluster_address(cfg: TrainConfig) -> Optional[str]:
@@ -227,8 +225,3 @@ def ray_session(cfg: TrainConfig, log=print) -> Iterator[None]:
         elif started:
             ray.shutdown()
 
-
-def _listening(pids: List[int]):  # pragma: no cover - a debugging aid
-    import psutil
-    return [(c.laddr.ip, c.laddr.port, c.pid) for c in psutil.net_connections("inet")
-            if c.status == psutil.CONN_LISTEN and c.pid in pids]
