@@ -55,8 +55,8 @@ def _masked_ce(out: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.
 def _step(model, optimizer, batch, num_features: int, device) -> tuple:
     """One optimizer step on ``batch`` (None: an empty step that only joins the all-reduce)."""
     optimizer.zero_grad()
-    if batch is None:
-        x = torch.zeros(0, num_features, device=device)
+    if batch is None:  # one isolated zero node: the layers fail on a graph without nodes
+        x = torch.zeros(1, num_features, device=device)
         out = model(x, torch.zeros(2, 0, dtype=torch.long, device=device))
         loss, n, nodes = out.sum() * 0.0, 0, 0
     else:
