@@ -38,4 +38,6 @@ if ! $VPY -c "import torch_scatter, torch_sparse, torch_cluster" 2>/dev/null; th
 fi
 
 $PIP install -q -e ".[test]"
+# Compile the numba kernels now (cached beside the sources), not during the first job.
+$VPY -m distgnn.jobs.warmup
 echo "[setup] .venv is ready"
