@@ -4,6 +4,8 @@ from . import functional
 from .data_parallel import DataParallel
 from .sequential import Sequential
 from .meta import MetaLayer
+from .reshape import Reshape
+from .functional import bro, gini
 from .conv import *  # noqa: F401,F403
 from .dense import *  # noqa: F401,F403
 from .pool import *  # noqa: F401,F403
@@ -19,6 +21,7 @@ from .unpool import __all__ as _unpool_all
 from .norm import __all__ as _norm_all
 from .models import __all__ as _models_all
 
-__all__ = (["inits", "functional", "Sequential", "DataParallel", "MetaLayer"] + list(_conv_all)
+__all__ = (["inits", "functional", "Sequential", "DataParallel", "MetaLayer", "Reshape",
+            "bro", "gini"] + list(_conv_all)
            + list(_dense_all) + list(_pool_all) + list(_glob_all) + list(_unpool_all)
            + list(_norm_all) + list(_models_all))

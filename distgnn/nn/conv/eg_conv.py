@@ -149,6 +149,9 @@ class EGConv(MessagePassing):
             out = out + self.bias
         return out
 
+    def fuses_exactly(self) -> bool:
+        return all(a in ("symnorm", "sum", "mean") for a in self.aggregators)
+
     def message(self, x_j: Tensor) -> Tensor:
         return x_j
 

@@ -209,7 +209,13 @@ class MessagePassing(torch.nn.Module):
 
     def __can_fuse_edge_index__(self) -> bool:
         return (self.fuse and self.fuse_edge_index and not self.__explain__
-                and self.flow == "source_to_target" and self.aggr != "mul")
+                and self.flow == "source_to_target" and self.fuses_exactly())
+
+    def fuses_exactly(self) -> bool:
+        """Whether the fused path on the cached structure of an ``edge_index`` adds in
+        the order of gather + scatter, so both give bit-identical values and gradients
+        (sum and mean; max/min gradients accumulate in another order)."""
+        return self.aggr in ("add", "sum", "mean")
 
     def __to_adj_t__(self, edge_index: Tensor, size: List[Optional[int]],
                      kwargs: Dict[str, Any]) -> Optional[SparseTensor]:
