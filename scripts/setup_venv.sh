@@ -38,6 +38,12 @@ if ! $VPY -c "import torch_scatter, torch_sparse, torch_cluster" 2>/dev/null; th
 fi
 
 $PIP install -q -e ".[test]"
+
+# torch_geometric 1.7.2, the oracle of the drop-in tests, beside the venv (not in it).
+if [ ! -d .venv/pyg17 ]; then
+  $PIP install -q --no-deps --target .venv/pyg17 torch-geometric==1.7.2 || \
+    echo "[setup] torch-geometric 1.7.2 oracle not installed; its tests will skip"
+fi
 # Compile the numba kernels now (cached beside the sources), not during the first job.
 $VPY -m distgnn.jobs.warmup
 echo "[setup] .venv is ready"
