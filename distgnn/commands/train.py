@@ -75,6 +75,8 @@ def _run(args: argparse.Namespace) -> int:
         import yaml
         print(yaml.safe_dump(config_to_dict(cfg), sort_keys=False), end="")
         return 0
+    from distgnn.commands.errors import log_failures_to
     from distgnn.jobs import run_job
+    log_failures_to(cfg.run.dir)  # the full report of a failure goes to the run directory
     run_job(cfg)
     return 0
