@@ -1,11 +1,15 @@
-"""``distgnn partition INPUT --num-parts K --out STORE``: partition a graph into a Zarr store."""
+"""``distgnn partition INPUT --num-parts K --out STORE``: partition a graph into a Zarr store.
+
+INPUT -> on-disk CSR (bounded-memory ingest, :func:`distgnn.partition.ingest.ingest`)
+-> parts (``partition_graph`` on the memory-mapped CSR) -> store written part
+by part from the CSR (:func:`distgnn.partition.store.write_store_from_csr`).
+"""
 from __future__ import annotations
 
 import argparse
 import os
 import time
 
-import numpy as np
 from tqdm import tqdm
 
 __all__ = ["register"]
@@ -14,13 +18,31 @@ __all__ = ["register"]
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "partition", help="partition a graph into a Zarr store of shards",
-        description="Partition INPUT (an edge list: .parquet .csv .tsv .txt .arrow .feather .npy, or a "
-                    "generator spec rmat:SCALE[:EF], planted:N:K[:DEG], grid:H:W) into K parts and "
-                    "write one Zarr store.")
+        description="Partition INPUT (an edge list: .parquet .csv .tsv .txt .arrow .feather .npy, a "
+                    "generator spec rmat:SCALE[:EF], planted:N:K[:DEG], grid:H:W, or an on-disk CSR "
+                    "directory) into K parts and write one Zarr store. Edges are ingested in chunks into "
+                    "an on-disk CSR (memory: O(nodes) + one bucket), partitioned from its memory maps "
+                    "and written part by part.")
     p.add_argument("input", metavar="INPUT")
     p.add_argument("--num-parts", "-k", type=int, required=True, metavar="K")
     p.add_argument("--out", "-o", required=True, metavar="STORE")
-    p.add_argument("--method", default="metis", help="metis | graclus | random | stream (default metis)")
+    p.add_argument("--method", default="auto",
+                   help="auto | metis | graclus | kaminpar | random | stream (default auto: metis while the "
+                        "graph is small enough and fits --memory-gb, then KaMinPar default, KaMinPar terapart, "
+                        "stream; prints what it picked and why)")
+    p.add_argument("--memory-gb", type=float, default=None,
+                   help="memory budget for method auto (default: 80%% of the memory available now)")
+    p.add_argument("--kaminpar-context", default="default",
+                   help="KaMinPar context: default | terapart (compressed graph, ~1 byte per edge) | any "
+                        "kaminpar.context_names() (default default)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="KaMinPar threads (default 1: the same partition for the same seed; more threads "
+                        "may give different partitions run to run)")
+    p.add_argument("--csr", metavar="DIR", default=None,
+                   help="keep the on-disk CSR in DIR (default: a scratch directory beside STORE, removed)")
+    p.add_argument("--bucket-mb", type=int, default=512,
+                   help="ingest memory for one bucket of edges, MiB (default 512)")
+    p.add_argument("--chunk-rows", type=int, default=1 << 22, help="edges read per chunk (default 4194304)")
     p.add_argument("--features", metavar="F", help="node features (.npy or .parquet), [num_nodes, F]")
     p.add_argument("--labels", metavar="L", help="node labels (.npy or .parquet), [num_nodes]")
     p.add_argument("--masks", action="append", default=[], metavar="NAME=PATH|PARQUET",
@@ -64,48 +86,72 @@ def _read_masks(specs, n: int) -> dict:
     return masks
 
 
-def _load_graph(args, bar):
-    from distgnn.partition.ingest import clean_edges, load_edge_index
-    from distgnn.partition.sources import generate, is_generator_spec
+def _method_options(args, method: str) -> dict:
+    if method == "random":
+        return {}
+    opts = {"imbalance": args.imbalance}
+    if method == "kaminpar":
+        opts.update(context=args.kaminpar_context, threads=args.threads)
+    return opts
 
-    if is_generator_spec(args.input):
-        ei, n, _ = generate(args.input, args.seed)
-        n = args.num_nodes or n
-    else:
-        with tqdm(desc="read edges", unit="edge", unit_scale=True, disable=args.quiet, leave=False) as rb:
-            ei, n = load_edge_index(args.input, args.num_nodes, progress=rb.update)
-    bar.update(1)
-    ei = clean_edges(ei, n, symmetrize=not args.no_symmetrize, remove_self_loops=not args.keep_self_loops,
-                     remove_duplicates=not args.keep_duplicates)
-    return ei, n
+
+def _open_or_ingest(args, scratch: str):
+    """The on-disk CSR of INPUT: opened when INPUT is one, else ingested into ``--csr`` or ``scratch``."""
+    from distgnn.partition.disk_csr import DiskCSR
+    from distgnn.partition.ingest import ingest
+
+    if os.path.isdir(args.input) and os.path.isfile(os.path.join(args.input, "meta.json")):
+        return DiskCSR.open(args.input)
+    if args.chunk_rows <= 0 or args.bucket_mb <= 0:
+        raise ValueError(f"--chunk-rows and --bucket-mb must be > 0, got {args.chunk_rows} and {args.bucket_mb}")
+    csr, _ = ingest(args.input, args.csr or scratch, num_nodes=args.num_nodes, seed=args.seed,
+                    symmetrize=not args.no_symmetrize, remove_self_loops=not args.keep_self_loops,
+                    remove_duplicates=not args.keep_duplicates, bucket_bytes=args.bucket_mb << 20,
+                    chunk_rows=args.chunk_rows, quiet=args.quiet)
+    return csr
 
 
 def _run(args: argparse.Namespace) -> int:
-    from distgnn.partition import METHODS, open_store, partition_graph, write_store
+    import shutil
+    import uuid
+
+    from distgnn.partition import METHODS, open_store, partition_graph
     from distgnn.partition.ingest import read_node_array
-    from distgnn.partition.store import check_target
+    from distgnn.partition.store import check_target, write_store_from_csr
 
     if args.method not in METHODS:
         raise ValueError(f"--method must be one of {', '.join(METHODS)}, got {args.method!r}")
-    check_target(args.out, args.overwrite)  # refuse early, before any work
+    final = check_target(args.out, args.overwrite)  # refuse early, before any work
     t0 = time.perf_counter()
-    stages = ["read", "partition", "write"]
-    with tqdm(total=len(stages), desc="partition", unit="stage", disable=args.quiet) as bar:
-        bar.set_postfix_str("read")
-        ei, n = _load_graph(args, bar)
-        x = read_node_array(args.features, n, "features") if args.features else None
-        y = read_node_array(args.labels, n, "labels") if args.labels else None
-        masks = _read_masks(args.masks, n)
-        bar.set_postfix_str(f"{args.method} k={args.num_parts}")
-        opts = {} if args.method in ("random",) else {"imbalance": args.imbalance}
-        part = partition_graph(ei, n, args.num_parts, method=args.method, seed=args.seed, **opts)
-        bar.update(1)
-        bar.set_postfix_str("write")
-        write_store(args.out, ei, n, part, x=x, y=y, masks=masks, method=args.method, seed=args.seed,
-                    overwrite=args.overwrite, keep_edge_ids=args.keep_edge_ids,
-                    x_dtype=args.feature_dtype,
-                    extra_meta={"symmetrized": not args.no_symmetrize, "source": os.path.basename(args.input)})
-        bar.update(1)
+    scratch = f"{final}.csr-{uuid.uuid4().hex[:8]}"
+    try:
+        with tqdm(total=3, desc="partition", unit="stage", disable=args.quiet) as bar:
+            bar.set_postfix_str("ingest")
+            csr = _open_or_ingest(args, scratch)
+            n = csr.num_nodes
+            bar.update(1)
+            x = read_node_array(args.features, n, "features") if args.features else None
+            y = read_node_array(args.labels, n, "labels") if args.labels else None
+            masks = _read_masks(args.masks, n)
+            bar.set_postfix_str(f"{args.method} k={args.num_parts}")
+            method, extra = args.method, {}
+            if method == "auto":
+                from distgnn.partition.api import choose_method
+
+                method, extra, reason = choose_method(n, csr.num_edges, args.memory_gb)
+                print(f"method auto -> {method}{' ' + extra['context'] if extra else ''}: {reason}", flush=True)
+            opts = {**_method_options(args, method), **extra}
+            part = partition_graph(csr, None, args.num_parts, method=method, seed=args.seed, **opts)
+            bar.update(1)
+            bar.set_postfix_str("write")
+            write_store_from_csr(args.out, csr, part, x=x, y=y, masks=masks, method=method, seed=args.seed,
+                                 overwrite=args.overwrite, keep_edge_ids=args.keep_edge_ids,
+                                 x_dtype=args.feature_dtype,
+                                 extra_meta={"symmetrized": csr.symmetrized,
+                                             "source": os.path.basename(os.path.normpath(args.input))})
+            bar.update(1)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     s = open_store(args.out)
     m = s.meta
     print(f"wrote {s.path}: {m['num_nodes']} nodes, {m['num_edges']} edges, {m['num_parts']} parts, "

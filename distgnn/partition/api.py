@@ -1,16 +1,30 @@
-"""``partition_graph``: the one entry point to every partitioner."""
+"""``partition_graph``: the one entry point to every partitioner.
+
+The graph is an edge list (int [2, E], in memory) or an on-disk CSR
+(:class:`~distgnn.partition.disk_csr.DiskCSR`, memory-mapped). ``method="auto"``
+picks by graph size and a memory budget (:func:`choose_method`).
+"""
 from __future__ import annotations
 
-from typing import Optional
+import os
+import tempfile
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
 
 from ._validate import as_edge_array, check_node_array, check_num_nodes, check_num_parts, to_numpy
 
-__all__ = ["partition_graph", "METHODS"]
+__all__ = ["partition_graph", "choose_method", "estimate_bytes", "METHODS", "MEMORY_MODEL", "METIS_MAX_EDGES"]
 
-METHODS = ("metis", "graclus", "random", "stream")
+METHODS = ("auto", "metis", "graclus", "kaminpar", "random", "stream")
+
+#: peak bytes per directed edge entry and per node of each method, measured with bench/partition.py
+#: on R-MAT 20/22 (machine-wide peak including the memory-mapped CSR pages)
+MEMORY_MODEL = {"metis": (36.0, 200.0), "kaminpar": (20.0, 150.0), "kaminpar-terapart": (10.0, 150.0),
+                "stream": (0.0, 40.0)}
+#: above this many directed edges our metis (best cut, slowest) gives way to KaMinPar
+METIS_MAX_EDGES = 1 << 27
 
 
 def _edge_weight(edge_weight, num_edges: int) -> Optional[np.ndarray]:
@@ -39,23 +53,116 @@ def _node_weight(node_weight, n: int) -> Optional[np.ndarray]:
     return np.round(w).astype(np.int64)
 
 
-def partition_graph(edge_index, num_nodes: Optional[int], num_parts: int, method: str = "metis",
-                    seed: int = 0, *, edge_weight=None, node_weight=None, **options) -> torch.Tensor:
+def estimate_bytes(method: str, num_nodes: int, num_edges: int) -> float:
+    """Peak memory of ``method`` (``"kaminpar-terapart"`` for that context) on a graph of that size."""
+    per_edge, per_node = MEMORY_MODEL[method]
+    return per_edge * num_edges + per_node * num_nodes
+
+
+def choose_method(num_nodes: int, num_edges: int, memory_gb: Optional[float] = None,
+                  kaminpar_ok: Optional[bool] = None) -> Tuple[str, dict, str]:
+    """``(method, options, reason)`` for ``method="auto"``.
+
+    Our ``metis`` (the best cut) while the graph has at most ``METIS_MAX_EDGES``
+    directed edges and fits ``memory_gb``; then KaMinPar's default context, then
+    its terapart context (compressed graph), then ``stream`` (O(num_nodes)).
+    ``memory_gb`` defaults to 80% of the memory available now.
+    """
+    from .kaminpar import available
+
+    if memory_gb is None:
+        memory_gb = 0.8 * _available_bytes() / 2**30
+    budget = float(memory_gb) * 2**30
+    if kaminpar_ok is None:
+        kaminpar_ok = available()
+    need = {m: estimate_bytes(m, num_nodes, num_edges) for m in MEMORY_MODEL}
+    gb = {m: v / 2**30 for m, v in need.items()}
+    size = f"{num_nodes} nodes, {num_edges} directed edges"
+    if num_edges <= METIS_MAX_EDGES and need["metis"] <= budget:
+        return "metis", {}, (f"{size}: metis (best cut) fits, ~{gb['metis']:.1f} GB of {memory_gb:.1f} GB, "
+                             f"and the graph has <= {METIS_MAX_EDGES} edges")
+    why = (f"metis would need ~{gb['metis']:.1f} GB" if need["metis"] > budget
+           else f"more than {METIS_MAX_EDGES} edges, metis would be slow")
+    if kaminpar_ok:
+        for m, ctx in (("kaminpar", "default"), ("kaminpar-terapart", "terapart")):
+            if need[m] <= budget:
+                return "kaminpar", {"context": ctx}, (f"{size}: {why}; KaMinPar {ctx} fits, ~{gb[m]:.1f} GB "
+                                                      f"of {memory_gb:.1f} GB")
+        why += f", KaMinPar terapart ~{gb['kaminpar-terapart']:.1f} GB"
+    else:
+        why += ", kaminpar is not installed"
+    return "stream", {}, f"{size}: {why}; stream (one pass, ~{gb['stream']:.1f} GB) within {memory_gb:.1f} GB"
+
+
+def _available_bytes() -> float:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def _partition_csr(csr, k: int, method: str, seed: int, options: dict) -> np.ndarray:
+    if method == "random":
+        from .simple import random_partition
+        return random_partition(csr.num_nodes, k, seed)
+    if method == "stream":
+        from .stream import stream_partition_chunks
+        return stream_partition_chunks(csr.edge_chunks(), csr.num_nodes, k, num_edges=csr.num_edges, seed=seed,
+                                       undirected=not csr.symmetrized, **options)
+    if method == "kaminpar":
+        from .kaminpar import kaminpar_partition
+        return kaminpar_partition(csr, k, seed=seed, **options)
+    from .metis import metis_partition_csr
+    if method == "graclus":
+        options.setdefault("matching", "graclus")
+    return metis_partition_csr(csr, k, seed=seed, **options)
+
+
+def partition_graph(edge_index, num_nodes: Optional[int], num_parts: int, method: str = "auto",
+                    seed: int = 0, *, edge_weight=None, node_weight=None, memory_gb: Optional[float] = None,
+                    verbose: bool = False, **options) -> torch.Tensor:
     """Return the part of every node as a LongTensor[num_nodes].
 
-    ``method``: "metis" (multilevel k-way), "graclus" (multilevel with graclus
-    coarsening), "random" or "stream" (one-pass Fennel). Edges are treated as
-    undirected for the cut. ``edge_weight`` [E] and ``node_weight`` [n] or
-    [n, ncon] (multi-constraint balance) are honoured by metis/graclus; options
-    are passed to the method (e.g. ``imbalance=0.03``).
+    ``edge_index``: int [2, E] edges, or a :class:`~distgnn.partition.disk_csr.DiskCSR`
+    (then ``num_nodes`` may be None). ``method``: "auto" (default: picked by
+    :func:`choose_method` from the size and ``memory_gb``; ``verbose`` prints
+    the choice and why), "metis" (multilevel k-way), "graclus" (multilevel with
+    graclus coarsening), "kaminpar" (KaMinPar; option ``context`` "default" or
+    "terapart", ``threads`` default 1 for results deterministic per seed),
+    "random" or "stream" (one-pass Fennel). Edges are treated as undirected for
+    the cut. ``edge_weight`` [E] and ``node_weight`` [n] or [n, ncon]
+    (multi-constraint balance) are honoured by metis/graclus on an edge list;
+    options are passed to the method (e.g. ``imbalance=0.03``).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    from .disk_csr import DiskCSR
+
+    if isinstance(edge_index, DiskCSR):
+        csr = edge_index
+        if num_nodes is not None and int(num_nodes) != csr.num_nodes:
+            raise ValueError(f"num_nodes must match the CSR's {csr.num_nodes}, got {num_nodes}")
+        if edge_weight is not None or node_weight is not None:
+            raise ValueError("edge_weight / node_weight are supported on edge lists, got them with an on-disk CSR")
+        k = check_num_parts(num_parts, csr.num_nodes)
+        method, options = _resolve(method, options, csr.num_nodes, csr.num_edges, memory_gb, verbose)
+        part = _partition_csr(csr, k, method, int(seed), dict(options))
+        return torch.from_numpy(np.ascontiguousarray(part, dtype=np.int64))
     ei = as_edge_array(edge_index)
     n = check_num_nodes(ei, num_nodes)
     k = check_num_parts(num_parts, n)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if method == "auto" and (edge_weight is not None or node_weight is not None):
+        method = "metis"  # the one method that honours weights
+    if method == "auto":
+        method, options = _resolve(method, options, n, 2 * ei.shape[1], memory_gb, verbose, in_memory=True)
+    if method in ("kaminpar", "stream", "random") and (edge_weight is not None or node_weight is not None):
+        raise ValueError(f"edge_weight / node_weight are honoured by metis and graclus, got them with {method!r}")
     ew = _edge_weight(edge_weight, ei.shape[1])
     nw = _node_weight(node_weight, n)
     if method == "random":
@@ -64,9 +171,36 @@ def partition_graph(edge_index, num_nodes: Optional[int], num_parts: int, method
     elif method == "stream":
         from .stream import stream_partition
         part = stream_partition(ei, n, k, seed=seed, **options)
+    elif method == "kaminpar":
+        part = _kaminpar_edges(ei, n, k, seed, options)
     else:
         from .metis import metis_partition
         if method == "graclus":
             options.setdefault("matching", "graclus")
         part = metis_partition(ei, n, k, seed=seed, edge_weight=ew, node_weight=nw, **options)
     return torch.from_numpy(np.ascontiguousarray(part, dtype=np.int64))
+
+
+def _resolve(method: str, options: dict, n: int, m: int, memory_gb, verbose: bool, in_memory: bool = False):
+    if method != "auto":
+        return method, options
+    method, extra, reason = choose_method(n, m, memory_gb)
+    if in_memory and method == "stream":
+        reason += " (stream reads the in-memory edge list)"
+    if verbose:
+        print(f"partition method auto -> {method}{' ' + str(extra) if extra else ''}: {reason}", flush=True)
+    opts = dict(options)
+    if method != "metis":
+        opts = {key: v for key, v in opts.items() if key in ("imbalance",)}
+    opts.update(extra)
+    return method, opts
+
+
+def _kaminpar_edges(ei: np.ndarray, n: int, k: int, seed: int, options: dict) -> np.ndarray:
+    """KaMinPar on an in-memory edge list: through a temporary on-disk CSR."""
+    from .disk_csr import build_disk_csr
+    from .kaminpar import kaminpar_partition
+
+    with tempfile.TemporaryDirectory(prefix="distgnn-kaminpar-") as tmp:
+        csr = build_disk_csr([ei], n, os.path.join(tmp, "csr"), num_edges_hint=ei.shape[1])
+        return kaminpar_partition(csr, k, seed=seed, **options)

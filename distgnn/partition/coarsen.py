@@ -1,4 +1,9 @@
-"""Coarsening by matching (heavy-edge or graclus normalised-cut) and contraction (numba)."""
+"""Coarsening by matching (heavy-edge or graclus normalised-cut) and contraction (numba).
+
+The contraction runs in two passes (count the distinct coarse neighbours, then
+fill) so a coarse level takes exactly its size: int32 neighbour ids and, while
+the total edge weight fits, int32 edge weights.
+"""
 from __future__ import annotations
 
 from typing import List, Tuple
@@ -107,20 +112,42 @@ def _cmap(mt):
 
 
 @njit(cache=True)
-def _contract(xadj, adj, wgt, vwgt, mt, cmap, nc):
+def _contract_count(xadj, adj, mt, cmap, nc):
+    """Pass 1 of the contraction: coarse row lengths (distinct coarse neighbours), as cx int64[nc+1]."""
     n = xadj.shape[0] - 1
     cx = np.zeros(nc + 1, np.int64)
-    cadj = np.empty(adj.shape[0], np.int64)
-    cw = np.empty(adj.shape[0], np.int64)
-    cv = np.zeros((nc, vwgt.shape[1]), np.int64)
-    slot = np.full(nc, -1, np.int64)
-    k = 0
+    mark = np.full(nc, -1, np.int64)
     for u in range(n):
-        c = cmap[u]
         if mt[u] < u:
             continue
-        start = k
+        c = cmap[u]
         v = mt[u]
+        cnt = 0
+        for t in range(2 if v != u else 1):
+            w_ = u if t == 0 else v
+            for e in range(xadj[w_], xadj[w_ + 1]):
+                d = cmap[adj[e]]
+                if d != c and mark[d] != c:
+                    mark[d] = c
+                    cnt += 1
+        cx[c + 1] = cnt
+    for c in range(nc):
+        cx[c + 1] += cx[c]
+    return cx
+
+
+@njit(cache=True)
+def _contract_fill(xadj, adj, wgt, vwgt, mt, cmap, cx, cadj, cw, cv):
+    """Pass 2: coarse neighbours, summed edge weights and vertex weights into the preallocated arrays."""
+    n = xadj.shape[0] - 1
+    slot = np.full(cv.shape[0], -1, np.int64)
+    for u in range(n):
+        if mt[u] < u:
+            continue
+        c = cmap[u]
+        v = mt[u]
+        start = cx[c]
+        k = start
         for t in range(2 if v != u else 1):
             w_ = u if t == 0 else v
             for j in range(vwgt.shape[1]):
@@ -137,8 +164,6 @@ def _contract(xadj, adj, wgt, vwgt, mt, cmap, nc):
                     cadj[k] = d
                     cw[k] = wgt[e]
                     k += 1
-        cx[c + 1] = k
-    return cx, cadj[:k].copy(), cw[:k].copy(), cv
 
 
 def match(g: Graph, seed: int, mode: str = "heavy_edge", maxvwgt=None, two_hop=True,
@@ -168,7 +193,13 @@ def match(g: Graph, seed: int, mode: str = "heavy_edge", maxvwgt=None, two_hop=T
 def contract(g: Graph, mt: np.ndarray) -> Tuple[Graph, np.ndarray]:
     """Coarse graph of ``g`` under matching ``mt`` and the fine -> coarse map."""
     cmap, nc = _cmap(mt)
-    cx, cadj, cw, cv = _contract(g.xadj, g.adjncy, g.adjwgt, g.vwgt, mt, cmap, nc)
+    cx = _contract_count(g.xadj, g.adjncy, mt, cmap, nc)
+    m = int(cx[-1])
+    cadj = np.empty(m, np.int32 if nc < 2**31 else np.int64)
+    total = int(np.sum(g.adjwgt, dtype=np.int64))
+    cw = np.zeros(m, np.int32 if total < 2**31 else np.int64)
+    cv = np.zeros((nc, g.vwgt.shape[1]), np.int64)
+    _contract_fill(g.xadj, g.adjncy, g.adjwgt, g.vwgt, mt, cmap, cx, cadj, cw, cv)
     return Graph(cx, cadj, cw, cv), cmap
 
 

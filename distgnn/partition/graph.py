@@ -11,11 +11,12 @@ from typing import NamedTuple, Optional
 import numpy as np
 from numba import njit
 
-__all__ = ["Graph", "build_csr", "edge_cut", "part_weights", "imbalance"]
+__all__ = ["Graph", "build_csr", "graph_from_disk_csr", "unit_weights", "edge_cut", "part_weights", "imbalance"]
 
 
 class Graph(NamedTuple):
-    """Symmetric CSR: ``xadj`` int64[n+1], ``adjncy`` int64[m], ``adjwgt`` int64[m], ``vwgt`` int64[n, ncon]."""
+    """Symmetric CSR: ``xadj`` int64[n+1], ``adjncy`` int32[m] (int64 from 2**31 nodes), ``adjwgt``
+    int[m] and ``vwgt`` int64[n, ncon]; unit weights may be zero-stride views (:func:`unit_weights`)."""
 
     xadj: np.ndarray
     adjncy: np.ndarray
@@ -38,10 +39,26 @@ def _count(src, dst, n):
     return deg
 
 
+def unit_weights(shape) -> np.ndarray:
+    """Read-only int64 ones of ``shape`` that take no memory (a zero-stride view)."""
+    return np.broadcast_to(np.ones(1, np.int64).reshape((1,) * len(tuple(np.atleast_1d(shape)))),
+                           tuple(np.atleast_1d(shape)))
+
+
+def graph_from_disk_csr(csr) -> Graph:
+    """The partitioners' :class:`Graph` on a symmetric, loop-free, deduplicated on-disk CSR, without copies:
+    its memory maps as ``xadj`` / ``adjncy``, unit edge and vertex weights as zero-stride views."""
+    meta = csr.meta
+    if not (meta.get("symmetrized") and meta.get("deduplicated") and meta.get("self_loops_removed")):
+        raise ValueError("the partitioners need an undirected CSR (symmetrised, deduplicated, without self "
+                         f"loops), got symmetrized={meta.get('symmetrized')}, deduplicated={meta.get('deduplicated')}, "
+                         f"self_loops_removed={meta.get('self_loops_removed')}")
+    return Graph(csr.rowptr, csr.col, unit_weights(csr.num_edges), unit_weights((csr.num_nodes, 1)))
+
+
 @njit(cache=True)
-def _fill(src, dst, w, xadj, n):
+def _fill(src, dst, w, xadj, n, adj):
     m = xadj[n]
-    adj = np.empty(m, np.int64)
     wgt = np.empty(m, np.int64)
     pos = xadj[:-1].copy()
     for e in range(src.shape[0]):
@@ -75,7 +92,7 @@ def _merge(xadj, adj, wgt, n):
                 wgt[k] = wgt[e]
                 k += 1
         out_ptr[u + 1] = k
-    return out_ptr, adj[:k].copy(), wgt[:k].copy()
+    return out_ptr, k
 
 
 def build_csr(edge_index: np.ndarray, num_nodes: int, edge_weight: Optional[np.ndarray] = None,
@@ -90,8 +107,10 @@ def build_csr(edge_index: np.ndarray, num_nodes: int, edge_weight: Optional[np.n
     w = np.ones(src.shape[0], np.int64) if edge_weight is None else np.ascontiguousarray(edge_weight, np.int64)
     deg = _count(src, dst, num_nodes)
     xadj = np.cumsum(deg)
-    adj, wgt = _fill(src, dst, w, xadj, num_nodes)
-    xadj, adj, wgt = _merge(xadj, adj, wgt, num_nodes)
+    adj = np.empty(int(xadj[-1]), np.int32 if num_nodes < 2**31 else np.int64)
+    adj, wgt = _fill(src, dst, w, xadj, num_nodes, adj)
+    xadj, k = _merge(xadj, adj, wgt, num_nodes)
+    adj, wgt = adj[:k].copy(), wgt[:k].copy()
     if node_weight is None:
         vwgt = np.ones((num_nodes, 1), np.int64)
     else:

@@ -21,11 +21,43 @@ from numba import njit
 
 from .coarsen import MATCHINGS, coarsen
 from .fm import fm_refine
-from .graph import Graph, build_csr, edge_cut, part_weights
-from .initial import _subgraph, recursive_bisection
+from .graph import Graph, build_csr, edge_cut, graph_from_disk_csr, part_weights, unit_weights
+from .initial import recursive_bisection
 from .refine import kway_refine, max_part_weights
 
-__all__ = ["metis_partition", "multilevel_kway"]
+__all__ = ["metis_partition", "metis_partition_csr", "multilevel_kway"]
+
+
+@njit(cache=True)
+def _core_fill(xadj, adj, wgt, new, ids, cx, cadj, cw, weighted):
+    for i in range(ids.shape[0]):
+        u = ids[i]
+        k = cx[i]
+        for e in range(xadj[u], xadj[u + 1]):
+            v = new[adj[e]]
+            if v >= 0:
+                cadj[k] = v
+                if weighted:
+                    cw[k] = wgt[e]
+                k += 1
+
+
+def _core_subgraph(g: Graph, ids: np.ndarray) -> Graph:
+    """Subgraph of ``g`` on the vertices ``ids`` that have neighbours (all their neighbours have
+    neighbours too, so every row is kept whole); int32 ids, unit weights stay zero-stride."""
+    new = np.full(g.num_nodes, -1, np.int32 if ids.shape[0] < 2**31 else np.int64)
+    new[ids] = np.arange(ids.shape[0])
+    deg = np.asarray(g.xadj[ids + 1]) - np.asarray(g.xadj[ids])
+    cx = np.zeros(ids.shape[0] + 1, np.int64)
+    np.cumsum(deg, out=cx[1:])
+    del deg
+    m = int(cx[-1])
+    cadj = np.empty(m, new.dtype)
+    unit = g.adjwgt.strides[0] == 0
+    cw = unit_weights(m) if unit else np.empty(m, g.adjwgt.dtype)
+    _core_fill(g.xadj, g.adjncy, g.adjwgt, new, ids, cx, cadj, cw if not unit else np.empty(1, np.int64), not unit)
+    vw = unit_weights((ids.shape[0], g.vwgt.shape[1])) if g.vwgt.strides[0] == 0 else g.vwgt[ids]
+    return Graph(cx, cadj, cw, vw)
 
 
 @njit(cache=True)
@@ -112,7 +144,7 @@ def multilevel_kway(g: Graph, k: int, *, seed: int = 0, imbalance: float = 0.03,
     part = np.zeros(n, np.int64)
     core_ids = np.nonzero(~iso)[0]
     if core_ids.shape[0]:
-        core = g if core_ids.shape[0] == n else _subgraph(g, ~iso)
+        core = g if core_ids.shape[0] == n else _core_subgraph(g, core_ids)
         ct = coarsen_to if coarsen_to is not None else _coarsen_target(core.num_nodes, k, coarsen_per_part)
         wc = core.vwgt.sum(axis=0).astype(np.float64)
         if not isolated_room:
@@ -145,3 +177,17 @@ def metis_partition(edge_index: np.ndarray, num_nodes: int, num_parts: int, *, s
     _check_options(imbalance, matching)
     g = build_csr(edge_index, num_nodes, edge_weight, node_weight)
     return multilevel_kway(g, num_parts, seed=seed, imbalance=float(imbalance), matching=matching, **options)
+
+
+def metis_partition_csr(csr, num_parts: int, *, seed: int = 0, imbalance: float = 0.03,
+                        matching: str = "heavy_edge", **options) -> np.ndarray:
+    """Multilevel k-way partition of an on-disk CSR. An undirected CSR (symmetrised, deduplicated,
+    loop-free) is level 0 as it is, read from its memory maps; a directed one is symmetrised in memory."""
+    _check_options(imbalance, matching)
+    meta = csr.meta
+    if meta.get("symmetrized") and meta.get("deduplicated") and meta.get("self_loops_removed"):
+        g = graph_from_disk_csr(csr)
+    else:
+        g = build_csr(np.concatenate(list(csr.edge_chunks()), axis=1), csr.num_nodes)
+    return multilevel_kway(g, num_parts, seed=seed, imbalance=float(imbalance),
+                           matching=matching, **options)

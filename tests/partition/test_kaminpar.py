@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+from distgnn.partition import partition_graph
+from distgnn.partition.api import choose_method
+from distgnn.partition.disk_csr import DiskCSR, build_disk_csr
+from distgnn.partition.kaminpar import available, write_parhip
+
+from partition_helpers import cut_edges, grid, two_cliques
+
+needs_kaminpar = pytest.mark.skipif(not available(), reason="kaminpar wheel not installed")
+
+
+def test_parhip_file_layout(tmp_path):
+    c = build_disk_csr([np.array([[0, 1, 2], [1, 2, 0]])], 4, tmp_path / "c")
+    write_parhip(c, str(tmp_path / "g.parhip"))
+    raw = (tmp_path / "g.parhip").read_bytes()
+    version, n, m = np.frombuffer(raw[:24], np.uint64).tolist()
+    assert (version, n, m) == (11, 4, 6)  # no weights, 32-bit vertex ids
+    off = np.frombuffer(raw[24:24 + 40], np.uint64).tolist()
+    base = 24 + 40
+    assert off == [base, base + 8, base + 16, base + 24, base + 24]
+    assert np.frombuffer(raw[base:], np.uint32).tolist() == [1, 2, 0, 2, 0, 1]
+
+
+@needs_kaminpar
+@pytest.mark.parametrize("context", ["default", "terapart"])
+def test_kaminpar_balanced_deterministic_and_good(tmp_path, context):
+    ei = grid(40, 40)
+    c = build_disk_csr([ei], 1600, tmp_path / "g")
+    a = partition_graph(c, None, 4, method="kaminpar", seed=3, context=context).numpy()
+    b = partition_graph(c, None, 4, method="kaminpar", seed=3, context=context).numpy()
+    assert np.array_equal(a, b)  # one thread: the same partition for a seed
+    sizes = np.bincount(a, minlength=4)
+    assert sizes.max() <= 1.03 * 400 + 1 and sizes.min() > 0
+    assert cut_edges(ei, a) <= 160  # an optimal 4-way cut of a 40x40 grid is 80 edges; random ~2400
+    cl = two_cliques(10)
+    part = partition_graph(cl, 20, 2, method="kaminpar", seed=0, context=context).numpy()
+    assert cut_edges(cl, part) == 1
+
+
+@needs_kaminpar
+def test_kaminpar_refuses_directed_csr_and_bad_context(tmp_path):
+    c = build_disk_csr([grid(5, 5)], 25, tmp_path / "d", symmetrize=False)
+    with pytest.raises(ValueError, match="undirected"):
+        partition_graph(c, None, 2, method="kaminpar")
+    s = build_disk_csr([grid(5, 5)], 25, tmp_path / "s")
+    with pytest.raises(ValueError, match="context must be one of"):
+        partition_graph(s, None, 2, method="kaminpar", context="nope")
+
+
+def test_auto_choice_by_size_and_memory():
+    m, opts, why = choose_method(1000, 20000, memory_gb=8, kaminpar_ok=True)
+    assert m == "metis" and "fits" in why
+    m, opts, why = choose_method(1 << 25, 1 << 30, memory_gb=20, kaminpar_ok=True)
+    assert m == "kaminpar" and opts["context"] in ("default", "terapart") and "metis would" in why
+    m, opts, why = choose_method(1 << 25, 1 << 30, memory_gb=20, kaminpar_ok=False)
+    assert m == "stream" and "not installed" in why
+    m, _, why = choose_method(1 << 25, 1 << 30, memory_gb=1, kaminpar_ok=True)
+    assert m == "stream"
+
+
+def test_metis_on_the_csr_memory_maps(tmp_path):
+    ei = grid(20, 20)
+    c = build_disk_csr([ei], 400, tmp_path / "g")
+    a = partition_graph(c, None, 4, method="metis", seed=1).numpy()
+    assert np.array_equal(a, partition_graph(c, None, 4, method="metis", seed=1).numpy())
+    b = partition_graph(ei, 400, 4, method="metis", seed=1).numpy()  # rows in another order: other ties
+    assert np.bincount(a, minlength=4).max() <= 103 and cut_edges(ei, a) <= 1.25 * cut_edges(ei, b)
+    assert cut_edges(ei, a) <= 60  # optimal: 40
+    assert isinstance(DiskCSR.open(tmp_path / "g").col, np.memmap)
+    s = partition_graph(c, None, 4, method="stream", seed=1).numpy()
+    assert np.bincount(s, minlength=4).max() <= 1.03 * 100 + 1
