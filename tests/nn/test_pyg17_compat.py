@@ -165,7 +165,12 @@ def test_state_dict_from_1_7_loads_strictly_with_equal_outputs(pyg17, case):
         return  # forward needs more than one small graph; the state is what is checked
     theirs.eval()
     ours.eval()
-    expected, got = _tensors(theirs(*args, **kwargs)), _tensors(ours(*args, **kwargs))
+    out_theirs, out_ours = theirs(*args, **kwargs), ours(*args, **kwargs)
+    if isinstance(out_theirs, tuple):  # same tuple order: tensors (and Nones) in place
+        assert isinstance(out_ours, tuple) and len(out_ours) == len(out_theirs)
+        assert [isinstance(t, Tensor) for t in out_ours] == \
+            [isinstance(t, Tensor) for t in out_theirs]
+    expected, got = _tensors(out_theirs), _tensors(out_ours)
     assert len(got) == len(expected)
     close = all(g.shape == e.shape and torch.allclose(g.double(), e.double(), atol=1e-5)
                 for g, e in zip(got, expected))
@@ -243,7 +248,7 @@ def test_sparse_tensor_path_matches_edge_index(case):
 
 
 # ----------------------------------------------------------------- TorchScript
-JIT = [(c, t) for c in CASES for t in c.jit]
+JIT = [(c, t) for c in ALL_CASES for t in c.jit]
 
 
 @pytest.mark.parametrize("case,typing", JIT,

@@ -59,13 +59,13 @@ class InstanceNorm(torch.nn.modules.instancenorm._InstanceNorm):
             out = out * self.weight + self.bias
         return out
 
-    @torch.no_grad()
     def _update_running(self, mean: Tensor, var: Tensor, batch: Tensor, size: int) -> None:
-        counts = torch.bincount(batch, minlength=size).clamp(min=2).to(var.dtype)
-        unbiased = var * (counts / (counts - 1)).view(-1, 1)
-        m = self.momentum
-        self.running_mean.mul_(1 - m).add_(m * mean.mean(0))
-        self.running_var.mul_(1 - m).add_(m * unbiased.mean(0))
+        with torch.no_grad():
+            counts = torch.bincount(batch, minlength=size).clamp(min=2).to(var.dtype)
+            unbiased = var * (counts / (counts - 1)).view(-1, 1)
+            m = self.momentum
+            self.running_mean.mul_(1 - m).add_(m * mean.mean(0))
+            self.running_var.mul_(1 - m).add_(m * unbiased.mean(0))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.num_features})"

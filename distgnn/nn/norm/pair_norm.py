@@ -38,7 +38,7 @@ class PairNorm(torch.nn.Module):
         size = int(batch.max()) + 1
         centred = x - ops.scatter(x, batch, 0, size, "mean").index_select(0, batch)
         if self.scale_individually:
-            return self.scale * centred / (self.eps + centred.norm(dim=-1, keepdim=True))
+            return self.scale * centred / (self.eps + centred.norm(p=2, dim=-1, keepdim=True))
         mean_sq = ops.scatter(centred.pow(2).sum(-1, keepdim=True), batch, 0, size, "mean")
         return self.scale * centred / (self.eps + mean_sq.index_select(0, batch)).sqrt()
 
