@@ -17,6 +17,7 @@ from distgnn.fields import field_types
 from .convert import ConfigError, build, unknown_key
 from .overrides import apply_overrides, parse_key, parse_override
 from .registry import DEFAULT_JOB, get_job, job_names
+from .run_paths import portable_paths, resolve_paths, run_dir_of
 from .schema import TrainConfig
 from .validate import validate
 
@@ -114,9 +115,16 @@ def config_from_dict(tree: Optional[Dict[str, Any]], overrides: Sequence[str] = 
 def load_config(path: Optional[str], overrides: Sequence[str] = ()) -> TrainConfig:
     """Load ``path`` (or the defaults when ``None``) and apply ``overrides``."""
     tree = read_yaml(path) if path is not None else {}
+    run_dir = run_dir_of(path) if path is not None else None
+    if run_dir is not None:  # a run's saved config: its relative paths start there
+        tree = resolve_paths(tree, run_dir)
     return config_from_dict(tree, overrides)
 
 
 def save_config(cfg: TrainConfig, path: str) -> None:
+    tree = config_to_dict(cfg)
+    run_dir = run_dir_of(path)
+    if run_dir is not None:  # paths relative to the run directory: a copy resumes the copy
+        tree = portable_paths(tree, run_dir)
     with open(path, "w", encoding="utf-8") as fh:
-        yaml.safe_dump(config_to_dict(cfg), fh, sort_keys=False)
+        yaml.safe_dump(tree, fh, sort_keys=False)

@@ -33,6 +33,10 @@ def data_fingerprint(cfg: TrainConfig) -> str:
     section = asdict(cfg.data)
     for key in ("output", "overwrite", "store"):
         section.pop(key)
+    for key in ("input", "features", "labels"):  # the same files, named from anywhere
+        if section[key] and os.path.exists(section[key]):
+            section[key] = os.path.abspath(section[key])
+    section["masks"] = sorted(f"{n}={os.path.abspath(p)}" for n, p in mask_specs(cfg).items())
     files = [cfg.data.input, cfg.data.features, cfg.data.labels, *mask_specs(cfg).values()]
     section["file_stats"] = [_stat(f) for f in files if f]
     blob = json.dumps(section, sort_keys=True).encode()
