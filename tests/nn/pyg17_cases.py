@@ -10,7 +10,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import torch
 from torch.nn import Linear, ReLU, Sequential
 
-__all__ = ["Case", "CASES", "MODULE_CASES", "graph", "N", "F"]
+__all__ = ["Case", "CASES", "MODULE_CASES", "FUNCTIONS", "graph", "N", "F"]
 
 N, F, D = 12, 8, 3
 
@@ -291,3 +291,31 @@ MODULE_CASES: List[Case] = [
          _c("x", "edge_index")),
     Case("MetaLayer", lambda nn: nn.MetaLayer(None, None, None), _none),
 ]
+
+
+def _assign(g):
+    return torch.arange(N) // 3
+
+
+#: Functions of ``torch_geometric.nn``: ``name -> (nn, g) -> output``.
+FUNCTIONS: Dict[str, Callable] = {
+    "global_add_pool": lambda nn, g: nn.global_add_pool(g.x, g.batch),
+    "global_mean_pool": lambda nn, g: nn.global_mean_pool(g.x, g.batch),
+    "global_max_pool": lambda nn, g: nn.global_max_pool(g.x, g.batch),
+    "global_sort_pool": lambda nn, g: nn.global_sort_pool(g.x, g.batch, 3),
+    "dense_diff_pool": lambda nn, g: nn.dense_diff_pool(g.x_dense, g.adj_dense,
+                                                        g.x_dense[..., :3], g.mask_dense),
+    "dense_mincut_pool": lambda nn, g: nn.dense_mincut_pool(g.x_dense, g.adj_dense,
+                                                            g.x_dense[..., :3], g.mask_dense),
+    "knn_interpolate": lambda nn, g: nn.knn_interpolate(g.x[:6], g.pos[:6], g.pos[6:], k=3),
+    "knn": lambda nn, g: nn.knn(g.pos[:6], g.pos[6:], 2),
+    "knn_graph": lambda nn, g: nn.knn_graph(g.pos, 3, g.batch),
+    "radius_graph": lambda nn, g: nn.radius_graph(g.pos, 1.5, g.batch),
+    "fps": lambda nn, g: nn.fps(g.pos, g.batch, 0.5, random_start=False),
+    "voxel_grid": lambda nn, g: nn.voxel_grid(g.pos, g.batch, 0.7),
+    "nearest": lambda nn, g: nn.nearest(g.pos[:6], g.pos[6:]),
+    "max_pool_x": lambda nn, g: nn.max_pool_x(_assign(g), g.x, g.batch),
+    "avg_pool_x": lambda nn, g: nn.avg_pool_x(_assign(g), g.x, g.batch),
+    "bro": lambda nn, g: nn.functional.bro(g.x, g.batch),
+    "gini": lambda nn, g: nn.functional.gini(g.x.abs()),
+}
