@@ -22,7 +22,7 @@ class ShardSampler:
 
     num_actors: int = opt(0, "Ray shard-server actors serving the store (0 = each replica "
                              "reads the store itself)", min=0)
-    prefetch: int = opt(2, "batches prepared ahead of the training step", min=0)
+    prefetch: int = opt(2, "batches prepared ahead of the training step", min=1)
 
     def __post_init__(self) -> None:
         check_fields(self)

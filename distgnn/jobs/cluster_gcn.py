@@ -148,7 +148,7 @@ def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
     schedule = Schedule(inputs.config.run, resume)
     s, r = inputs.config.sampler, inputs.config.run
     common = dict(rank=ctx.rank, world_size=ctx.world_size, num_parts_per_batch=s.parts_per_batch,
-                  prefetch=max(s.prefetch, 1), timeout=inputs.config.sync.remote_timeout_s)
+                  prefetch=s.prefetch, timeout=inputs.config.sync.remote_timeout_s)
     train_loader = ClusterLoader(inputs.source, shuffle=True, seed=r.seed, **common)
     eval_loader = ClusterLoader(inputs.source, shuffle=False, seed=r.seed, **common)
 

@@ -101,7 +101,7 @@ def _loader(inputs: JobInputs, ctx: ReplicaContext, num_nodes: int):
     return RandomWalkLoader(inputs.source, walk_length=m.walk_length, context_size=m.context_size,
                             walks_per_node=m.walks_per_node,
                             num_negative_samples=m.num_negative_samples, p=m.p, q=m.q,
-                            batch_size=s.batch_size, prefetch=max(s.prefetch, 1),
+                            batch_size=s.batch_size, prefetch=s.prefetch,
                             start_nodes=start_nodes(num_nodes, ctx.rank, ctx.world_size),
                             shuffle=True, seed=loader_seed(cfg.run.seed, ctx.rank),
                             timeout=cfg.sync.remote_timeout_s)
