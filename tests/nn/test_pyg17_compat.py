@@ -182,6 +182,23 @@ def test_state_dict_from_1_7_loads_strictly_with_equal_outputs(pyg17, case):
     assert close
 
 
+PLAIN = (bool, int, float, str, tuple, list, type(None))
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=_ids(ALL_CASES))
+def test_public_attributes_of_1_7_exist_with_equal_values(pyg17, case):
+    try:
+        theirs = _seeded(case.build, pyg17.nn, 0)
+    except (ImportError, RuntimeError) as exc:
+        pytest.skip(f"1.7's {case.name} does not build here: {exc}")
+    ours = _seeded(case.build, dnn, 0)
+    names = [k for k in vars(theirs) if not k.startswith("_")
+             and k not in ("training", "inspector", "fuse")]  # fuse: a backend choice
+    assert [k for k in names if not hasattr(ours, k)] == []
+    plain = [k for k in names if isinstance(getattr(theirs, k), PLAIN)]
+    assert {k: getattr(ours, k) for k in plain} == {k: getattr(theirs, k) for k in plain}
+
+
 def _same_structure_and_values(got, expected) -> bool:
     got = got if isinstance(got, tuple) else (got,)
     expected = expected if isinstance(expected, tuple) else (expected,)
