@@ -49,6 +49,8 @@ _log_dir: Optional[str] = None
 def describe(exc: BaseException) -> str:
     """One line for ``exc``: what went wrong, on which path, and how to fix it."""
     if isinstance(exc, MemoryError):
+        if type(exc).__name__ == "NotEnoughMemoryError":  # checked before any work: says it all
+            return str(exc)
         return ("out of memory: the input is too large for the in-memory path on this machine; "
                 "use fewer nodes/edges or a machine with more memory")
     if isinstance(exc, OSError) and exc.errno in _OS_FIXES and not _has_own_message(exc):

@@ -122,6 +122,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.method not in METHODS:
         raise ValueError(f"--method must be one of {', '.join(METHODS)}, got {args.method!r}")
     final = check_target(args.out, args.overwrite)  # refuse early, before any work
+    from distgnn.commands.preflight import check_partition
+    check_partition(args)  # a known size that cannot fit in memory: refused now, not after minutes
     t0 = time.perf_counter()
     scratch = f"{final}.csr-{uuid.uuid4().hex[:8]}"
     try:

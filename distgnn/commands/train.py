@@ -76,7 +76,9 @@ def _run(args: argparse.Namespace) -> int:
         print(yaml.safe_dump(config_to_dict(cfg), sort_keys=False), end="")
         return 0
     from distgnn.commands.errors import log_failures_to
+    from distgnn.commands.preflight import check_train
     from distgnn.jobs import run_job
+    check_train(cfg)  # a generated graph that cannot fit in memory: refused before any work
     log_failures_to(cfg.run.dir)  # the full report of a failure goes to the run directory
     run_job(cfg)
     return 0
