@@ -23,7 +23,7 @@ nodes, and a learning rate decaying linearly over the batch. The centre's
 ``K`` negatives are drawn once and shared by the pairs of its window, so the
 output rows of a window stay in cache (Ji et al., 2016, "Parallelizing
 Word2Vec in Shared and Distributed Memory"). Threads share the tables without
-locks (Hogwild, Recht et al., 2011): a thread takes every ``threads``-th walk.
+locks (Hogwild, Recht et al., 2011), taking blocks of walks as they free up.
 
 Every random draw is keyed by ``(seed, walk id, position)``, so one thread
 repeats a run exactly, and the rows a batch will touch are known before it
@@ -178,7 +178,8 @@ def _row(ids, v):
 
 @njit(cache=True, nogil=True, inline="always")
 def _keep_nodes(walks, w, keep, state, pos):
-    """Positions of the walk's nodes that survive subsampling (a -1 ends a walk)."""
+    """Positions of the walk's nodes that survive subsampling (a -1 ends a walk: padding,
+    or a walker stuck at a node without out-edges)."""
     n = 0
     for s in range(walks.shape[1]):
         v = walks[w, s]
@@ -203,20 +204,26 @@ def _draw_negatives(prob, alias, seed, walk_id, s, negs):
         negs[k] = alias_draw(prob, alias, u)
 
 
+# Walks go to threads in blocks of _BLOCK, handed out one block at a time
+# (dynamic schedule), so a thread slowed by other processes does not hold up the rest.
+_BLOCK = 8
+
+
 @njit(cache=True, nogil=True, parallel=True, fastmath=True)
 def _train_walks(syn0, syn1, walks, first_walk_id, window, num_neg, prob, alias, keep, ids,
-                 lr_start, lr_end, seed, threads, with_loss, acc0, acc1):
+                 lr_start, lr_end, seed, with_loss, acc0, acc1):
     num_walks, width = walks.shape
-    pairs = np.zeros(threads, np.int64)
-    losses = np.zeros(threads, np.float64)
-    for t in prange(threads):
+    blocks = (num_walks + _BLOCK - 1) // _BLOCK
+    pairs = np.zeros(blocks, np.int64)
+    losses = np.zeros(blocks, np.float64)
+    for blk in prange(blocks):
         work = np.empty(syn0.shape[1], syn0.dtype)
         pos = np.empty(width, np.int64)
         rows = np.empty(width, np.int64)
         negs = np.empty(num_neg, np.int64)
         npairs = 0
         loss = 0.0
-        for w in range(t, num_walks, threads):
+        for w in range(blk * _BLOCK, min(num_walks, (blk + 1) * _BLOCK)):
             walk_id = first_walk_id + w
             lr = lr_start + (lr_end - lr_start) * (w / num_walks)
             n, state = _keep_nodes(walks, w, keep, key3(seed, walk_id, 0), pos)
@@ -233,8 +240,8 @@ def _train_walks(syn0, syn1, walks, first_walk_id, window, num_neg, prob, alias,
                         loss += _pair_step(syn0, syn1, rows[j], rows[i], negs, lr, work, with_loss,
                                            acc0, acc1)
                         npairs += 1
-        pairs[t] = npairs
-        losses[t] = loss
+        pairs[blk] = npairs
+        losses[blk] = loss
     return pairs.sum(), losses.sum()
 
 
@@ -282,12 +289,14 @@ def train_walks(syn0: np.ndarray, syn1: np.ndarray, walks: np.ndarray, *, window
     threads = _threads(threads)
     prev = numba.get_num_threads()
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    prev_chunk = numba.set_parallel_chunksize(1)
     try:
         pairs, loss = _train_walks(syn0, syn1, walks, np.int64(first_walk_id), np.int64(window),
                                    np.int64(num_negative_samples), prob, alias, keep, ids,
                                    float(lr_start), float(lr_end), np.int64(seed),
-                                   np.int64(threads), bool(with_loss), acc0, acc1)
+                                   bool(with_loss), acc0, acc1)
     finally:
+        numba.set_parallel_chunksize(prev_chunk)
         numba.set_num_threads(prev)
     return int(pairs), float(loss)
 

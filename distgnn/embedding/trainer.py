@@ -18,7 +18,8 @@ from .negatives import alias_table, degree_weights
 from .sgns import train_walks
 from .subsample import keep_probabilities, walk_frequencies
 
-__all__ = ["EpochStats", "init_tables", "train_skipgram", "negative_table", "keep_table"]
+__all__ = ["EpochStats", "init_tables", "train_skipgram", "negative_table", "keep_table",
+           "cut_at_sinks"]
 
 
 @dataclass
@@ -48,6 +49,14 @@ def keep_table(rowptr, walk_length: int, sample: float) -> Optional[np.ndarray]:
     if sample == 0:
         return None
     return keep_probabilities(walk_frequencies(rowptr, walk_length), sample)
+
+
+def cut_at_sinks(walks: np.ndarray, sinks: np.ndarray) -> None:
+    """End walks (with -1) where they reach a node without out-edges: the walker stays
+    there, and pairs of a node with itself teach nothing. In place."""
+    tail = walks[:, :-1]
+    stuck = sinks[tail]
+    walks[:, 1:][stuck] = -1
 
 
 def _check(walk_length, walks_per_node, window, epochs, lr, min_lr, sample, batch_walks):
@@ -86,6 +95,8 @@ def train_skipgram(rowptr: np.ndarray, col: np.ndarray, syn0: np.ndarray, syn1: 
     if np.asarray(rowptr).shape[0] != n + 1:
         raise ValueError(f"the CSR has {np.asarray(rowptr).shape[0] - 1} nodes, the tables {n} rows")
     prob, alias = negative_table(rowptr)
+    sinks = np.diff(np.asarray(rowptr)) == 0
+    sinks = sinks if sinks.any() else None
     keep = keep_table(rowptr, walk_length, sample)
     total = epochs * walks_per_node * n
     rng = np.random.default_rng(seed)
@@ -99,6 +110,8 @@ def train_skipgram(rowptr: np.ndarray, col: np.ndarray, syn0: np.ndarray, syn1: 
                 tw = time.perf_counter()
                 walks = random_walk(rowptr, col, start, walk_length, p, q,
                                     seed=int(rng.integers(2**62))).numpy()
+                if sinks is not None:
+                    cut_at_sinks(walks, sinks)
                 walk_s += time.perf_counter() - tw
                 k = start.shape[0]
                 got, l_sum = train_walks(

@@ -214,3 +214,15 @@ def test_adagrad_step_equals_hand_computed_row_wise_adagrad():
     np.testing.assert_allclose(acc1, a1, rtol=1e-5)
     with pytest.raises(TypeError, match=r"adagrad acc1 must be a writeable float32 array of shape \(3,\)"):
         sgns_step(syn0, syn1, 0, 1, [2], lr, adagrad=(acc0, np.zeros(2, np.float32)))
+
+
+def test_walks_end_at_sinks():
+    from distgnn.embedding.trainer import cut_at_sinks
+    walks = np.array([[0, 1, 2, 2, 2], [2, 2, 2, 2, 2], [1, 2, 2, 2, 2], [3, 3, 3, 0, 1]])
+    sinks = np.array([False, False, True, False])  # node 3 has a self-loop: not a sink
+    cut_at_sinks(walks, sinks)
+    assert walks.tolist() == [[0, 1, 2, -1, -1], [2, -1, -1, -1, -1], [1, 2, -1, -1, -1],
+                              [3, 3, 3, 0, 1]]
+    prob, alias = alias_table(np.ones(4))
+    pairs, _ = train_walks(*init_tables(4, 8), walks, window=1, prob=prob, alias=alias)
+    assert pairs == 2 * 2 + 0 + 2 * 1 + 2 * 4
