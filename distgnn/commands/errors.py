@@ -97,10 +97,11 @@ def is_failure(exc: BaseException) -> bool:
     return any(_is_runtime_error_type(e) for e in _chain(exc))
 
 
-def _first_line(text: str) -> str:
+def _first_line(text: str, limit: Optional[int] = _MAX_CAUSE) -> str:
+    """The first non-empty line of ``text`` (cut at ``limit`` characters unless None)."""
     lines = [ln.strip() for ln in str(text).splitlines() if ln.strip()]
     line = lines[0] if lines else ""
-    return line if len(line) <= _MAX_CAUSE else line[:_MAX_CAUSE - 3] + "..."
+    return line if limit is None or len(line) <= limit else line[:limit - 3] + "..."
 
 
 def _cause(exc: BaseException) -> str:
@@ -190,7 +191,7 @@ def describe_failure(exc: BaseException) -> str:
         line = _actor_died(e)
         if line:
             return line
-    return _first_line(str(chain[0])) or _cause(chain[-1])
+    return _first_line(str(chain[0]), limit=None) or _cause(chain[-1])  # distgnn's own message
 
 
 def log_failures_to(directory: Optional[str]) -> None:

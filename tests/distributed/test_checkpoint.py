@@ -229,3 +229,43 @@ def test_format_1_checkpoints_without_checksums_still_load(tmp_path):
         json.dump(manifest, f)
     with pytest.raises(CheckpointError, match="format_version 7"):
         load_checkpoint(path)
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_train_resumes_past_a_damaged_checkpoint_and_says_when_none_is_usable(tmp_path):
+    """Through the real command line: the damaged newest checkpoint is skipped with a warning;
+    with every manifest gone, one line says so and how to start afresh."""
+    import glob
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    small = ["data.generator.num_nodes=300", "data.generator.num_blocks=3",
+             "data.generator.num_features=8", "data.generator.train_per_class=10",
+             "data.generator.num_val=30", "data.generator.num_test=60", "data.num_parts=3",
+             "model.hidden_channels=8", "scaling.num_workers=1", "run.progress=false",
+             "run.dir=run"]
+
+    def train(*extra):
+        argv = [sys.executable, "-m", "distgnn.cli", "train",
+                os.path.join(root, "examples", "configs", "cluster_gcn.yaml")]
+        for o in small + list(extra):
+            argv += ["-p", o]
+        return subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+    assert train("run.epochs=2").returncode == 0
+    ckpts = sorted(glob.glob(str(tmp_path / "run" / "checkpoint_*")))
+    assert len(ckpts) == 2
+    _damage(os.path.join(ckpts[-1], "state.pt"))
+    res = train("run.epochs=3", "run.resume=true")
+    assert res.returncode == 0, res.stderr
+    assert f"checkpoint {ckpts[-1]} is damaged (state.pt is damaged" in res.stderr
+    assert "falling back to the previous checkpoint" in res.stderr
+    for path in glob.glob(str(tmp_path / "run" / "checkpoint_*" / "MANIFEST.json")):
+        os.remove(path)
+    res = train("run.epochs=4", "run.resume=true")
+    lines = res.stderr.strip().splitlines()
+    assert res.returncode == 2 and len(lines) == 1, res.stderr
+    assert "holds no usable checkpoint" in lines[0] and "To start afresh" in lines[0]
+    assert os.path.isfile(tmp_path / "run" / "error.log")
