@@ -61,19 +61,19 @@ def test_job_override_reads_the_sections_of_that_job(tmp_path):
     cfg = load_config(str(EXAMPLES / "node2vec.yaml"), ["job=node2vec", "model.p=0.5"])
     assert cfg.model.p == 0.5
     with pytest.raises(ConfigError, match=r"^model\.hidden_channels: not a key of job node2vec "
-                                          r"\(it is a key of job cluster_gcn\); set -p job=cluster_gcn"):
+                                          r"\(it is a key of job cluster_gcn, graphsage\); set -p job=cluster_gcn"):
         load_config(path, ["job=node2vec"])
 
 
 @pytest.mark.parametrize("override,key,words", [
     ("model.embedding_dim=16", "model.embedding_dim", "not a key of job cluster_gcn (it is a key of job node2vec)"),
-    ("sampler.batch_size=16", "sampler.batch_size", "not a key of job cluster_gcn (it is a key of job node2vec)"),
+    ("sampler.batch_size=16", "sampler.batch_size", "not a key of job cluster_gcn (it is a key of job graphsage, node2vec)"),
     ("sampler.num_neighbors=[10,5]", "sampler.num_neighbors", "not a key of job cluster_gcn"),
     ("sync.mode=allreduce", "sync.mode", "unknown key"),
     ("model.hidden_channel=3", "model.hidden_channel", "did you mean 'hidden_channels'"),
     ("scaling.num_workers=0", "scaling.num_workers", ">= 1"),
     ("scaling.use_gpu=maybe", "scaling.use_gpu", "true or false"),
-    ("job=gat", "job", "cluster_gcn, node2vec"),
+    ("job=gat", "job", "cluster_gcn, graphsage, node2vec"),
     ("run.lr=fast", "run.lr", "expected a finite number"),
     ("run.lr=0", "run.lr", "expected a value > 0, got 0.0"),
     ("run.lr=nan", "run.lr", "expected a finite number, got nan"),
@@ -155,7 +155,7 @@ def test_save_and_reload_round_trip(tmp_path, job):
 
 
 def test_every_key_has_help_and_keys_are_per_job():
-    assert job_names() == ["cluster_gcn", "node2vec"]
+    assert job_names() == ["cluster_gcn", "graphsage", "node2vec"]
     gcn = {k for k, *_ in iter_keys("cluster_gcn")}
     n2v = {k for k, *_ in iter_keys("node2vec")}
     common = {"scaling.num_workers", "run.epochs", "run.max_failures", "run.keep_checkpoints",

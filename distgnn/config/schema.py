@@ -14,6 +14,7 @@ from distgnn.distributed.config import RunConfig, ScalingConfig, SyncConfig
 from distgnn.fields import FieldError, opt, section
 
 from . import jobs as _jobs  # noqa: F401 - registers the built-in jobs
+from . import graphsage as _graphsage  # noqa: F401 - registers the graphsage job
 from .registry import DEFAULT_JOB, get_job
 from .sections import DataConfig
 

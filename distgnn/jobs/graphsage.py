@@ -106,47 +106,66 @@ def _steps(share_sizes: Sequence[int], batch_size: int) -> int:
     return max(-(-int(n) // batch_size) for n in share_sizes)
 
 
-def _empty_step(model, optimizer) -> None:
-    """A step with zero gradients: keeps this replica's all-reduce in step with the others."""
+def _empty_blocks(num_layers: int, device) -> list:
+    from distgnn.sampler import Block
+    # a fresh edge_index per layer: a repeated one takes the fused sparse path, which
+    # fails on an empty graph
+    return [Block(torch.zeros(2, 0, dtype=torch.long, device=device),
+                  torch.zeros(0, dtype=torch.long, device=device), (0, 0)) for _ in range(num_layers)]
+
+
+def _step(model, optimizer, batch, num_features: int, device) -> Tuple[float, int, int, int]:
+    """One optimizer step on ``batch`` (None: an empty step that only joins the all-reduce).
+    Returns ``(loss * seeds, seeds, correct, sampled nodes)``."""
     optimizer.zero_grad()
-    (sum(p.sum() for p in model.parameters()) * 0.0).backward()
-    optimizer.step()
-
-
-def train_epoch(model, loader, optimizer, device, steps: int, progress: Progress) -> Dict[str, float]:
-    """One epoch of ``steps`` optimizer steps (padded with empty steps past the loader's end)."""
-    model.train()
-    loss_sum, nodes, correct, compute = 0.0, 0, 0, 0.0
-    it = iter(loader)
-    for _ in range(steps):
-        batch = next(it, None)
-        if batch is None:
-            _empty_step(model, optimizer)
-            continue
-        t0 = time.perf_counter()
+    if batch is None:
+        out = model(torch.zeros(0, num_features, device=device),
+                    blocks=_empty_blocks(_plain(model).num_layers, device))
+        loss, n, correct, nodes = out.sum() * 0.0, 0, 0, 0
+    else:
         x = batch.x.to(device, non_blocking=True)
         y = batch.y.to(device, non_blocking=True)
         blocks = [b._replace(edge_index=b.edge_index.to(device, non_blocking=True)) for b in batch.blocks]
-        optimizer.zero_grad()
         out = model(x, blocks=blocks)
         loss = F.cross_entropy(out, y)
-        loss.backward()
-        optimizer.step()
-        n = batch.batch_size
-        loss_sum += float(loss.detach()) * n
-        correct += int((out.detach().argmax(-1) == y).sum())
-        nodes += n
+        n, nodes = batch.batch_size, int(batch.n_id.numel())
+        correct = int((out.detach().argmax(-1) == y).sum())
+    loss.backward()
+    optimizer.step()
+    return float(loss.detach()) * n, n, correct, nodes
+
+
+def train_epoch(model, loader, optimizer, device, steps: int, progress: Progress, schedule,
+                skip: int, on_checkpoint=None) -> Dict[str, float]:
+    """``steps`` optimizer steps: this replica's batches, then empty steps (the largest share
+    sets ``steps``); the first ``skip`` were trained before a resume."""
+    model.train()
+    loss_sum, seeds, correct, compute = 0.0, 0, 0, 0.0
+    batches = iter(loader)
+    for i in range(steps):
+        batch = next(batches, None)
+        if i < skip:
+            continue
+        if schedule.done():
+            break
+        t0 = time.perf_counter()
+        ls, n, c, nodes = _step(model, optimizer, batch, loader.client.num_features, device)
         compute += time.perf_counter() - t0
-        progress.update(int(batch.n_id.numel()), float(loss.detach()))
-    for _ in it:  # pragma: no cover - the loader never has more batches than steps
-        pass
-    return {"loss_sum": loss_sum, "train_nodes": float(nodes), "train_correct": float(correct),
+        loss_sum, seeds, correct = loss_sum + ls, seeds + n, correct + c
+        progress.update(nodes)
+        if schedule.after_step() and on_checkpoint is not None:
+            on_checkpoint()
+    loader.close()
+    return {"loss_sum": loss_sum, "train_nodes": float(seeds), "train_correct": float(correct),
             "compute_s": compute}
 
 
 @torch.no_grad()
 def evaluate(model, loaders: Dict[str, object], device) -> Dict[str, float]:
-    """Correct predictions and node counts for each mask's loader (this replica's share)."""
+    """Correct predictions and node counts for each mask's loader (this replica's share).
+
+    Runs the plain model (not its all-reduce wrapper): the replicas' shares may
+    take different numbers of batches."""
     model.eval()
     counts: Dict[str, float] = {}
     for name, loader in loaders.items():
@@ -222,7 +241,8 @@ class _Setup:
 
 
 def _epoch_row(ctx: ReplicaContext, setup: _Setup, stats: Dict[str, float],
-               counts: Optional[Dict[str, float]], progress: Progress) -> Dict[str, float]:
+               counts: Optional[Dict[str, float]], progress: Progress, train_s: float) -> Dict[str, float]:
+    """The epoch's metrics row, summed over the replicas (``epoch_time_s``: training only)."""
     cache = setup.cache.stats() if setup.cache is not None else {"hits": 0.0, "misses": 0.0,
                                                                   "bytes_fetched": 0.0}
     t = setup.train_loader.timings
@@ -235,46 +255,53 @@ def _epoch_row(ctx: ReplicaContext, setup: _Setup, stats: Dict[str, float],
     looked_up = total["cache_hits"] + total["cache_misses"]
     row = {"train_loss": total["loss_sum"] / max(total["train_nodes"], 1.0),
            "train_acc": total["train_correct"] / max(total["train_nodes"], 1.0),
-           "batches_per_s": progress.rates()[0], "samples_per_s": total["samples"] / progress.elapsed,
-           "epoch_time_s": progress.elapsed, "cache_hit_rate": total["cache_hits"] / max(looked_up, 1.0),
+           "batches_per_s": progress.batches / train_s, "samples_per_s": total["samples"] / train_s,
+           "epoch_time_s": train_s, "cache_hit_rate": total["cache_hits"] / max(looked_up, 1.0),
            "bytes_fetched": total["bytes_fetched"], "sample_share": total["sample_s"] / busy,
            "fetch_share": total["fetch_s"] / busy, "compute_share": total["compute_s"] / busy}
     for m in MASKS:
         if counts is not None and f"{m}_total" in total:
             row[f"{m}_acc"] = total[f"{m}_correct"] / max(total[f"{m}_total"], 1.0)
-            row[f"{m}_evaluated"] = total[f"{m}_total"]
+            row[f"{m}_nodes"] = total[f"{m}_total"]
     return row
 
 
 def graphsage_replica(inputs, ctx: ReplicaContext) -> None:
     """The training loop of one replica (``inputs`` a :class:`~distgnn.jobs.inputs.JobInputs`)."""
+    from distgnn.jobs.schedule import Schedule
+
     setup = _Setup(inputs, ctx)
-    run = inputs.config.run
-    start = 0
+    model, optimizer = setup.model, setup.optimizer
     resume = ctx.load()
     if resume is not None:
-        _plain(setup.model).load_state_dict(resume["model"])
-        setup.optimizer.load_state_dict(resume["optimizer"])
-        start = int(resume["epoch"]) + 1
+        _plain(model).load_state_dict(resume["model"])
+        optimizer.load_state_dict(resume["optimizer"])
+    schedule = Schedule(inputs.config.run, resume)
+
+    def state(position):
+        return {"model": _plain(model).state_dict(), "optimizer": optimizer.state_dict(),
+                "position": position}
+
     try:
-        for epoch in range(start, run.epochs):
+        for epoch in schedule.epochs():
+            skip = schedule.start_epoch(epoch)
             setup.train_loader.epoch = epoch  # reproducible epochs, also after a resume
             setup.train_loader.timings.update(sample_s=0.0, fetch_s=0.0)
             if setup.cache is not None:
                 setup.cache.reset_stats()
-            progress = Progress(setup.steps, f"epoch {epoch + 1}/{run.epochs}",
-                                enabled=inputs.bars and ctx.is_main)
-            stats = train_epoch(setup.model, setup.train_loader, setup.optimizer, ctx.device,
-                                setup.steps, progress)
+            progress = ctx.progress(setup.steps - skip, epoch, inputs.bars)
+            stats = train_epoch(model, setup.train_loader, optimizer, ctx.device, setup.steps,
+                                progress, schedule, skip,
+                                lambda: ctx.checkpoint(schedule.position(), state(schedule.position())))
             progress.close()
-            last = epoch == run.epochs - 1
-            counts = evaluate(setup.model, setup.eval_loaders, ctx.device) \
-                if last or (epoch + 1) % run.eval_every == 0 else None
-            row = {"epoch": epoch, **_epoch_row(ctx, setup, stats, counts, progress)}
-            state = None
-            if last or (epoch + 1) % run.checkpoint_every == 0:
-                state = {"model": _plain(setup.model).state_dict(),
-                         "optimizer": setup.optimizer.state_dict(), "epoch": epoch}
-            ctx.report(row, state)
+            train_s = progress.elapsed
+            counts = evaluate(_plain(model), setup.eval_loaders, ctx.device) \
+                if schedule.eval_due(epoch) else None
+            row = {"epoch": epoch, **_epoch_row(ctx, setup, stats, counts, progress, train_s)}
+            due = schedule.checkpoint_due(epoch)
+            position = schedule.end_epoch(setup.steps)
+            ctx.report(row, state(position) if due else None)
+            if schedule.done():
+                break
     finally:
         setup.close()

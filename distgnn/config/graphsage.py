@@ -1,0 +1,57 @@
+"""The ``graphsage`` job's sections: the GraphSAGE model and the neighbour sampler."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, List
+
+from distgnn.fields import FieldError, check_fields, opt
+
+from .jobs import ShardSampler
+from .registry import JobSpec, register_job
+
+__all__ = ["GraphSAGEModel", "NeighborSampler"]
+
+
+@dataclass
+class GraphSAGEModel:
+    SECTION: ClassVar[str] = "model"
+
+    hidden_channels: int = opt(256, "hidden width", min=1)
+    num_layers: int = opt(2, "SAGEConv layers (one sampled hop each)", min=1)
+    dropout: float = opt(0.5, "dropout probability after each hidden layer", min=0, lt=1, example=0.5)
+    aggr: str = opt("mean", "neighbour aggregation", choices=("mean", "max", "add"))
+    batch_norm: bool = opt(False, "batch normalisation after each hidden layer")
+    residual: bool = opt(False, "add each hidden layer's input to its output (where widths agree)")
+    root_weight: bool = opt(True, "SAGEConv's separate weight on the node's own features")
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+@dataclass
+class NeighborSampler(ShardSampler):
+    num_neighbors: List[int] = opt([15, 10], "in-neighbours drawn per node at each hop, one entry "
+                                   "per model layer, first hop first (-1 = all)", min=1, allow=(-1,))
+    batch_size: int = opt(1024, "training nodes per mini-batch and replica", min=1)
+    eval_batch_size: int = opt(4096, "nodes per evaluation batch", min=1)
+    eval_num_neighbors: List[int] = opt([], "fan-outs of evaluation (empty: those of training; "
+                                        "-1 = all)", min=1, allow=(-1,))
+    cache_mb: float = opt(256.0, "features of the highest-degree nodes kept on each replica, "
+                                 "in MB (0 = no cache)", min=0)
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
+def _check_graphsage(cfg) -> None:
+    layers = cfg.model.num_layers
+    for key in ("num_neighbors", "eval_num_neighbors"):
+        fan = getattr(cfg.sampler, key)
+        if (fan or key == "num_neighbors") and len(fan) != layers:
+            raise FieldError(f"sampler.{key}", f"{len(fan)} fan-outs for model.num_layers={layers}",
+                             f"give one per layer, e.g. -p sampler.{key}=[{','.join(['10'] * layers)}]")
+
+
+register_job(JobSpec("graphsage", "neighbour-sampled GraphSAGE node classification through the "
+                     "shard servers", GraphSAGEModel, NeighborSampler,
+                     "distgnn.jobs.graphsage:graphsage_replica", _check_graphsage))

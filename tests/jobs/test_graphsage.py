@@ -1,0 +1,167 @@
+"""The GraphSAGE job: the model on sampled blocks, replica shares, the sections, and runs end
+to end through the CLI (planted graph over shard servers with 2 replicas; Cora from files)."""
+import os
+
+import numpy as np
+import pytest
+import torch
+
+import distgnn.config.graphsage
+from distgnn.cli import main
+from distgnn.config import TrainConfig, config_from_dict
+from distgnn.data import planted_partition
+from distgnn.fields import FieldError
+from distgnn.jobs import read_metrics
+from distgnn.jobs.graphsage import GraphSAGE, _step, replica_share
+from distgnn.sampler import NeighborLoader
+
+
+def test_blocks_with_full_neighbourhoods_equal_the_full_graph():
+    g = planted_partition(120, 3, avg_degree=5, num_features=6, train_per_class=5, num_val=10,
+                          num_test=10, seed=0)
+    torch.manual_seed(0)
+    model = GraphSAGE(6, 8, 3, num_layers=2, batch_norm=True, residual=True).eval()
+    with torch.no_grad():
+        full = model(g.x, g.edge_index)
+        seeds = torch.tensor([0, 5, 17, 99])
+        batch = NeighborLoader(g, [-1, -1]).sample(seeds)
+        part = model(g.x[batch.n_id], blocks=batch.blocks)
+    assert torch.allclose(part, full[seeds], atol=1e-5)
+
+
+def test_empty_step_joins_without_changing_anything_but_adam_state():
+    torch.manual_seed(0)
+    model = GraphSAGE(4, 8, 2, num_layers=2, batch_norm=True)
+    before = [p.detach().clone() for p in model.parameters()]
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    assert _step(model, opt, None, 4, torch.device("cpu")) == (0.0, 0, 0, 0)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert all(p.grad is not None and not p.grad.any() for p in model.parameters())
+
+
+@pytest.mark.parametrize("world", [1, 2, 3])
+def test_replica_shares_cover_every_node_once(world):
+    nodes = np.arange(100, 203)
+    shares = [replica_share(nodes, r, world, seed=4) for r in range(world)]
+    assert sorted(np.concatenate(shares).tolist()) == nodes.tolist()
+    sizes = [s.shape[0] for s in shares]
+    assert max(sizes) - min(sizes) <= 1
+
+
+def test_sections_and_fan_out_check():
+    cfg = config_from_dict({"job": "graphsage", "model": {"num_layers": 3},
+                            "sampler": {"num_neighbors": [5, 5, 5], "cache_mb": 8}})
+    assert cfg.model.num_layers == 3 and cfg.sampler.cache_mb == 8.0
+    with pytest.raises(FieldError, match=r"sampler.num_neighbors: 2 fan-outs for "
+                                         r"model.num_layers=3; .* -p sampler.num_neighbors=\[10,10,10\]"):
+        config_from_dict({"job": "graphsage", "model": {"num_layers": 3}})
+    with pytest.raises(FieldError, match="aggr"):
+        config_from_dict({"job": "graphsage", "model": {"aggr": "median"}})
+    with pytest.raises(FieldError, match="parts_per_batch"):
+        config_from_dict({"job": "graphsage", "sampler": {"parts_per_batch": 2}})
+    assert isinstance(TrainConfig(job="graphsage").model, distgnn.config.graphsage.GraphSAGEModel)
+
+
+# ---------------------------------------------------------------------- end to end (real Ray)
+SMALL = ["job=graphsage", "data.generator.num_nodes=1200", "data.generator.num_blocks=4",
+         "data.generator.num_features=16", "data.generator.train_per_class=60",
+         "data.generator.num_val=150", "data.generator.num_test=301", "data.num_parts=4",
+         "model.hidden_channels=32", "sampler.num_neighbors=[8,4]", "sampler.batch_size=64",
+         "sampler.cache_mb=0.02", "run.lr=0.02", "run.progress=false", "scaling.num_workers=2"]
+
+
+@pytest.fixture(scope="module")
+def ray_instance():
+    import ray
+    os.environ.setdefault("PYTHONFAULTHANDLER", "1")  # a crashing worker leaves its stack in Ray's logs
+    ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "configs", "graphsage.yaml")
+
+
+def _train(run_dir, *overrides):
+    argv = ["train", EXAMPLE, "-p", f"run.dir={run_dir}"]
+    for o in overrides:
+        argv += ["-p", o]
+    return main(argv)
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_planted_graph_two_replicas_through_shard_servers(tmp_path, ray_instance, capsys):
+    from distgnn.partition import open_store
+
+    run = tmp_path / "sage"
+    assert _train(run, *SMALL, "run.epochs=3", "sampler.num_actors=2") == 0
+    out = capsys.readouterr().out
+    assert "sampler: 2 shard-server actors" in out
+    rows = read_metrics(os.path.join(run, "metrics.csv"))
+    assert [int(r["epoch"]) for r in rows] == [0, 1, 2]
+    last = rows[-1]
+    store = open_store(os.path.join(run, "graph.zarr"))
+    sh = [store.part(p) for p in range(store.num_parts)]
+    count = {m: int(sum(s.masks[m].sum() for s in sh)) for m in ("train", "val", "test")}
+    assert last["test_nodes"] == count["test"] == 301 and last["val_nodes"] == count["val"]
+    assert last["train_nodes"] == count["train"]
+    assert last["test_acc"] > 0.7  # four planted blocks: chance is 0.25
+    assert 0 < last["cache_hit_rate"] < 1 and last["bytes_fetched"] > 0
+    shares = last["sample_share"] + last["fetch_share"] + last["compute_share"]
+    assert abs(shares - 1.0) < 1e-6
+
+    # layer-wise inference over every node, then predictions keyed by the original ids
+    assert main(["infer", str(run), "--workers", "2"]) == 0
+    pred = tmp_path / "pred.parquet"
+    assert main(["export", str(run), "--what", "predictions", "--out", str(pred)]) == 0
+    import pyarrow.parquet as pq
+    t = pq.read_table(str(pred))
+    ids, p = t.column("id").to_numpy(), t.column("prediction").to_numpy()
+    assert sorted(ids.tolist()) == list(range(store.num_nodes))
+    new = store.to_new(ids)
+    y = np.concatenate([s.y for s in sh])[new]
+    test = np.concatenate([s.masks["test"] for s in sh])[new]
+    assert (p[test] == y[test]).mean() > 0.7
+    emb = tmp_path / "emb.zarr"
+    assert main(["export", str(run), "--what", "embeddings", "--out", str(emb)]) == 0
+    import zarr
+    assert zarr.open_group(str(emb), mode="r")["embedding"].shape == (store.num_nodes, 32)
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_in_process_store_reading_one_replica(tmp_path, ray_instance):
+    run = tmp_path / "local"
+    assert _train(run, *SMALL, "run.epochs=2", "sampler.num_actors=0", "scaling.num_workers=1",
+                  "sampler.cache_mb=0", "model.batch_norm=true", "model.residual=true") == 0
+    last = read_metrics(os.path.join(run, "metrics.csv"))[-1]
+    assert last["test_nodes"] == 301 and last["test_acc"] > 0.7 and last["cache_hit_rate"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_cora_from_files(tmp_path, ray_instance, cora_root):
+    from distgnn.data.planetoid import read_planetoid_data
+
+    d = read_planetoid_data(cora_root, "cora")
+    x = d.x / d.x.sum(1, keepdim=True).clamp(min=1)  # row-normalised, as usual for Planetoid
+    files = {}
+    for name, value in (("edges", d.edge_index), ("x", x), ("y", d.y), ("train", d.train_mask),
+                        ("val", d.val_mask), ("test", d.test_mask)):
+        files[name] = str(tmp_path / f"{name}.npy")
+        np.save(files[name], value.numpy())
+    store = tmp_path / "cora.zarr"
+    assert main(["partition", files["edges"], "-k", "4", "-o", str(store), "-q",
+                 "--features", files["x"], "--labels", files["y"],
+                 "--masks", f"train={files['train']}", "--masks", f"val={files['val']}",
+                 "--masks", f"test={files['test']}"]) == 0
+    run = tmp_path / "run"
+    assert _train(run, "job=graphsage", f"data.store={store}", "scaling.num_workers=2",
+                  "sampler.num_actors=2", "model.hidden_channels=256", "model.dropout=0.6",
+                  "sampler.num_neighbors=[10,10]", "sampler.eval_num_neighbors=[-1,-1]",
+                  "sampler.batch_size=70", "run.epochs=40", "run.eval_every=40", "run.lr=0.005",
+                  "run.weight_decay=0.0005", "run.progress=false") == 0
+    last = read_metrics(os.path.join(run, "metrics.csv"))[-1]
+    assert last["test_nodes"] == 1000 and last["val_nodes"] == 500
+    assert last["test_acc"] >= 0.78
