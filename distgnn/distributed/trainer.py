@@ -1,6 +1,5 @@
 """``Trainer``: run a train function on one replica in this process or on Ray Train workers."""
 import inspect
-import os
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
