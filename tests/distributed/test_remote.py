@@ -1,0 +1,62 @@
+"""The one local-or-remote call helper: in-process objects and Ray actors are called alike,
+and every remote failure names the actor and the method."""
+import pytest
+
+from distgnn.remote import (ActorDiedError, Remote, RemoteCallError, RemoteError,
+                            RemoteTimeoutError, ShardLostError, wait)
+
+
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+    def add(self, k):
+        self.n += k
+        return self.n
+
+    def fail(self):
+        raise KeyError("no such row")
+
+    def lose(self):
+        raise ShardLostError("rows lost: restore from a checkpoint", "shard 0", "lose")
+
+
+def test_in_process_calls_run_at_once_and_raise_unchanged():
+    c = Remote(Counter(), "counter")
+    assert not c.is_actor
+    assert wait([c.call("add", 2), c.call("add", 3)]) == [2, 5] and c("add", 1) == 6
+    with pytest.raises(KeyError, match="no such row"):
+        c.call("fail")
+    with pytest.raises(ValueError, match="timeout_s must be > 0"):
+        Remote(Counter(), "x", timeout_s=0)
+
+
+def test_error_family():
+    for cls in (ActorDiedError, RemoteTimeoutError, RemoteCallError, ShardLostError):
+        assert issubclass(cls, RemoteError)
+    assert issubclass(RemoteTimeoutError, TimeoutError)
+    e = RemoteCallError("shard server 1 in 'fetch' raised KeyError", "shard server 1", "fetch")
+    assert (e.actor, e.method) == ("shard server 1", "fetch")
+
+
+@pytest.mark.slow
+def test_ray_actor_errors_name_actor_and_method():
+    ray = pytest.importorskip("ray")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        actor = ray.remote(Counter).options(num_cpus=0).remote()
+        c = Remote(actor, "counter 7", timeout_s=30)
+        assert c.is_actor and wait([c.call("add", 2), c.call("add", 3)]) == [2, 5]
+        with pytest.raises(RemoteCallError, match=r"^counter 7 in 'fail' raised KeyError: 'no such row'") as info:
+            c("fail")
+        assert (info.value.actor, info.value.method) == ("counter 7", "fail")
+        with pytest.raises(ShardLostError, match="rows lost"):  # the actor's own error, as it is
+            c("lose")
+        ray.kill(actor, no_restart=True)
+        with pytest.raises(ActorDiedError, match=r"^counter 7 died during 'add'"):
+            c("add", 1)
+    finally:
+        if started:
+            ray.shutdown()
