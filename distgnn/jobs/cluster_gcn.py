@@ -145,6 +145,8 @@ def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
     if resume is not None:
         _plain(model).load_state_dict(resume["model"])
         optimizer.load_state_dict(resume["optimizer"])
+        if "rng" in resume:  # dropout continues as it would have
+            torch.set_rng_state(resume["rng"])
     schedule = Schedule(inputs.config.run, resume)
     s, r = inputs.config.sampler, inputs.config.run
     common = dict(rank=ctx.rank, world_size=ctx.world_size, num_parts_per_batch=s.parts_per_batch,
@@ -154,7 +156,7 @@ def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
 
     def state(position):
         return {"model": _plain(model).state_dict(), "optimizer": optimizer.state_dict(),
-                "position": position}
+                "position": position, "rng": torch.get_rng_state()}
 
     try:
         for epoch in schedule.epochs():
