@@ -133,11 +133,13 @@ class FeatureCache:
         t0 = time.perf_counter()
         ids = self.client.check_ids(ids)
         pos, hit = self._positions(ids)
-        out = np.empty((ids.shape[0],) + self.row_shape, self.dtype)
-        out[hit] = self._rows[pos[hit]]
-        miss = ~hit
-        n_miss = int(miss.sum())
-        if n_miss:
+        n_miss = ids.shape[0] - int(np.count_nonzero(hit))
+        if n_miss == 0:
+            out = self._rows.take(pos, axis=0)
+        else:
+            out = np.empty((ids.shape[0],) + self.row_shape, self.dtype)
+            out[hit] = self._rows.take(pos[hit], axis=0)
+            miss = ~hit
             out[miss] = self.client.fetch(self.name, ids[miss])
         with self._lock:
             self._hits += ids.shape[0] - n_miss
@@ -165,8 +167,11 @@ class FeatureCache:
                 f"{self.nbytes / _MB:.1f} of {self.capacity_mb:g} MB)")
 
 
-def optional_cache(client, store, capacity_mb: float, name: str = "x") -> Optional[FeatureCache]:
-    """A degree-ranked cache of ``capacity_mb`` over ``client`` (None when 0 MB or no features)."""
-    if capacity_mb <= 0 or not client.num_features:
+def optional_cache(client, store, capacity_mb: float, name: str = "x",
+                   remote_only: bool = True) -> Optional[FeatureCache]:
+    """A degree-ranked cache of ``capacity_mb`` over ``client``; None when 0 MB, without
+    features, or (``remote_only``) when the client reads the store in this process, where
+    the features are memory-mapped already and a cache would only copy them."""
+    if capacity_mb <= 0 or not client.num_features or (remote_only and not client.remote):
         return None
     return FeatureCache.by_score(client, store_in_degrees(store), capacity_mb, name)

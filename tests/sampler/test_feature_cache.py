@@ -65,6 +65,9 @@ def test_empty_and_full_caches(client, store4, graph):
     full = FeatureCache(client, np.arange(graph.num_nodes), 100)
     assert np.array_equal(full.fetch(ids), client.fetch("x", ids)) and full.stats()["misses"] == 0
     assert optional_cache(client, store4, 0) is None
+    # in this process the features are memory-mapped already: no cache unless asked for
+    assert optional_cache(client, store4, 1) is None
+    assert optional_cache(client, store4, 1, remote_only=False).num_cached > 0
 
 
 def test_bad_input_is_refused(client, graph):
