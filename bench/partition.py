@@ -1,86 +1,184 @@
-"""Partitioning bench: distgnn metis side by side with pymetis (METIS 5).
+"""Partitioning bench: distgnn metis, KaMinPar (default / terapart), stream and METIS (pymetis), side by side.
 
-Each (graph, k, tool) runs in its own child process, which reports wall time of
-the partitioning call, peak RSS (getrusage) and the resulting cut and balance.
-distgnn is timed from the edge list (CSR build included); pymetis is handed a
-ready CSR. Usage::
+Each graph is generated and ingested once into an on-disk CSR (R-MAT and
+planted: raw samples symmetrised, deduplicated, without self loops). Each
+(graph, k, tool) then runs in its own child process that opens the CSR
+memory-mapped and partitions it; reported: wall time of the partitioning call,
+peak memory and the cut and balance. Peak memory is measured two ways:
+machine-wide (the largest drop of ``MemAvailable`` in /proc/meminfo below its
+value at the child's start, sampled every 50 ms: all processes, other users of
+the machine included) and the child's peak RSS (getrusage of the child, which
+counts touched pages of the memory-mapped CSR). pymetis is handed an in-memory
+CSR copied from the on-disk one (its copy is part of its memory) and runs only up
+to ``--pymetis-max-scale``. Usage::
 
-    python bench/partition.py --quick
-    python bench/partition.py                      # full grid, plus stream on R-MAT 22
-    python bench/partition.py --graphs rmat17 --ks 16
+    python bench/partition.py --quick                       # planted and rmat17, k=16
+    python bench/partition.py                               # planted, rmat17, rmat20, rmat22 at k=16
+    python bench/partition.py --graphs rmat20 --tools metis kaminpar
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 
-GRAPHS = {"planted": "planted:100000:16", "rmat17": "rmat:17", "rmat20": "rmat:20", "grid": "grid:1000:1000"}
+GRAPHS = {"planted": "planted:100000:16:20", "rmat17": "rmat:17", "rmat20": "rmat:20", "rmat22": "rmat:22",
+          "grid": "grid:1000:1000"}
+TOOLS = ("metis", "kaminpar", "kaminpar-terapart", "stream", "pymetis")
 
 CHILD = r"""
 import json, resource, sys, time
 import numpy as np
-from distgnn.partition.sources import generate
-from distgnn.partition.graph import build_csr, edge_cut, imbalance
-spec, k, tool = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-ei, n, _ = generate(spec, 0)
-rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+from distgnn.partition.disk_csr import DiskCSR
+from distgnn.partition.graph import edge_cut, graph_from_disk_csr, imbalance
+path, k, tool = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+csr = DiskCSR.open(path)
+g = graph_from_disk_csr(csr)
 if tool == "pymetis":
     import pymetis
-    g = build_csr(ei, n)
-    adj = pymetis.CSRAdjacency(g.xadj, g.adjncy)
-    t = time.perf_counter(); _, part = pymetis.part_graph(k, adjacency=adj); dt = time.perf_counter() - t
+    t = time.perf_counter()
+    adj = pymetis.CSRAdjacency(np.asarray(csr.rowptr), np.asarray(csr.col))
+    _, part = pymetis.part_graph(k, adjacency=adj)
+    dt = time.perf_counter() - t
     part = np.asarray(part, np.int64)
 else:
     from distgnn.partition import partition_graph
-    partition_graph(ei[:, :2000], n, k, method=tool)  # load compiled kernels
-    t = time.perf_counter(); part = partition_graph(ei, n, k, method=tool).numpy(); dt = time.perf_counter() - t
-    g = build_csr(ei, n)
+    opts = {}
+    method = tool
+    if tool.startswith("kaminpar"):
+        method, opts = "kaminpar", {"context": "terapart" if tool.endswith("terapart") else "default"}
+    t = time.perf_counter(); part = partition_graph(csr, None, k, method=method, **opts).numpy()
+    dt = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"time": dt, "rss_mb": rss / 1024, "base_mb": rss0 / 1024, "n": n,
-                  "m": int(g.adjncy.size // 2), "cut": int(edge_cut(g, part)) // 2,
-                  "balance": float(imbalance(g.vwgt, part, k)[0])}))
+print(json.dumps({"time": dt, "rss_mb": rss / 1024, "n": csr.num_nodes, "m": csr.num_edges // 2,
+                  "cut": int(edge_cut(g, part)), "balance": float(imbalance(g.vwgt, part, k)[0])}))
+"""
+
+WARM = r"""
+import numpy as np, sys
+from distgnn.partition import partition_graph
+from distgnn.partition.disk_csr import build_disk_csr
+from distgnn.data.generators import grid_edge_index
+import tempfile, os
+d = tempfile.mkdtemp()
+c = build_disk_csr([grid_edge_index(30, 30).numpy()], 900, os.path.join(d, "c"))
+for m in ("metis", "stream"):
+    partition_graph(c, None, 16, method=m)
 """
 
 
-def run(spec: str, k: int, tool: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, spec, str(k), tool], capture_output=True, text=True)
+def mem_available() -> int:
+    """MemAvailable of /proc/meminfo in bytes."""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no MemAvailable in /proc/meminfo")
+
+
+class MachinePeak:
+    """Largest drop of MemAvailable below its value at start, sampled in a thread (all processes)."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval, self.base, self.low = interval, mem_available(), mem_available()
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.low = min(self.low, mem_available())
+            time.sleep(self.interval)
+
+    def __enter__(self) -> "MachinePeak":
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._t.join()
+        self.low = min(self.low, mem_available())
+
+    @property
+    def peak_gb(self) -> float:
+        return max(self.base - self.low, 0) / 2**30
+
+
+def run_child(code: str, *args: str) -> dict:
+    """Run ``code`` in a child Python; returns its last JSON line plus ``machine_gb`` (or ``error``)."""
+    with MachinePeak() as peak:
+        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
     if out.returncode:
-        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr else f"rc {out.returncode}"}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+        lines = out.stderr.strip().splitlines()
+        return {"error": lines[-1] if lines else f"rc {out.returncode}"}
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res["machine_gb"] = peak.peak_gb
+    return res
+
+
+def build_graph(spec: str, where: str) -> str:
+    from distgnn.partition.ingest import ingest
+
+    path = os.path.join(where, spec.replace(":", "_"))
+    if not os.path.exists(path):
+        ingest(spec, path, quiet=True)
+    return path
 
 
 def _fmt(r: dict) -> str:
     if "error" in r:
         return f"error: {r['error']}"
-    return (f"{r['time']:7.2f} s  {r['rss_mb']:7.0f} MB  cut {r['cut']:>9} ({100 * r['cut'] / max(r['m'], 1):5.1f}%)"
-            f"  bal {r['balance']:.3f}")
+    return (f"{r['time']:8.2f} s  {r['machine_gb']:6.2f} GB machine  {r['rss_mb'] / 1024:6.2f} GB rss  "
+            f"cut {r['cut']:>10} ({100 * r['cut'] / max(r['m'], 1):5.1f}%)  bal {r['balance']:.3f}")
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="planted and rmat17 at k=16 only, no stream run")
+    ap.add_argument("--quick", action="store_true", help="planted and rmat17 at k=16 only")
     ap.add_argument("--graphs", nargs="*", default=None, choices=sorted(GRAPHS))
-    ap.add_argument("--ks", nargs="*", type=int, default=None)
-    ap.add_argument("--method", default="metis", help="distgnn method to compare (default metis)")
-    ap.add_argument("--stream-scale", type=int, default=22, help="R-MAT scale of the stream run (0: skip)")
-    ap.add_argument("--stream-only", action="store_true", help="only the stream run")
+    ap.add_argument("--ks", nargs="*", type=int, default=[16])
+    ap.add_argument("--tools", nargs="*", default=list(TOOLS), choices=TOOLS)
+    ap.add_argument("--pymetis-max-scale", type=int, default=20, help="largest R-MAT scale pymetis runs at")
+    ap.add_argument("--metis-max-scale", type=int, default=22, help="largest R-MAT scale distgnn metis runs at")
+    ap.add_argument("--workdir", default=None, help="where the on-disk CSRs go (default: a temporary dir)")
+    ap.add_argument("--json", default=None, help="also write the results as JSON lines here")
     a = ap.parse_args(argv)
-    graphs = [] if a.stream_only else a.graphs or (["planted", "rmat17"] if a.quick else list(GRAPHS))
-    ks = a.ks or ([16] if a.quick else [4, 16, 64])
-    for name in graphs:
-        for k in ks:
-            d, m = run(GRAPHS[name], k, a.method), run(GRAPHS[name], k, "pymetis")
-            print(f"{name:8} k={k:<3} distgnn {_fmt(d)}")
-            print(f"{'':8} {'':5} pymetis {_fmt(m)}")
-            if "error" not in d and "error" not in m:
-                print(f"{'':8} {'':5} ratio   time {d['time'] / m['time']:.2f}x  rss {d['rss_mb'] / m['rss_mb']:.2f}x  "
-                      f"cut {d['cut'] / max(m['cut'], 1):.3f}x  balance {d['balance']:.3f} vs {m['balance']:.3f}",
-                      flush=True)
-    if not a.quick and a.stream_scale:
-        r = run(f"rmat:{a.stream_scale}", 16, "stream")
-        print(f"stream rmat{a.stream_scale} k=16 {_fmt(r)}  (graph alone {r.get('base_mb', 0):.0f} MB)")
+    graphs = a.graphs or (["planted", "rmat17"] if a.quick else ["planted", "rmat17", "rmat20", "rmat22"])
+    where = a.workdir or tempfile.mkdtemp(prefix="distgnn-bench-partition-")
+    subprocess.run([sys.executable, "-c", WARM], check=True)  # compile the numba kernels once
+    out = open(a.json, "a") if a.json else None
+    try:
+        for name in graphs:
+            spec = GRAPHS[name]
+            path = build_graph(spec, where)
+            scale = int(spec.split(":")[1]) if spec.startswith("rmat") else 0
+            for k in a.ks:
+                res = {}
+                for tool in a.tools:
+                    if (tool == "pymetis" and scale > a.pymetis_max_scale) or (tool == "metis" and
+                                                                              scale > a.metis_max_scale):
+                        continue
+                    res[tool] = r = run_child(CHILD, path, str(k), tool)
+                    print(f"{name:8} k={k:<3} {tool:18} {_fmt(r)}", flush=True)
+                    if out:
+                        out.write(json.dumps({"graph": name, "k": k, "tool": tool, **r}) + "\n")
+                        out.flush()
+                ref = res.get("pymetis") or res.get("kaminpar")
+                if ref and "error" not in ref and "metis" in res and "error" not in res["metis"]:
+                    d = res["metis"]
+                    print(f"{'':8} {'':5} metis / {'pymetis' if 'pymetis' in res else 'kaminpar'}: time "
+                          f"{d['time'] / ref['time']:.2f}x  machine mem {d['machine_gb'] / max(ref['machine_gb'], 1e-3):.2f}x"
+                          f"  cut {d['cut'] / max(ref['cut'], 1):.3f}x", flush=True)
+    finally:
+        if out:
+            out.close()
+        if a.workdir is None:
+            shutil.rmtree(where, ignore_errors=True)
     return 0
 
 
