@@ -1,0 +1,396 @@
+"""The GraphSAGE and ClusterGCN jobs through the CLI against torch_geometric 2.8.1 scripts.
+
+    flock /tmp/distgnn-cpu.lock .venv/bin/python bench/jobs.py [--nodes 2000000] [--degree 15]
+        [--epochs 3] [--parts 64] [--skip graphsage,cluster_gcn,paths] [--workdir DIR]
+
+One planted-partition graph (``--nodes``, average degree ``--degree`` -> about
+nodes * degree directed edges after symmetrising; 32 class-correlated features,
+16 classes, half the nodes for training) is generated once with ``distgnn
+generate`` (Parquet edges + .npy features/labels/masks). Then, each measured
+as a separate process tree (peak memory = the largest sum of RSS over the
+process and all its descendants, Ray's workers included, sampled every 0.2 s):
+
+* graphsage -- ``distgnn partition`` + ``distgnn train -p job=graphsage``
+  (2-layer SAGE, hidden 256, fan-out [15, 10], batch 1024, 1 replica, store read
+  in-process) vs PyG ``NeighborLoader`` + ``SAGEConv`` in one process: epoch time,
+  peak memory, test accuracy (both evaluate every test node with the same fan-outs);
+* paths -- sampling + feature fetch of the GraphSAGE batches: in-process store
+  vs 2 shard-server actors, each without and with the feature cache;
+* cluster_gcn -- ``distgnn partition`` + ``distgnn train`` (64 parts, 8 per batch,
+  2 layers, hidden 64) vs pymetis + PyG ``SAGEConv`` on cluster batches.
+
+Ratios are distgnn / peer (time, memory) and distgnn - peer (accuracy).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from typing import Dict, List, Optional, Sequence, Tuple
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+PY = sys.executable
+DISTGNN = [PY, "-m", "distgnn.cli"]
+CLASSES, FEATURES = 16, 32
+
+
+# ---------------------------------------------------------------------- measuring a process tree
+def _tree_rss(proc) -> int:
+    import psutil
+    total = 0
+    try:
+        procs = [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_measured(argv: Sequence[str], env: Optional[dict] = None) -> Tuple[str, float, float]:
+    """Run ``argv``; returns ``(stdout, seconds, peak MB of the whole process tree)``."""
+    import psutil
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            cwd=ROOT, env={**os.environ, **(env or {})})
+    ps = psutil.Process(proc.pid)
+    peak = [0]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(ps))
+            done.wait(0.2)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    out, _ = proc.communicate()
+    done.set()
+    watcher.join()
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited with {proc.returncode}:\n{out[-4000:]}")
+    return out, seconds, peak[0] / 2**20
+
+
+def last_json(out: str) -> dict:
+    for line in reversed(out.strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError(f"no JSON result line in:\n{out[-2000:]}")
+
+
+# ---------------------------------------------------------------------- the shared input
+def generate(workdir: str, nodes: int, degree: float) -> Dict[str, str]:
+    stem = os.path.join(workdir, "edges")
+    files = {"edges": stem + ".parquet", "x": stem + "_features.npy", "y": stem + "_labels.npy",
+             **{m: f"{stem}_{m}_mask.npy" for m in ("train", "val", "test")}}
+    if all(os.path.exists(f) for f in files.values()):
+        return files
+    train_per_class = nodes // 2 // CLASSES
+    rest = nodes - train_per_class * CLASSES
+    subprocess.run(DISTGNN + ["generate", f"planted:{nodes}:{CLASSES}:{degree}", "--out",
+                              files["edges"], "--num-features", str(FEATURES), "--feature-noise",
+                              "2.0", "--train-per-class", str(train_per_class), "--num-val",
+                              str(rest // 5), "--num-test", str(rest // 2), "--overwrite", "-q"],
+                   check=True, cwd=ROOT)
+    return files
+
+
+def partition(files: Dict[str, str], store: str, parts: int) -> Tuple[float, float]:
+    """``distgnn partition`` of the generated files (its figures kept beside the store for reruns)."""
+    record = store + ".bench.json"
+    if os.path.exists(os.path.join(store, "zarr.json")) and os.path.exists(record):
+        with open(record) as f:
+            kept = json.load(f)
+        return kept["seconds"], kept["peak_mb"]
+    _, seconds, peak = run_measured(DISTGNN + [
+        "partition", files["edges"], "-k", str(parts), "-o", store, "--features", files["x"],
+        "--labels", files["y"], "--masks", f"train={files['train']}", "--masks",
+        f"val={files['val']}", "--masks", f"test={files['test']}", "--overwrite", "-q"])
+    with open(record, "w") as f:
+        json.dump({"seconds": seconds, "peak_mb": peak}, f)
+    return seconds, peak
+
+
+def distgnn_train(store: str, run_dir: str, config: str, overrides: Sequence[str]) -> Tuple[dict, float]:
+    import shutil
+
+    from distgnn.jobs import read_metrics
+
+    shutil.rmtree(run_dir, ignore_errors=True)
+    argv = DISTGNN + ["train", os.path.join(ROOT, "examples", "configs", config), "-p",
+                      f"data.store={store}", "-p", f"run.dir={run_dir}", "-p", "run.progress=false"]
+    for o in overrides:
+        argv += ["-p", o]
+    _, seconds, peak = run_measured(argv)
+    rows = read_metrics(os.path.join(run_dir, "metrics.csv"))
+    return {"epoch_s": [r["epoch_time_s"] for r in rows], "test_acc": rows[-1]["test_acc"],
+            "row": rows[-1], "wall_s": seconds}, peak
+
+
+# ---------------------------------------------------------------------- peers (separate processes)
+def _peer_data(files: Dict[str, str]):
+    import numpy as np
+    import pyarrow.parquet as pq
+    import torch
+    from torch_geometric.data import Data
+    from torch_geometric.utils import coalesce, remove_self_loops, to_undirected
+
+    t = pq.read_table(files["edges"])
+    ei = torch.from_numpy(np.stack([t.column(0).to_numpy(), t.column(1).to_numpy()]).astype(np.int64))
+    del t
+    x = torch.from_numpy(np.load(files["x"]))
+    n = x.size(0)
+    ei, _ = remove_self_loops(ei)
+    ei = coalesce(to_undirected(ei, num_nodes=n), num_nodes=n)
+    masks = {m: torch.from_numpy(np.load(files[m])) for m in ("train", "val", "test")}
+    return Data(x=x, y=torch.from_numpy(np.load(files["y"])).long(), edge_index=ei, num_nodes=n,
+                **{f"{m}_mask": v for m, v in masks.items()})
+
+
+def peer_graphsage(files: Dict[str, str], epochs: int) -> None:
+    import torch
+    import torch.nn.functional as F
+    from torch_geometric.loader import NeighborLoader
+    from torch_geometric.nn import SAGEConv
+
+    torch.manual_seed(0)
+    data = _peer_data(files)
+
+    class SAGE(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.convs = torch.nn.ModuleList([SAGEConv(FEATURES, 256), SAGEConv(256, CLASSES)])
+
+        def forward(self, x, edge_index):
+            x = F.dropout(F.relu(self.convs[0](x, edge_index)), 0.5, self.training)
+            return self.convs[1](x, edge_index)
+
+    model = SAGE()
+    opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
+    train = NeighborLoader(data, [15, 10], batch_size=1024, input_nodes=data.train_mask, shuffle=True)
+    test = NeighborLoader(data, [15, 10], batch_size=4096, input_nodes=data.test_mask)
+    times = []
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        model.train()
+        for b in train:
+            opt.zero_grad()
+            out = model(b.x, b.edge_index)[:b.batch_size]
+            F.cross_entropy(out, b.y[:b.batch_size]).backward()
+            opt.step()
+        times.append(time.perf_counter() - t0)
+    model.eval()
+    correct = total = 0
+    with torch.no_grad():
+        for b in test:
+            pred = model(b.x, b.edge_index)[:b.batch_size].argmax(-1)
+            correct += int((pred == b.y[:b.batch_size]).sum())
+            total += b.batch_size
+    print(json.dumps({"epoch_s": times, "test_acc": correct / total, "test_nodes": total}))
+
+
+def peer_cluster_gcn(files: Dict[str, str], epochs: int, parts: int, per_batch: int) -> None:
+    import numpy as np
+    import pymetis
+    import torch
+    import torch.nn.functional as F
+    from torch_geometric.nn import SAGEConv
+    from torch_geometric.utils import subgraph
+
+    torch.manual_seed(0)
+    data = _peer_data(files)
+    t0 = time.perf_counter()
+    row, col = data.edge_index
+    xadj = torch.zeros(data.num_nodes + 1, dtype=torch.long)
+    xadj[1:] = torch.cumsum(torch.bincount(row, minlength=data.num_nodes), 0)
+    _, membership = pymetis.part_graph(parts, xadj=xadj.numpy(), adjncy=col.numpy())
+    part = torch.tensor(np.asarray(membership))
+    t_part = time.perf_counter() - t0
+    model = torch.nn.ModuleList([SAGEConv(FEATURES, 64), SAGEConv(64, CLASSES)])
+
+    def forward(x, ei):
+        return model[1](F.dropout(F.relu(model[0](x, ei)), 0.5, model.training), ei)
+
+    def batches(shuffle: bool):
+        order = torch.randperm(parts) if shuffle else torch.arange(parts)
+        for i in range(0, parts, per_batch):
+            nodes = torch.nonzero(torch.isin(part, order[i:i + per_batch])).view(-1)
+            ei, _ = subgraph(nodes, data.edge_index, relabel_nodes=True, num_nodes=data.num_nodes)
+            yield nodes, ei
+
+    opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
+    times = []
+    for _ in range(epochs):
+        t1 = time.perf_counter()
+        model.train()
+        for nodes, ei in batches(True):
+            m = data.train_mask[nodes]
+            opt.zero_grad()
+            F.cross_entropy(forward(data.x[nodes], ei)[m], data.y[nodes][m]).backward()
+            opt.step()
+        times.append(time.perf_counter() - t1)
+    model.eval()
+    correct = total = 0
+    with torch.no_grad():
+        for nodes, ei in batches(False):
+            m = data.test_mask[nodes]
+            correct += int((forward(data.x[nodes], ei).argmax(-1)[m] == data.y[nodes][m]).sum())
+            total += int(m.sum())
+    print(json.dumps({"partition_s": t_part, "epoch_s": times, "test_acc": correct / total,
+                      "test_nodes": total}))
+
+
+# ---------------------------------------------------------------------- the sampler paths
+def _endless(loader):
+    while True:
+        yield from loader
+
+
+def sampler_paths(store: str, batches: int, cache_mb: float) -> List[list]:
+    """Seconds per batch of sampling + fetching ``[15, 10]`` batches of 1024 training nodes."""
+    import ray
+
+    from distgnn.partition import open_store
+    from distgnn.sampler import NeighborLoader, ShardClient, launch_shard_servers, shutdown_shard_servers
+    from distgnn.sampler.feature_cache import optional_cache
+
+    ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
+    s = open_store(store)
+    rows = []
+    try:
+        clients = {"in-process": ShardClient.from_store(store),
+                   "2 actors": launch_shard_servers(store, 2)}
+        base = None
+        for name, client in clients.items():
+            for mb in (0.0, cache_mb):
+                cache = optional_cache(client, s, mb, remote_only=False)
+                loader = NeighborLoader(client, [15, 10], batch_size=1024, input_nodes="train",
+                                        shuffle=True, seed=0, feature_cache=cache)
+                it = _endless(loader)
+                next(it)  # opens the parts (spooling) outside the timing
+                t0 = time.perf_counter()
+                for _ in range(batches):
+                    next(it)
+                per = (time.perf_counter() - t0) / batches
+                loader.close()
+                base = base or per
+                hit = cache.stats()["hit_rate"] if cache is not None else 0.0
+                rows.append([name, f"{mb:g}", f"{per * 1e3:.1f}", f"{hit:.2f}", f"{per / base:.2f}x"])
+        shutdown_shard_servers(clients["2 actors"])
+    finally:
+        ray.shutdown()
+    return rows
+
+
+# ---------------------------------------------------------------------- main
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "-"
+
+
+def _graphsage(store, workdir, epochs, name, *extra):
+    return distgnn_train(store, os.path.join(workdir, f"run_{name}"), "graphsage.yaml", [
+        "job=graphsage", f"run.epochs={epochs}", f"run.eval_every={epochs}",
+        "sampler.num_neighbors=[15,10]", "sampler.batch_size=1024", "model.hidden_channels=256",
+        "scaling.num_workers=1", *extra])
+
+
+def bench_graphsage(files, store, workdir, epochs, part_s, part_mb):
+    from common import print_table
+
+    ours, mb = _graphsage(store, workdir, epochs, "graphsage", "sampler.num_actors=0")
+    out, _, peer_mb = run_measured([PY, __file__, "--peer", "graphsage", "--workdir", workdir,
+                                    "--epochs", str(epochs)])
+    peer = last_json(out)
+    e_ours, e_peer = sum(ours["epoch_s"]) / epochs, sum(peer["epoch_s"]) / epochs
+    print(f"\ngraphsage, {epochs} epochs ([15, 10], batch 1024, hidden 256); partition "
+          f"{part_s:.1f} s / {part_mb:,.0f} MB")
+    print_table(["", "epoch s", "peak MB (all processes)", "test acc", "test nodes"], [
+        ["distgnn (CLI, 1 replica)", f"{e_ours:.2f}", f"{mb:,.0f}", f"{ours['test_acc']:.4f}",
+         int(ours["row"]["test_nodes"])],
+        ["PyG 2.8.1 NeighborLoader+SAGEConv", f"{e_peer:.2f}", f"{peer_mb:,.0f}",
+         f"{peer['test_acc']:.4f}", peer["test_nodes"]],
+        ["ratio distgnn/peer", _ratio(e_ours, e_peer), _ratio(mb, peer_mb),
+         f"{ours['test_acc'] - peer['test_acc']:+.4f}", ""]])
+    rows = [["store read in-process", f"{e_ours:.2f}", "1.00x", f"{mb:,.0f}", "-", ours["row"]]]
+    for label, extra in (("2 shard-server actors, no cache", ["sampler.cache_mb=0"]),
+                         ("2 shard-server actors, 64 MB cache", ["sampler.cache_mb=64"])):
+        run, peak = _graphsage(store, workdir, epochs, "graphsage_actors", "sampler.num_actors=2", *extra)
+        e = sum(run["epoch_s"]) / epochs
+        rows.append([label, f"{e:.2f}", _ratio(e, e_ours), f"{peak:,.0f}",
+                     f"{run['row']['cache_hit_rate']:.2f}", run["row"]])
+    print("\ngraphsage job: in-process store vs shard-server actors (same model and batches)")
+    print_table(["path", "epoch s", "vs in-process", "peak MB", "hit rate", "sample/fetch/compute"],
+                [r[:5] + [f"{r[5]['sample_share']:.2f}/{r[5]['fetch_share']:.2f}/"
+                          f"{r[5]['compute_share']:.2f}"] for r in rows])
+
+
+def bench_cluster_gcn(files, store, workdir, epochs, parts, part_s, part_mb):
+    from common import print_table
+
+    ours, mb = distgnn_train(store, os.path.join(workdir, "run_cluster_gcn"), "cluster_gcn.yaml", [
+        f"run.epochs={epochs}", f"run.eval_every={epochs}", "sampler.parts_per_batch=8",
+        "model.hidden_channels=64", "model.num_layers=2"])
+    out, peer_s, peer_mb = run_measured([PY, __file__, "--peer", "cluster_gcn", "--workdir", workdir,
+                                         "--epochs", str(epochs), "--parts", str(parts)])
+    peer = last_json(out)
+    t_ours, t_peer = part_s + sum(ours["epoch_s"]), peer["partition_s"] + sum(peer["epoch_s"])
+    print(f"\ncluster_gcn, {epochs} epochs ({parts} parts, 8 per batch, hidden 64)")
+    print_table(["", "partition s", "training s", "partition+training s", "peak MB", "test acc"], [
+        ["distgnn (CLI, defaults)", f"{part_s:.1f}", f"{sum(ours['epoch_s']):.1f}", f"{t_ours:.1f}",
+         f"{max(mb, part_mb):,.0f}", f"{ours['test_acc']:.4f}"],
+        ["pymetis + PyG 2.8.1 SAGEConv", f"{peer['partition_s']:.1f}", f"{sum(peer['epoch_s']):.1f}",
+         f"{t_peer:.1f}", f"{peer_mb:,.0f}", f"{peer['test_acc']:.4f}"],
+        ["ratio distgnn/peer", _ratio(part_s, peer["partition_s"]),
+         _ratio(sum(ours["epoch_s"]), sum(peer["epoch_s"])), _ratio(t_ours, t_peer),
+         _ratio(max(mb, part_mb), peer_mb), f"{ours['test_acc'] - peer['test_acc']:+.4f}"]])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--nodes", type=int, default=2_000_000)
+    p.add_argument("--degree", type=float, default=15.0, help="average degree after symmetrising")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--parts", type=int, default=64)
+    p.add_argument("--path-batches", type=int, default=20)
+    p.add_argument("--skip", default="", help="comma-separated: graphsage, cluster_gcn, paths")
+    p.add_argument("--workdir", default=None, help="keeps the generated graph and store for reruns")
+    p.add_argument("--peer", choices=("graphsage", "cluster_gcn"), help=argparse.SUPPRESS)
+    args = p.parse_args()
+    workdir = args.workdir or os.path.join(ROOT, "bench", "results", f"jobs_{args.nodes}")
+    os.makedirs(workdir, exist_ok=True)
+    files = generate(workdir, args.nodes, args.degree)
+    if args.peer == "graphsage":
+        return peer_graphsage(files, args.epochs)
+    if args.peer == "cluster_gcn":
+        return peer_cluster_gcn(files, args.epochs, args.parts, 8)
+    skip = set(filter(None, args.skip.split(",")))
+    store = os.path.join(workdir, f"graph_{args.parts}.zarr")
+    part_s, part_mb = partition(files, store, args.parts)
+    from distgnn.partition import open_store
+    s = open_store(store)
+    print(f"graph: {s.num_nodes:,} nodes, {s.num_edges:,} edges, {FEATURES} features, {CLASSES} "
+          f"classes; distgnn partition {part_s:.1f} s, {part_mb:,.0f} MB peak")
+    if "graphsage" not in skip:
+        bench_graphsage(files, store, workdir, args.epochs, part_s, part_mb)
+    if "paths" not in skip:
+        from common import print_table
+        print(f"\nsampling + fetching [15, 10] x 1024 batches ({args.path_batches} batches)")
+        print_table(["path", "cache MB", "ms/batch", "hit rate", "vs in-process, no cache"],
+                    sampler_paths(store, args.path_batches, 64.0))
+    if "cluster_gcn" not in skip:
+        bench_cluster_gcn(files, store, workdir, args.epochs, args.parts, part_s, part_mb)
+
+
+if __name__ == "__main__":
+    main()
