@@ -103,6 +103,13 @@ class FeatureCache:
         row = cls._row_bytes(client, name)
         return cls(client, hot_nodes(score, rows_that_fit(capacity_mb, row)), capacity_mb, name)
 
+    @classmethod
+    def holding(cls, client, ids: np.ndarray, name: str = "y") -> "FeatureCache":
+        """A cache of exactly the rows of ``ids`` (e.g. the labels of a replica's seed nodes)."""
+        ids = np.unique(np.asarray(ids, np.int64))
+        mb = ids.shape[0] * (cls._row_bytes(client, name) + 8) / _MB
+        return cls(client, ids, mb * (1 + 1e-9) + 1e-9, name)
+
     @staticmethod
     def _row_bytes(client, name: str) -> int:
         probe = client.fetch(name, np.zeros(1, np.int64))

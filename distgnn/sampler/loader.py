@@ -123,14 +123,15 @@ class NeighborLoader(_Loader):
     Yields :class:`NeighborBatch` (``x`` of ``n_id`` and ``y`` of the seeds
     when the graph has them). Over a store, ids are the store's numbering.
     ``feature_cache`` (a :class:`~distgnn.sampler.feature_cache.FeatureCache`
-    over the same client) serves ``x``; ``timings`` holds the seconds spent
-    sampling and fetching since it was last cleared.
+    over the same client) serves ``x``, ``label_cache`` (one of ``"y"``) the
+    seeds' labels; ``timings`` holds the seconds spent sampling and fetching
+    since it was last cleared.
     """
 
     def __init__(self, data, num_neighbors: Sequence[int], batch_size: int = 1, input_nodes=None,
                  shuffle: bool = False, replace: bool = False, drop_last: bool = False,
                  seed: Optional[int] = None, prefetch: int = 2, fetch_features: bool = True,
-                 timeout: float = 120.0, feature_cache=None) -> None:
+                 timeout: float = 120.0, feature_cache=None, label_cache=None) -> None:
         super().__init__(seed, prefetch)
         self.client = as_client(data, timeout)
         if not isinstance(num_neighbors, (list, tuple)) or not num_neighbors or any(
@@ -141,7 +142,7 @@ class NeighborLoader(_Loader):
         self.nodes = _node_set(self.client, input_nodes)
         self.shuffle, self.replace, self.drop_last = bool(shuffle), bool(replace), bool(drop_last)
         self.fetch_features = fetch_features
-        self.feature_cache = feature_cache
+        self.feature_cache, self.label_cache = feature_cache, label_cache
         self.timings = {"sample_s": 0.0, "fetch_s": 0.0}
         self._slot = np.full(self.client.num_nodes, -1, np.int64)
 
@@ -169,7 +170,9 @@ class NeighborLoader(_Loader):
                 else self.client.fetch("x", n_id)
             x = torch.from_numpy(rows)
         if self.fetch_features and self.client.has_y:
-            y = torch.from_numpy(self.client.fetch("y", seeds))
+            labels = self.label_cache.fetch(seeds) if self.label_cache is not None \
+                else self.client.fetch("y", seeds)
+            y = torch.from_numpy(labels)
         self.timings["sample_s"] += t1 - t0
         self.timings["fetch_s"] += time.perf_counter() - t1
         return NeighborBatch(int(seeds.shape[0]), torch.from_numpy(n_id), blocks, x, y)

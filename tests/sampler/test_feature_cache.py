@@ -99,3 +99,14 @@ def test_warm_up_visit_counts(client):
                                   fetch_features=False))[:2]
     expect = np.bincount(np.concatenate([b.n_id.numpy() for b in batches]), minlength=client.num_nodes)
     assert np.array_equal(counts, expect) and loader.epoch == 1
+
+
+def test_label_cache_holds_exactly_the_seeds(client):
+    seeds = client.where("train_mask")
+    labels = FeatureCache.holding(client, seeds, "y")
+    assert labels.num_cached == seeds.shape[0] and labels.row_shape == ()
+    args = dict(batch_size=50, input_nodes=seeds, shuffle=True, seed=5)
+    plain = list(NeighborLoader(client, [2], **args))
+    got = list(NeighborLoader(client, [2], label_cache=labels, **args))
+    assert all(torch.equal(a.y, b.y) for a, b in zip(plain, got)) and len(got) == len(plain)
+    assert labels.stats()["misses"] == 0 and labels.stats()["hits"] == seeds.shape[0]
