@@ -49,10 +49,12 @@ def _load(pw, p, maxpw):
 
 
 @njit(cache=True)
-def _pass_order(xadj, adj, wgt, part, pw, maxpw, conn, active):
+def _pass_order(xadj, adj, wgt, part, pw, maxpw, conn, active, iw, ew):
     """Active vertices that may move (boundary with a gain >= 0, or in an
     overloaded part) by decreasing best gain, ties at random; the others are
-    made inactive until a neighbour moves."""
+    made inactive until a neighbour moves. A vertex whose external weight is
+    below its internal one (``ew[u] < iw[u]``) cannot gain and is dropped
+    without scanning its neighbours."""
     n = xadj.shape[0] - 1
     k = pw.shape[0]
     over = np.zeros(k, np.bool_)
@@ -64,6 +66,9 @@ def _pass_order(xadj, adj, wgt, part, pw, maxpw, conn, active):
     for u in range(n):
         p = part[u]
         if not active[u] and not over[p]:
+            continue
+        if not over[p] and ew[u] < iw[u]:
+            active[u] = False
             continue
         internal = 0
         best = np.int64(-(1 << 62))
@@ -96,12 +101,13 @@ def _pass_order(xadj, adj, wgt, part, pw, maxpw, conn, active):
 
 
 @njit(cache=True)
-def _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched, active):
-    """Greedy passes; returns the total gain (cut decrease) of the moves made."""
+def _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched, active, iw, ew):
+    """Greedy passes; returns the total gain (cut decrease) of the moves made.
+    ``iw`` / ``ew`` (internal / external weight of every vertex) are kept current."""
     ncon = vwgt.shape[1]
     total = 0
     for _ in range(npasses):
-        order = _pass_order(xadj, adj, wgt, part, pw, maxpw, conn, active)
+        order = _pass_order(xadj, adj, wgt, part, pw, maxpw, conn, active, iw, ew)
         moved = 0
         for i in range(order.shape[0]):
             u = order[i]
@@ -147,6 +153,19 @@ def _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched, ac
                         pw[p, c] -= vwgt[u, c]
                         pw[best, c] += vwgt[u, c]
                     part[u] = best
+                    tot = iw[u] + ew[u]
+                    iw[u] = conn[best]
+                    ew[u] = tot - conn[best]
+                    for e in range(xadj[u], xadj[u + 1]):
+                        v = adj[e]
+                        if v == u:
+                            continue
+                        if part[v] == p:
+                            iw[v] -= wgt[e]
+                            ew[v] += wgt[e]
+                        elif part[v] == best:
+                            iw[v] += wgt[e]
+                            ew[v] -= wgt[e]
                     total += bgain
                     moved += 1
                     for e in range(xadj[u], xadj[u + 1]):
@@ -156,6 +175,20 @@ def _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched, ac
         if moved == 0:
             break
     return total
+
+
+@njit(cache=True)
+def _weights_in_out(xadj, adj, wgt, part, iw, ew):
+    """Internal (same part) and external weight of every vertex."""
+    for u in range(xadj.shape[0] - 1):
+        a, b = 0, 0
+        for e in range(xadj[u], xadj[u + 1]):
+            if part[adj[e]] == part[u]:
+                a += wgt[e]
+            else:
+                b += wgt[e]
+        iw[u] = a
+        ew[u] = b
 
 
 @njit(cache=True)
@@ -192,8 +225,11 @@ def _refine(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, seed, relax, rounds, 
     conn = np.zeros(k, np.int64)
     touched = np.empty(k, np.int64)
     active = np.ones(n, np.bool_)
+    iw = np.zeros(n, np.int64)
+    ew = np.zeros(n, np.int64)
+    _weights_in_out(xadj, adj, wgt, part, iw, ew)
     np.random.seed(seed)
-    _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched, active)
+    _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, pw, conn, touched, active, iw, ew)
     if rounds == 0:
         return part
     loose = maxpw.copy()
@@ -205,8 +241,8 @@ def _refine(xadj, adj, wgt, vwgt, part, k, maxpw, npasses, seed, relax, rounds, 
     best_cut = _cut(xadj, adj, wgt, part) // 2
     best_ok = _feasible(pw, maxpw)
     for _ in range(rounds):
-        cut = best_cut - _greedy(xadj, adj, wgt, vwgt, part, k, loose, loose_passes, pw, conn, touched, active)
-        cut -= _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, round_passes, pw, conn, touched, active)
+        cut = best_cut - _greedy(xadj, adj, wgt, vwgt, part, k, loose, loose_passes, pw, conn, touched, active, iw, ew)
+        cut -= _greedy(xadj, adj, wgt, vwgt, part, k, maxpw, round_passes, pw, conn, touched, active, iw, ew)
         ok = _feasible(pw, maxpw)
         if (ok and not best_ok) or (ok == best_ok and cut < best_cut):
             small = ok == best_ok and cut > (1.0 - tol) * best_cut
