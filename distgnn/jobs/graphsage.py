@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from distgnn.jobs.context import ReplicaContext
 from distgnn.jobs.progress import Progress
 
-__all__ = ["GraphSAGE", "graphsage_replica", "build_model", "replica_share", "MASKS"]
+__all__ = ["GraphSAGE", "graphsage_replica", "train_on_data", "build_model", "replica_share", "MASKS"]
 
 MASKS = ("train", "val", "test")
 
@@ -190,6 +190,15 @@ def _plain(model: torch.nn.Module) -> torch.nn.Module:
     return getattr(model, "module", model)
 
 
+def _feature_and_class_counts(client, store) -> Tuple[int, int]:
+    if store is not None:
+        return store.num_features, store.num_classes
+    if not client.has_y:
+        return client.num_features, 0
+    y = client.fetch("y", np.arange(client.num_nodes, dtype=np.int64))  # an in-memory graph
+    return client.num_features, int(y.max()) + 1 if y.size else 0
+
+
 class _Setup:
     """Everything one replica builds before its first epoch."""
 
@@ -200,21 +209,22 @@ class _Setup:
 
         cfg = inputs.config
         self.cfg, self.ctx = cfg, ctx
-        store = open_store(inputs.store)
-        if store.num_classes < 2 or not store.num_features:
-            raise ValueError("job graphsage needs node features and labels in the store; "
-                             "use data.generator.name=planted_partition or a store with x and y")
         self.client = as_client(inputs.source, cfg.sync.remote_timeout_s)
+        store = open_store(inputs.store) if inputs.store is not None else None
+        num_features, num_classes = _feature_and_class_counts(self.client, store)
+        if num_classes < 2 or not num_features:
+            raise ValueError("job graphsage needs node features and labels (x and y); "
+                             "use data.generator.name=planted_partition or a store with x and y")
         train = _mask_name(self.client, "train")
         if train is None:
             raise ValueError(f"job graphsage needs a training mask in the store, expected 'train' "
                              f"among its masks, got {self.client.mask_names}")
         torch.manual_seed(cfg.run.seed)
-        model = build_model(cfg.model, store.num_features, store.num_classes).to(ctx.device)
+        model = build_model(cfg.model, num_features, num_classes).to(ctx.device)
         self.model = ctx.prepare_model(model)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.run.lr,
                                           weight_decay=cfg.run.weight_decay)
-        self.cache = optional_cache(self.client, store, cfg.sampler.cache_mb)
+        self.cache = optional_cache(self.client, store, cfg.sampler.cache_mb) if store else None
         nodes = self.client.where(train)
         self.train_loader = self._loader(replica_share(nodes, ctx.rank, ctx.world_size, cfg.run.seed),
                                          cfg.sampler.num_neighbors, cfg.sampler.batch_size, True)
@@ -310,3 +320,25 @@ def graphsage_replica(inputs, ctx: ReplicaContext) -> None:
                 break
     finally:
         setup.close()
+
+
+def train_on_data(data, config=None) -> List[Dict[str, float]]:
+    """Train the graphsage job on an in-memory :class:`~distgnn.data.Data` (``x``, ``y`` and
+    ``train``/``val``/``test`` masks, with or without a ``_mask`` suffix); returns the rows of
+    ``metrics.csv`` in ``config.run.dir``. ``config`` is a ``TrainConfig`` of job graphsage
+    (default: its defaults); one replica runs in this process, several on Ray.
+    """
+    import os
+
+    from distgnn.config import TrainConfig
+    from distgnn.jobs.inputs import JobInputs
+    from distgnn.jobs.metrics import read_metrics
+    from distgnn.jobs.replicas import run_replicas
+
+    cfg = config if config is not None else TrainConfig(job="graphsage")
+    if cfg.job != "graphsage":
+        raise ValueError(f"train_on_data runs job graphsage, got a config of job {cfg.job}")
+    if getattr(data, "edge_index", None) is None:
+        raise TypeError(f"expected a Data with edge_index, got {type(data).__name__}")
+    run_replicas(cfg, graphsage_replica, JobInputs(cfg, None, data))
+    return read_metrics(os.path.join(cfg.run.run_dir, "metrics.csv"))

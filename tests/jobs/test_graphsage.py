@@ -62,6 +62,23 @@ def test_sections_and_fan_out_check():
     assert isinstance(TrainConfig(job="graphsage").model, distgnn.config.graphsage.GraphSAGEModel)
 
 
+def test_trains_on_an_in_memory_graph(tmp_path):
+    from distgnn.jobs.graphsage import train_on_data
+
+    g = planted_partition(600, 3, avg_degree=6, num_features=8, feature_noise=2.0,
+                          train_per_class=40, num_val=60, num_test=150, seed=2)
+    cfg = config_from_dict({"job": "graphsage", "model": {"hidden_channels": 16},
+                            "sampler": {"num_neighbors": [5, 5], "batch_size": 32},
+                            "scaling": {"num_workers": 1, "mode": "local"},
+                            "run": {"epochs": 3, "lr": 0.02, "dir": str(tmp_path / "mem"),
+                                    "progress": False}})
+    rows = train_on_data(g, cfg)
+    assert len(rows) == 3 and rows[-1]["test_nodes"] == 150 and rows[-1]["val_nodes"] == 60
+    assert rows[-1]["test_acc"] > 0.7  # three planted blocks: chance is 1/3
+    with pytest.raises(ValueError, match="runs job graphsage, got a config of job node2vec"):
+        train_on_data(g, config_from_dict({"job": "node2vec"}))
+
+
 # ---------------------------------------------------------------------- end to end (real Ray)
 SMALL = ["job=graphsage", "data.generator.num_nodes=1200", "data.generator.num_blocks=4",
          "data.generator.num_features=16", "data.generator.train_per_class=60",
