@@ -103,3 +103,21 @@ def test_bad_input(tmp_path, store):
     with pytest.raises(ValueError, match="expected 300 rows, the source gave 250"):
         export_rows(inference_chunks(arr), orig_id_reader(store), str(out), "embedding", 300)
     assert not out.exists() and not (tmp_path / ".short.parquet.partial").exists()
+
+
+def test_command_errors_name_what_to_do(tmp_path, store, capsys):
+    from distgnn.cli import main
+    from distgnn.config import config_from_dict, save_config
+
+    assert main(["export", str(tmp_path), "--what", "embeddings", "--out", str(tmp_path / "e.parquet")]) == 2
+    assert "expected a run directory of `distgnn train`" in capsys.readouterr().err
+    run = tmp_path / "run"
+    run.mkdir()
+    save_config(config_from_dict({"job": "graphsage", "data": {"store": store.path}}),
+                str(run / "config.yaml"))
+    assert main(["export", str(run), "--what", "predictions", "--out", str(tmp_path / "p.zarr")]) == 2
+    assert f"run `distgnn infer {run}` first" in capsys.readouterr().err
+    assert main(["export", str(run), "--what", "predictions", "--out", str(tmp_path / "p.csv")]) == 2
+    assert "ending in .parquet (a file) or .zarr" in capsys.readouterr().err
+    assert main(["infer", str(run)]) == 2
+    assert "no complete checkpoint" in capsys.readouterr().err

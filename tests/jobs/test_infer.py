@@ -1,4 +1,6 @@
 """Layer-wise inference equals the full-graph forward pass and covers every node once."""
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -111,3 +113,32 @@ def test_refuses_foreign_directories_and_partial_outputs(tmp_path, store):
         open_inference(str(partial))
     with pytest.raises(TypeError, match="GraphSAGE or ClusterGCN"):
         run_inference(torch.nn.Linear(2, 2), store.path, str(tmp_path / "x.zarr"), store.num_nodes)
+
+
+@pytest.mark.slow
+@pytest.mark.ray
+def test_cluster_gcn_run_then_infer_equals_its_checkpointed_model(tmp_path):
+    from distgnn.cli import main
+    from distgnn.distributed.checkpoint import load_checkpoint
+
+    run = tmp_path / "gcn"
+    config = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "configs", "cluster_gcn.yaml")
+    argv = ["train", config, "-p", f"run.dir={run}", "-p", "run.epochs=1", "-p", "run.progress=false",
+            "-p", "scaling.num_workers=1", "-p", "data.num_parts=4", "-p", "model.hidden_channels=8"]
+    for o in ("num_nodes=400", "num_blocks=4", "num_features=8", "train_per_class=20",
+              "num_val=40", "num_test=80"):
+        argv += ["-p", f"data.generator.{o}"]
+    assert main(argv) == 0
+    assert main(["infer", str(run), "--batch-size", "64"]) == 0
+    store = open_store(str(run / "graph.zarr"))
+    sh = [store.part(p) for p in range(store.num_parts)]
+    x = torch.from_numpy(np.concatenate([s.x for s in sh]))
+    src = np.concatenate([s.col for s in sh]).astype(np.int64)
+    dst = np.concatenate([np.repeat(np.arange(s.lo, s.hi), np.diff(s.rowptr)) for s in sh])
+    model = ClusterGCN(8, 8, 4, num_layers=2)
+    model.load_state_dict(load_checkpoint(str(run))["model"])
+    with torch.no_grad():
+        expect = model.eval()(x, torch.from_numpy(np.stack([src, dst])))
+    group, meta = open_inference(str(run / "inference.zarr"))
+    assert meta["job"] == "cluster_gcn" and meta["embedding_layer"] == 0
+    assert np.allclose(group["layer_1"][:], expect.numpy(), atol=1e-4, rtol=1e-4)
