@@ -111,7 +111,9 @@ def _partition_csr(csr, k: int, method: str, seed: int, options: dict) -> np.nda
         return random_partition(csr.num_nodes, k, seed)
     if method == "stream":
         from .stream import stream_partition_chunks
-        return stream_partition_chunks(csr.edge_chunks(), csr.num_nodes, k, num_edges=csr.num_edges, seed=seed,
+        # a symmetric CSR listed by source: each node arrives with all its neighbours (Fennel's best order)
+        return stream_partition_chunks(csr.edge_chunks(by_source=csr.symmetrized), csr.num_nodes, k,
+                                       num_edges=csr.num_edges, seed=seed,
                                        undirected=not csr.symmetrized, **options)
     if method == "kaminpar":
         from .kaminpar import kaminpar_partition
