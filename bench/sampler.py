@@ -2,6 +2,7 @@
 
     python bench/sampler.py            # R-MAT scale 17 and 20
     python bench/sampler.py --quick    # scale 17, fewer batches
+    python bench/sampler.py --checksums 20   # cost of crc32c checks on read, R-MAT 20 sized arrays
 
 Peers: torch_cluster.random_walk and torch_geometric's NeighborLoader (when
 installed). Prints throughput and our/peer ratios.
@@ -99,11 +100,64 @@ def bench_actors(data: Data, num_batches: int, in_process: float) -> None:
           f"actor overhead {in_process / rate:4.2f}x", flush=True)
 
 
+def _read_all(arr) -> float:
+    t = time.perf_counter()
+    for a in range(0, arr.shape[0], arr.chunks[0]):
+        arr[a:a + arr.chunks[0]]
+    return time.perf_counter() - t
+
+
+def bench_checksums(scale: int) -> None:
+    """Read time of a store's arrays with and without their crc32c codec, and a server's open."""
+    import zarr
+    from zarr.codecs import Crc32cCodec, ZstdCodec
+
+    from distgnn.partition import partition_graph, write_store
+    from distgnn.partition._zarr import CHUNK_ELEMS, ZSTD_LEVEL
+    from distgnn.sampler.server import ShardServer
+
+    ei = rmat_edge_index(scale, seed=0)
+    n = 1 << scale
+    col = ei[0].numpy().astype(np.int32)
+    x = np.random.default_rng(0).normal(size=(n, 32)).astype(np.float32)
+    with tempfile.TemporaryDirectory() as tmp:
+        g = zarr.open_group(os.path.join(tmp, "c.zarr"), mode="w")
+        rows = []
+        for name, data in (("col int32", col), ("x float32[n, 32]", x)):
+            chunks = (max(1, CHUNK_ELEMS // int(np.prod(data.shape[1:]))),) + data.shape[1:]
+            times = []
+            for codecs in ([ZstdCodec(level=ZSTD_LEVEL)], [ZstdCodec(level=ZSTD_LEVEL), Crc32cCodec()]):
+                arr = g.create_array(f"a{len(times)}{name[0]}", shape=data.shape, dtype=data.dtype,
+                                     chunks=chunks, compressors=codecs, fill_value=0)
+                arr[...] = data
+                times.append(min(_read_all(arr) for _ in range(3)))
+            mb = data.nbytes / 1e6
+            rows.append(f"  read {name:<18} {mb:7.0f} MB: zstd {mb / times[0]:6.0f} MB/s | zstd+crc32c "
+                        f"{mb / times[1]:6.0f} MB/s | checked/unchecked time {times[1] / times[0]:4.2f}x")
+        print(f"checksums on read (R-MAT scale {scale}: {n} nodes, {col.shape[0]} edges)")
+        print("\n".join(rows), flush=True)
+        path = os.path.join(tmp, "g.zarr")
+        parts = partition_graph(ei, n, 4, method="random", seed=0)
+        write_store(path, ei, n, parts, x=x, method="random")
+        for servers in (1, 2):
+            t = time.perf_counter()
+            for k in range(servers):
+                server = ShardServer(path, list(range(k, 4, servers)))
+                server.info()
+                server.close()
+            print(f"  shard server open (spool {4 // servers} of 4 parts, checks included) x{servers}: "
+                  f"{time.perf_counter() - t:5.2f} s", flush=True)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="scale 17 only, fewer batches")
     ap.add_argument("--scales", type=int, nargs="*", default=None)
+    ap.add_argument("--checksums", type=int, metavar="SCALE", default=None,
+                    help="only measure the cost of checksum checks on read at this R-MAT scale")
     args = ap.parse_args(argv)
+    if args.checksums is not None:
+        return bench_checksums(args.checksums)
     scales = args.scales or ([17] if args.quick else [17, 20])
     batches = 10 if args.quick else 30
     torch.manual_seed(0)
