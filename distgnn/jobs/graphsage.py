@@ -248,7 +248,7 @@ class _Setup:
         return NeighborLoader(self.client, list(fan), batch_size=batch_size, input_nodes=nodes,
                               shuffle=shuffle, seed=self.cfg.run.seed + 1000 * self.ctx.rank,
                               prefetch=max(self.cfg.sampler.prefetch, 1), feature_cache=self.cache,
-                              label_cache=labels)
+                              label_cache=labels, pin_memory=self.ctx.device.type == "cuda")
 
     def close(self) -> None:
         for loader in [self.train_loader, *self.eval_loaders.values()]:

@@ -110,3 +110,9 @@ def test_label_cache_holds_exactly_the_seeds(client):
     got = list(NeighborLoader(client, [2], label_cache=labels, **args))
     assert all(torch.equal(a.y, b.y) for a, b in zip(plain, got)) and len(got) == len(plain)
     assert labels.stats()["misses"] == 0 and labels.stats()["hits"] == seeds.shape[0]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="page-locked memory needs CUDA")
+def test_pinned_batches(client):
+    b = next(iter(NeighborLoader(client, [3], batch_size=16, pin_memory=True)))
+    assert b.x.is_pinned() and b.y.is_pinned() and b.blocks[0].edge_index.is_pinned()
