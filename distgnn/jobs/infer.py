@@ -17,6 +17,7 @@ and the attribute ``distgnn_inference`` (written last): ``num_layers``, ``dims``
 """
 from __future__ import annotations
 
+import math
 import os
 from typing import Callable, List, Optional, Sequence, Tuple
 
@@ -86,7 +87,8 @@ def local_block(lo: int, hi: int, counts: np.ndarray, nbr: np.ndarray) -> Tuple[
 
 
 def node_ranges_of(num_nodes: int, chunk_rows: int, world_size: int) -> List[Tuple[int, int]]:
-    """Contiguous node ranges, one per worker, cut at multiples of ``chunk_rows``."""
+    """Contiguous node ranges, one per worker, cut at multiples of ``chunk_rows`` (balanced
+    in whole multiples; a worker may get none when there are fewer multiples than workers)."""
     chunks = -(-num_nodes // chunk_rows)
     bounds = np.linspace(0, chunks, world_size + 1).round().astype(np.int64) * chunk_rows
     return [(int(min(a, num_nodes)), int(min(b, num_nodes))) for a, b in zip(bounds[:-1], bounds[1:])]
@@ -235,8 +237,10 @@ def run_inference(model: torch.nn.Module, source, out_path: str, num_nodes: int,
     ``num_workers`` workers each own one range of :func:`node_ranges_of`; with
     ``ray_workers`` they are Ray actors (Ray must be initialised), else they run
     one after the other in this process (the same result). ``batch_size`` target
-    nodes per step, which is also the output's chunk height. Returns the metadata
-    written (with ``rows_per_worker``).
+    nodes per step; the output's chunks are at most 256 rows high (a divisor of
+    ``batch_size``), so reading a block's scattered neighbours reads little more
+    than their rows, and the workers' ranges (multiples of ``batch_size``) never
+    share a chunk. Returns the metadata written (with ``rows_per_worker``).
     """
     from distgnn.remote import wait
 
@@ -246,7 +250,8 @@ def run_inference(model: torch.nn.Module, source, out_path: str, num_nodes: int,
     layer_steps(model)  # refuses a model it cannot run before anything is written
     dims = layer_dims(model)
     out_path = os.path.abspath(out_path)
-    _create_output(out_path, num_nodes, dims, batch_size)
+    chunk_rows = math.gcd(batch_size, 256)
+    _create_output(out_path, num_nodes, dims, chunk_rows)
     ranges = node_ranges_of(num_nodes, batch_size, num_workers)
     workers = _workers(model, source, out_path, batch_size, num_workers, cache_mb, store_path,
                        device, ray_workers, timeout_s)
@@ -258,7 +263,7 @@ def run_inference(model: torch.nn.Module, source, out_path: str, num_nodes: int,
         import ray
         for w in workers:
             ray.kill(w.target)
-    _finish_output(out_path, num_nodes, dims, batch_size, **info)
+    _finish_output(out_path, num_nodes, dims, chunk_rows, **info)
     return {**open_inference(out_path)[1], "rows_per_worker": [r // len(dims) for r in rows]}
 
 

@@ -75,6 +75,7 @@ def test_equals_full_graph_forward(tmp_path, graph, store, name, workers):
     assert sum(meta["rows_per_worker"]) == graph.num_nodes and meta["job"] == name
     assert len(meta["rows_per_worker"]) == workers and min(meta["rows_per_worker"]) > 0
     group, meta2 = open_inference(str(out))
+    assert group["layer_0"].chunks[0] == meta2["chunk_rows"] == 8  # gcd(40, 256): ranges never share one
     last = group[f"layer_{meta2['num_layers'] - 1}"][:]
     assert last.shape == tuple(expect.shape)
     assert np.allclose(last, expect.numpy(), atol=1e-5, rtol=1e-4)
