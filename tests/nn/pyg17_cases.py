@@ -56,6 +56,8 @@ def graph(seed: int = 0, target_sorted: bool = False) -> SimpleNamespace:
     g.mask_dense = torch.tensor([[1, 1, 1, 1, 0], [1, 1, 1, 1, 1]], dtype=torch.bool)
     g.z = torch.randint(1, 10, (N,), generator=gen)
     g.xs = [g.x, g.x0]
+    g.y = torch.randint(0, 3, (N,), generator=gen)
+    g.train_mask = torch.arange(N) % 2 == 0
     g.deg = torch.bincount(torch.bincount(edge_index[1], minlength=N))
     g.pos_edge_index, g.neg_edge_index = edge_index[:, ::2], edge_index[:, 1::2]
     return g
@@ -297,6 +299,8 @@ MODULE_CASES: List[Case] = [
                                                     ReLU(), block="res+"),
          _c("x", "edge_index")),
     Case("MetaLayer", lambda nn: nn.MetaLayer(None, None, None), _none),
+    Case("LabelPropagation", lambda nn: nn.LabelPropagation(num_layers=3, alpha=0.9),
+         _c("y", "edge_index", "train_mask")),
 ]
 
 
