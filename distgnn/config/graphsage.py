@@ -36,8 +36,13 @@ class NeighborSampler(ShardSampler):
     eval_batch_size: int = opt(4096, "nodes per evaluation batch", min=1)
     eval_num_neighbors: List[int] = opt([], "fan-outs of evaluation (empty: those of training; "
                                         "-1 = all)", min=1, allow=(-1,))
-    cache_mb: float = opt(256.0, "features of the highest-degree nodes kept on each replica, "
+    cache_mb: float = opt(256.0, "features kept on each replica behind shard-server actors, "
                                  "in MB (0 = no cache)", min=0)
+    cache_policy: str = opt("degree", "which nodes' features the cache keeps: the highest "
+                            "in-degrees, or the most visited in warm-up batches",
+                            choices=("degree", "warmup"))
+    warmup_batches: int = opt(20, "batches sampled (without features) to count visits when "
+                                  "cache_policy is warmup", min=1)
 
     def __post_init__(self) -> None:
         check_fields(self)

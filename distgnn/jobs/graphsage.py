@@ -224,8 +224,8 @@ class _Setup:
         self.model = ctx.prepare_model(model)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.run.lr,
                                           weight_decay=cfg.run.weight_decay)
-        self.cache = optional_cache(self.client, store, cfg.sampler.cache_mb) if store else None
         nodes = self.client.where(train)
+        self.cache = self._cache(store, replica_share(nodes, ctx.rank, ctx.world_size, cfg.run.seed))
         self.train_loader = self._loader(replica_share(nodes, ctx.rank, ctx.world_size, cfg.run.seed),
                                          cfg.sampler.num_neighbors, cfg.sampler.batch_size, True)
         shares = [replica_share(nodes, r, ctx.world_size, cfg.run.seed).shape[0]
@@ -238,6 +238,21 @@ class _Setup:
             if name is not None:
                 ids = replica_share(self.client.where(name), ctx.rank, ctx.world_size, cfg.run.seed)
                 self.eval_loaders[base] = self._loader(ids, fan, cfg.sampler.eval_batch_size, False)
+
+    def _cache(self, store, share: np.ndarray):
+        """The feature cache behind actors: by in-degree, or by visits in warm-up batches."""
+        from distgnn.sampler import NeighborLoader
+        from distgnn.sampler.feature_cache import FeatureCache, optional_cache, visit_counts
+
+        s = self.cfg.sampler
+        if store is None or s.cache_policy == "degree":
+            return optional_cache(self.client, store, s.cache_mb) if store is not None else None
+        if s.cache_mb <= 0 or not self.client.remote:
+            return None
+        warm = NeighborLoader(self.client, list(s.num_neighbors), batch_size=s.batch_size,
+                              input_nodes=share, shuffle=True, seed=self.cfg.run.seed + 7,
+                              fetch_features=False)
+        return FeatureCache.by_score(self.client, visit_counts(warm, s.warmup_batches), s.cache_mb)
 
     def _loader(self, nodes: np.ndarray, fan: List[int], batch_size: int, shuffle: bool):
         from distgnn.sampler import NeighborLoader
