@@ -112,7 +112,8 @@ def test_planted_graph_two_replicas_through_shard_servers(tmp_path, ray_instance
     from distgnn.partition import open_store
 
     run = tmp_path / "sage"
-    assert _train(run, *SMALL, "run.epochs=3", "sampler.num_actors=2", "sampler.cache_policy=warmup") == 0
+    assert _train(run, *SMALL, "run.epochs=3", "sampler.num_actors=2",
+                  "sampler.cache_policy=warmup") == 0
     out = capsys.readouterr().out
     assert "sampler: 2 shard-server actors" in out
     rows = read_metrics(os.path.join(run, "metrics.csv"))
