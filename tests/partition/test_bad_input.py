@@ -58,3 +58,19 @@ def test_bad_assignment_writes_nothing(tmp_path):
     with pytest.raises(ValueError, match="num_nodes=20 rows"):
         write_store(tmp_path / "g.zarr", two_cliques(), 20, np.zeros(3, np.int64))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_input_with_an_on_disk_csr(tmp_path):
+    from distgnn.partition.disk_csr import build_disk_csr
+
+    csr = build_disk_csr([two_cliques()], 20, tmp_path / "c")
+    with pytest.raises(ValueError, match="num_nodes must match the CSR's 20, got 21"):
+        partition_graph(csr, 21, 2)
+    with pytest.raises(ValueError, match="edge_weight / node_weight"):
+        partition_graph(csr, None, 2, edge_weight=np.ones(csr.num_edges))
+    with pytest.raises(ValueError, match="num_parts"):
+        partition_graph(csr, None, 21)
+    with pytest.raises(ValueError, match="honoured by metis and graclus"):
+        partition_graph(two_cliques(), 20, 2, method="stream", edge_weight=np.ones(two_cliques().shape[1]))
+    part = partition_graph(csr, None, 2, method="auto").numpy()
+    assert int((part[two_cliques()[0]] != part[two_cliques()[1]]).sum()) == 1
