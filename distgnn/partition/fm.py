@@ -47,7 +47,7 @@ def _fm_pass(xadj, adj, wgt, vwgt, part, maxpw, pw, cut, limit):
     n = xadj.shape[0] - 1
     gain = _gains(xadj, adj, wgt, part)
     locked = np.zeros(n, np.bool_)
-    cap = 2 * adj.shape[0] + 2 * n + 1
+    cap = 2 * n + min(2 * adj.shape[0], 8 * n) + 1  # bounded: a full heap skips a re-push (gain rechecked on pop)
     hk = np.empty(cap, np.int64)
     hv = np.empty(cap, np.int64)
     size = 0
