@@ -5,6 +5,11 @@ partition store (each opens its parts lazily, on its first request) and
 returns a :class:`ShardClient` for them; every loader accepts that client.
 Actors are spread over the cluster's nodes by default; each needs the store
 path readable where it runs.
+
+Shard servers hold no state of their own (they reopen the store on their
+first request), so a server whose process dies is restarted by Ray and the
+calls it was serving are sent again: a killed server costs a retry, not the
+job (``max_restarts`` times per server).
 """
 import os
 from typing import List, Optional, Sequence
@@ -16,7 +21,10 @@ from distgnn.remote import is_actor
 from .client import ShardClient
 from .server import ShardServer
 
-__all__ = ["launch_shard_servers", "shutdown_shard_servers", "split_parts"]
+__all__ = ["launch_shard_servers", "shutdown_shard_servers", "split_parts", "SERVER_RESTARTS"]
+
+#: restarts of a dead shard-server process before its calls fail with ActorDiedError
+SERVER_RESTARTS = 3
 
 
 def split_parts(num_parts: int, num_servers: int) -> List[List[int]]:
@@ -29,11 +37,14 @@ def split_parts(num_parts: int, num_servers: int) -> List[List[int]]:
 
 def launch_shard_servers(store_path: str, num_servers: Optional[int] = None, *, num_cpus: float = 0,
                          scheduling_strategy: str = "SPREAD", timeout: float = 120.0,
-                         parts: Optional[Sequence[Sequence[int]]] = None) -> ShardClient:
+                         parts: Optional[Sequence[Sequence[int]]] = None,
+                         max_restarts: int = SERVER_RESTARTS) -> ShardClient:
     """Start shard-server actors over the store at ``store_path`` (Ray must be initialised).
 
     ``num_servers`` defaults to one per part; ``parts`` lists the parts of each
     server explicitly instead. ``timeout`` bounds every wait on an actor.
+    A server whose process dies is restarted up to ``max_restarts`` times,
+    each time resending the calls it had not answered.
     """
     import ray
     from distgnn.partition import open_store
@@ -46,9 +57,12 @@ def launch_shard_servers(store_path: str, num_servers: Optional[int] = None, *, 
     held = sorted(p for g in groups for p in g)
     if held != list(range(k)):
         raise ValueError(f"parts must cover each of the {k} parts exactly once, got {groups}")
+    if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
+        raise ValueError(f"max_restarts must be an int >= 0, got {max_restarts!r}")
     remote_cls = ray.remote(ShardServer)
     actors = [remote_cls.options(num_cpus=num_cpus, scheduling_strategy=scheduling_strategy,
-                                 max_concurrency=1).remote(path, g) for g in groups]
+                                 max_concurrency=1, max_restarts=max_restarts,
+                                 max_task_retries=max_restarts).remote(path, g) for g in groups]
     server_of_part = np.empty(k, np.int64)
     for s, g in enumerate(groups):
         server_of_part[g] = s
@@ -56,8 +70,8 @@ def launch_shard_servers(store_path: str, num_servers: Optional[int] = None, *, 
 
 
 def shutdown_shard_servers(client: ShardClient) -> None:
-    """Kill the actors behind ``client`` (in-process servers are left alone)."""
+    """Kill the actors behind ``client`` for good (in-process servers are left alone)."""
     import ray
     for server in client.servers:
         if is_actor(server):
-            ray.kill(server)
+            ray.kill(server, no_restart=True)
