@@ -39,9 +39,10 @@ class TrainContext:
     """What a replica knows about the job: its rank, device and how to report and resume."""
 
     def __init__(self, rank: int, world_size: int, local_rank: int, device: torch.device,
-                 scaling: ScalingConfig, sync: SyncConfig, run: RunConfig) -> None:
+                 scaling: ScalingConfig, sync: SyncConfig, run: RunConfig, run_id: str = "") -> None:
         self.rank, self.world_size, self.local_rank = rank, world_size, local_rank
         self.device, self.scaling, self.sync, self.run = device, scaling, sync, run
+        self.run_id = run_id  # the run's unique id (see distgnn.distributed.run_id)
         self.history: List[Dict[str, Any]] = []
 
     @property

@@ -53,9 +53,16 @@ class EmbeddingShard:
     def __init__(self, lo: int, hi: int, dim: int, spec: OptimizerSpec, init: str = "normal",
                  std: float = 1.0, seed: int = 0, memmap_dir: Optional[str] = None) -> None:
         self.lo, self.hi, self.dim, self.spec = int(lo), int(hi), int(dim), spec
+        self.init = (init, float(std), int(seed))
         out = None if memmap_dir is None else mapped_rows(memmap_dir, self.lo, self.hi, self.dim)
         self.weight = init_rows(self.lo, self.hi, self.dim, init, std, seed, out)
         self.state = init_state(spec, self.weight)
+        self.step = 0
+
+    def reset(self) -> None:
+        """Back to the initial rows and a fresh optimizer state (in place)."""
+        init_rows(self.lo, self.hi, self.dim, *self.init, out=self.weight)
+        self.state = init_state(self.spec, self.weight)
         self.step = 0
 
     def _local(self, ids: Tensor) -> Tensor:
@@ -100,7 +107,8 @@ class EmbeddingShardActor:
     """Ray actor around an :class:`EmbeddingShard`.
 
     After Ray restarts it the rows are gone: every call raises
-    :class:`ShardLostError` until ``load_state_dict`` restores them.
+    :class:`ShardLostError` until ``load_state_dict`` restores them, or
+    ``reset_if_used`` starts it afresh (a run without a checkpoint yet).
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -111,6 +119,7 @@ class EmbeddingShardActor:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.lost = ray.get_runtime_context().was_current_actor_reconstructed
+        self.used = False  # rows differ from the initial ones
 
     def _check(self) -> None:
         if self.lost:
@@ -120,16 +129,26 @@ class EmbeddingShardActor:
     def ping(self) -> int:
         return self.shard.step
 
+    def reset_if_used(self) -> bool:
+        """Start afresh (initial rows, step 0) unless untouched; True when it reset."""
+        if not (self.lost or self.used):
+            return False
+        self.shard.reset()
+        self.lost = self.used = False
+        return True
+
     def pull(self, ids: Tensor) -> Tensor:
         self._check()
         return self.shard.pull(ids)
 
     def push(self, ids: Tensor, grad: Tensor, step: int) -> int:
         self._check()
+        self.used = True
         return self.shard.push(ids, grad, step)
 
     def set_rows(self, ids: Tensor, values: Tensor) -> None:
         self._check()
+        self.used = True
         self.shard.set_rows(ids, values)
 
     def state_dict(self) -> Dict[str, Any]:
@@ -138,4 +157,4 @@ class EmbeddingShardActor:
 
     def load_state_dict(self, sd: Dict[str, Any]) -> None:
         self.shard.load_state_dict(sd)
-        self.lost = False
+        self.lost, self.used = False, True

@@ -25,12 +25,16 @@ from distgnn.remote import Remote, wait
 
 from .context import current_context
 from .embedding_shard import EmbeddingShard, EmbeddingShardActor
+from .run_id import actor_prefix
 from .sparse_optim import OptimizerSpec, coalesce_rows
 
 __all__ = ["ShardedEmbedding", "even_ranges", "SHARD_NAMESPACE"]
 
 _META = "meta.json"
 SHARD_NAMESPACE = "distgnn"  # Ray namespace of the named shard actors of Trainer runs
+#: restarts of a dead shard process by Ray (it comes back without its rows: see
+#: EmbeddingShardActor; the run restores it from the last checkpoint)
+SHARD_RESTARTS = 3
 
 
 def even_ranges(num_embeddings: int, num_shards: int) -> List[int]:
@@ -61,8 +65,8 @@ class ShardedEmbedding:
         seed: the initial table depends only on ``seed``, not on the sharding.
         backend: ``'ray'`` (one actor per shard), ``'local'`` (in this process)
             or ``'auto'`` (ray when Ray is initialised).
-        name: names the shard actors ``distgnn/<run>/<name>/<k>``, shared by all
-            replicas of a run.
+        name: names the shard actors ``distgnn/<run>-<run id>/<name>/<k>``, shared
+            by all replicas of a run (and by no other run).
         timeout_s: limit of every remote call (default: the run's
             ``sync.remote_timeout_s``, else 120 s).
         memmap_dir: keep each shard's rows in a memory-mapped file in this
@@ -101,6 +105,8 @@ class ShardedEmbedding:
         self.step = 0
         self._pending: List[Tuple[Tensor, Tensor]] = []
         self._handles = [self._make(k, init, std, seed) for k in range(self.num_shards)]
+        if self._shared and ctx.rank == 0:
+            self._start_afresh()
 
     # -- construction -------------------------------------------------------------
     @property
@@ -119,8 +125,8 @@ class ShardedEmbedding:
 
     def shard_name(self, k: int) -> str:
         ctx = current_context()
-        run = ctx.run.name if ctx is not None else "local"
-        return f"distgnn/{run}/{self.name}/{k}"
+        prefix = actor_prefix(ctx.run.name, ctx.run_id) if ctx is not None else "distgnn/local/"
+        return f"{prefix}{self.name}/{k}"
 
     def _make(self, k: int, init: str, std: float, seed: int):
         args = (self.ranges[k], self.ranges[k + 1], self.embedding_dim, self.spec, init, std, seed,
@@ -129,14 +135,26 @@ class ShardedEmbedding:
         if self.backend == "local":
             return Remote(EmbeddingShard(*args), name, self.timeout_s)
         import ray
-        ctx = current_context()
-        opts = dict(num_cpus=0, scheduling_strategy="SPREAD", max_concurrency=1)
-        if ctx is not None and ctx.scaling.resolved_mode == "ray":
+        opts = dict(num_cpus=0, scheduling_strategy="SPREAD", max_concurrency=1,
+                    max_restarts=SHARD_RESTARTS)
+        if self._shared:
             # shared by all replicas and kept across worker restarts; Trainer.fit removes it
             opts.update(name=self.shard_name(k), namespace=SHARD_NAMESPACE, lifetime="detached",
                         get_if_exists=True)
         actor = ray.remote(EmbeddingShardActor).options(**opts).remote(*args)
         return Remote(actor, name, self.timeout_s)
+
+    @property
+    def _shared(self) -> bool:
+        """Named actors shared by the replicas of a Ray Train run (and kept across restarts)."""
+        ctx = current_context()
+        return self.backend == "ray" and ctx is not None and ctx.scaling.resolved_mode == "ray"
+
+    def _start_afresh(self) -> None:
+        """Shared shards that outlived a failed attempt (or came back empty) go back to their
+        initial rows; a checkpoint, if any, is restored over them next (before the barrier
+        of ``load_checkpoint``, so no replica pulls in between)."""
+        wait([h.call("reset_if_used") for h in self._handles])
 
     # -- calls --------------------------------------------------------------------
     def _segments(self, sorted_ids: Tensor):

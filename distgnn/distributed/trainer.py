@@ -10,6 +10,7 @@ from .checkpoint import latest_checkpoint
 from .config import RunConfig, ScalingConfig, SyncConfig
 from .context import LocalContext, RayContext, _set_context, read_history
 from .errors import DistributedError
+from .run_id import actor_prefix, ensure_run_id
 from .sharded_embedding import SHARD_NAMESPACE
 
 __all__ = ["Trainer", "Result", "TrainingFailedError"]
@@ -42,7 +43,7 @@ def _ray_entry(payload: Dict[str, Any]):
     use_gpu = payload["scaling"].use_gpu
     device = ray.train.torch.get_device() if use_gpu else torch.device("cpu")
     ctx = RayContext(tc.get_world_rank(), tc.get_world_size(), tc.get_local_rank(), device,
-                     payload["scaling"], payload["sync"], payload["run"])
+                     payload["scaling"], payload["sync"], payload["run"], payload["run_id"])
     _set_context(ctx)
     try:
         return _encode(_call(payload["train_fn"], payload["config"]))
@@ -95,6 +96,7 @@ class Trainer:
                                 f"got {type(value).__name__}")
         self.train_fn, self.config = train_fn, config
         self.scaling, self.sync, self.run = scaling or ScalingConfig(), sync or SyncConfig(), run or RunConfig()
+        self.run_id = ""  # on Ray Train: the id kept in the run directory, in actor names
 
     @property
     def run_dir(self) -> str:
@@ -111,7 +113,7 @@ class Trainer:
         failures = 0
         while True:
             device = torch.device("cuda" if self.scaling.use_gpu else "cpu")
-            ctx = LocalContext(0, 1, 0, device, self.scaling, self.sync, self.run)
+            ctx = LocalContext(0, 1, 0, device, self.scaling, self.sync, self.run, self.run_id)
             _set_context(ctx)
             try:
                 value = _call(self.train_fn, self.config)
@@ -135,7 +137,7 @@ class Trainer:
         import ray.train
         from ray.train.torch import TorchConfig, TorchTrainer
         payload = {"train_fn": self.train_fn, "config": self.config, "scaling": self.scaling,
-                   "sync": self.sync, "run": self.run}
+                   "sync": self.sync, "run": self.run, "run_id": self.run_id}
         resources = {"CPU": self.scaling.cpus_per_worker}
         return TorchTrainer(
             _ray_entry, train_loop_config=payload,
@@ -153,6 +155,7 @@ class Trainer:
         import ray
         if not ray.is_initialized():
             ray.init(address=self.run.ray_address)
+        self.run_id = ensure_run_id(self.run_dir)
         try:
             res = self._torch_trainer().fit()
         except Exception as e:  # noqa: BLE001 - Ray's error wraps the worker's; keep both
@@ -165,9 +168,9 @@ class Trainer:
                       path=self.run_dir, return_value=_decode(getattr(res, "return_value", None)))
 
     def _remove_shard_actors(self) -> None:
-        """Kill the detached embedding-shard actors of this run."""
+        """Kill the detached embedding-shard actors of this run (of no other run)."""
         import ray
-        prefix = f"distgnn/{self.run.name}/"
+        prefix = actor_prefix(self.run.name, self.run_id)
         for entry in ray.util.list_named_actors(all_namespaces=True):
             if entry.get("namespace") == SHARD_NAMESPACE and entry.get("name", "").startswith(prefix):
                 try:

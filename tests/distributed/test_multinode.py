@@ -129,7 +129,7 @@ def test_two_replicas_train_as_one_process(cluster, tmp_path):
     assert all(h["divergence"] == 0.0 and h["world"] == 2 for h in res.history)
     _assert_matches_reference(res)
     left = [a for a in ray.util.list_named_actors(all_namespaces=True)
-            if a["name"].startswith("distgnn/clean/")]
+            if a["name"].startswith("distgnn/clean-")]
     assert not left
 
 

@@ -1,0 +1,5 @@
+"""The fault-injection tests import their helpers from this folder."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
