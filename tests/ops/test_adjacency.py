@@ -61,3 +61,23 @@ def test_add_remaining_loops_keeps_old_loop_weights_and_is_stable():
     scripted = torch.jit.script(ops.add_remaining_loops)
     s_out, s_weight = scripted(EDGE_INDEX, w, 9.0, 4)
     assert torch.equal(s_out, out) and torch.equal(s_weight, weight)
+
+
+def test_structure_keeps_edge_order_so_spmm_equals_gather_scatter_bitwise():
+    """Within a target the CSR keeps edge_index order, and within a source the CSC
+    (read by the backward pass) too: the same additions in the same order."""
+    torch.manual_seed(0)
+    n, e = 200, 5000
+    edge_index = torch.randint(0, n, (2, e))
+    w = torch.rand(e)
+    adj = ops.adj_t_from_edge_index(edge_index, n, n, w)
+    assert torch.equal(adj.storage.row(), torch.sort(edge_index[1], stable=True)[0])
+    for reduce in ("sum", "mean"):
+        x1 = torch.randn(n, 16, requires_grad=True)
+        x2 = x1.detach().clone().requires_grad_()
+        fused = ops.spmm(adj, x1, reduce=reduce)
+        unfused = ops.scatter(x2[edge_index[0]] * w.view(-1, 1), edge_index[1], 0, n, reduce)
+        assert torch.equal(fused, unfused)
+        g = torch.randn(n, 16)
+        assert torch.equal(torch.autograd.grad(fused, x1, g)[0],
+                           torch.autograd.grad(unfused, x2, g)[0])
