@@ -43,8 +43,8 @@ def main(spec_path: str) -> None:
     t_read = time.perf_counter() - t0
     walks = g.simulate_walks(spec["walks_per_node"], spec["walk_length"])
     t_walks = time.perf_counter() - t0 - t_read
-    if spec.get("max_walks"):
-        walks = walks[:spec["max_walks"]]
+    if spec.get("max_walks"):  # walks of one node (from isolated nodes) have no pairs
+        walks = [w for w in walks if len(w) > 1][:spec["max_walks"]]
     nodes = list(g.nodes)
 
     def order_of(model):
@@ -59,11 +59,12 @@ def main(spec_path: str) -> None:
     t_vocab = time.perf_counter() - tv
     tt = time.perf_counter()
     effective, raw = model.train(walks, total_examples=len(walks), epochs=spec["epochs"],
-                                 callbacks=[snaps])
+                                 callbacks=[snaps] if spec.get("snapshots", True) else [])
     t_train = time.perf_counter() - tt - snaps.paused
     json.dump({"epoch_times": snaps.times, "read_s": t_read, "walk_s": t_walks, "vocab_s": t_vocab,
                "train_s": t_train, "effective_words": effective, "raw_words": raw,
-               "sentences": len(walks)}, open(os.path.join(out, "result.json"), "w"))
+               "sentences": len(walks),
+               "length_counts": np.bincount([len(w) for w in walks]).tolist()}, open(os.path.join(out, "result.json"), "w"))
 
 
 if __name__ == "__main__":

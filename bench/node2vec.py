@@ -155,27 +155,37 @@ def bench_cora(args) -> dict:
     _write_csr_npz(os.path.join(work, "cora.npz"), rowptr, col)
     base = dict(edge_index=ei_path, csr=os.path.join(work, "cora.npz"), num_nodes=n, dim=128,
                 walks_per_node=10, walk_length=80, window=10, p=1.0, q=1.0, seed=args.seed)
-    runs = {}
+    runs, peer_parts = {}, []
 
     def run(name, cmd, spec, env=None):
-        out = os.path.join(work, name)
+        out = os.path.join(work, f"{name}-{spec['seed']}".replace(" ", "_"))
         os.makedirs(out)
         spec = {**base, **spec, "out": out}
         path = os.path.join(out, "spec.json")
         json.dump(spec, open(path, "w"))
-        print(f"{name} ...", flush=True)
+        print(f"{name} (seed {spec['seed']}) ...", flush=True)
         _run(cmd + [path], env)
-        runs[name] = _accuracy_curve(out, data)
+        runs.setdefault(name, []).append(_accuracy_curve(out, data))
+        return json.load(open(os.path.join(out, "result.json")))
 
     me = [sys.executable, os.path.abspath(__file__)]
     numba_cache = os.path.join(work, "numba-cache")
-    run("ours (cold)", me + ["_ours"], {"epochs": args.epochs}, {"NUMBA_CACHE_DIR": numba_cache})
-    run("ours (warm)", me + ["_ours"], {"epochs": args.epochs}, {"NUMBA_CACHE_DIR": numba_cache})
-    run("pecanpy+gensim", [peer_python(), os.path.join(os.path.dirname(__file__), "_node2vec_peer.py")],
-        {"epochs": args.peer_epochs, "workers": args.workers, "sample": 1e-3, "negative": 5})
+    peer = [peer_python(), os.path.join(os.path.dirname(os.path.abspath(__file__)), "_node2vec_peer.py")]
+    run("ours (cold)", me + ["_ours"], {"epochs": args.epochs, "seed": args.seed},
+        {"NUMBA_CACHE_DIR": numba_cache})
+    for seed in range(args.seed, args.seed + args.seeds):
+        run("ours (warm)", me + ["_ours"], {"epochs": args.epochs, "seed": seed},
+            {"NUMBA_CACHE_DIR": numba_cache})
+        peer_parts.append(run("pecanpy+gensim", peer, {"epochs": args.peer_epochs, "seed": seed,
+                                                       "workers": args.workers, "sample": 1e-3,
+                                                       "negative": 5}))
     if not args.skip_pyg:
-        run("pyg 1.7.2", me + ["_pyg"], {"epochs": args.pyg_epochs}, {"PYTHONPATH": pyg_path()})
+        run("pyg 1.7.2", me + ["_pyg"], {"epochs": args.pyg_epochs, "seed": args.seed},
+            {"PYTHONPATH": pyg_path()})
     shutil.rmtree(work, ignore_errors=True)
+    p0 = peer_parts[0]
+    print(f"peer's time (seed {args.seed}): read {p0['read_s']:.1f} s, walks {p0['walk_s']:.1f} s "
+          f"(incl. its numba compile), vocab {p0['vocab_s']:.1f} s, train {p0['train_s']:.1f} s")
     return runs
 
 
@@ -183,23 +193,37 @@ def _time_to(curve, acc):
     return next((t for t, a in curve if a >= acc), float("inf"))
 
 
-def report_cora(runs: dict, plot: str) -> None:
-    print("\nCora (Planetoid split): test accuracy after each epoch")
+def _mean_curve(curves):
+    """Per epoch: mean wall time, mean accuracy, accuracy std over the runs."""
+    k = min(len(c) for c in curves)
+    arr = np.array([c[:k] for c in curves])  # [runs, epochs, (t, acc)]
+    return [(float(arr[:, e, 0].mean()), float(arr[:, e, 1].mean()), float(arr[:, e, 1].std()))
+            for e in range(k)]
+
+
+def report_cora(all_runs: dict, plot: str) -> None:
+    runs = {name: _mean_curve(curves) for name, curves in all_runs.items()}
+    print("\nCora (Planetoid split): test accuracy after each epoch "
+          "(mean over runs; +- std; time = mean wall time)")
     for name, curve in runs.items():
-        print(f"  {name:16s} " + "  ".join(f"{t:6.1f}s {a:.3f}" for t, a in curve))
-    peer_t, peer_acc = runs["pecanpy+gensim"][-1]
-    print(f"peer's final accuracy {peer_acc:.3f} at {peer_t:.1f} s")
+        print(f"  {name:16s} ({len(all_runs[name])} run{'s' * (len(all_runs[name]) > 1)}) " +
+              "  ".join(f"{t:6.1f}s {a:.3f}+-{sd:.3f}" for t, a, sd in curve))
+    peer_t, peer_acc, peer_sd = runs["pecanpy+gensim"][-1]
+    print(f"peer's final accuracy {peer_acc:.3f} +- {peer_sd:.3f} at {peer_t:.1f} s")
     for name in ("ours (cold)", "ours (warm)", "pyg 1.7.2"):
         if name in runs:
-            t = _time_to(runs[name], peer_acc)
+            t = _time_to([(t, a) for t, a, _ in runs[name]], peer_acc)
             print(f"  {name:16s} reaches it at {t:6.1f} s = {t / peer_t:.2f}x the peer's time; "
-                  f"final {runs[name][-1][1]:.3f} at {runs[name][-1][0]:.1f} s")
+                  f"first epoch {runs[name][0][1]:.3f} at {runs[name][0][0]:.1f} s "
+                  f"= {runs[name][0][0] / peer_t:.2f}x; final {runs[name][-1][1]:.3f} at "
+                  f"{runs[name][-1][0]:.1f} s")
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, curve in runs.items():
-        ax.plot([t for t, _ in curve], [a for _, a in curve], marker="o", label=name)
+        ax.errorbar([t for t, _, _ in curve], [a for _, a, _ in curve],
+                    yerr=[sd for _, _, sd in curve], marker="o", capsize=3, label=name)
     ax.set_xscale("log")
     ax.set_xlabel("wall time (s, log)")
     ax.set_ylabel("test accuracy")
@@ -226,7 +250,8 @@ def bench_rmat(args) -> dict:
     print(f"R-MAT {args.scale}: {n} nodes, {col.shape[0]} directed edges; {args.walks} walks of "
           f"{args.walk_length} nodes, window {args.window}, d={args.dim}, 5 negatives", flush=True)
     out = {}
-    start = np.random.default_rng(0).choice(n, args.walks, replace=False)
+    linked = np.flatnonzero(np.diff(rowptr) > 0)  # walks from isolated nodes have no pairs
+    start = np.random.default_rng(0).choice(linked, args.walks, replace=False)
     syn0, syn1 = init_tables(n, args.dim)
     prob, alias = negative_table(rowptr)
     t = time.perf_counter()
@@ -249,7 +274,8 @@ def bench_rmat(args) -> dict:
     del rowptr, col
     spec = dict(csr=os.path.join(work, "g.npz"), out=work, dim=args.dim, walks_per_node=1,
                 walk_length=args.walk_length, window=args.window, p=args.p, q=args.q, seed=0,
-                workers=args.workers, epochs=1, sample=0, negative=5, max_walks=args.walks)
+                workers=args.workers, epochs=1, sample=0, negative=5, max_walks=args.walks,
+                snapshots=False)
     json.dump(spec, open(os.path.join(work, "spec.json"), "w"))
     print("pecanpy+gensim ...", flush=True)
     _run([peer_python(), os.path.join(os.path.dirname(__file__), "_node2vec_peer.py"),
@@ -257,8 +283,8 @@ def bench_rmat(args) -> dict:
     peer = json.load(open(os.path.join(work, "result.json")))
     shutil.rmtree(work, ignore_errors=True)
     length = peer["raw_words"] / peer["sentences"]
-    peer_pairs = peer["raw_words"] / length * expected_pairs(int(round(length)), args.window)
-    out.update(peer_walk_steps_per_s=n * (args.walk_length - 1) / peer["walk_s"],
+    peer_pairs = sum(c * expected_pairs(k, args.window) for k, c in enumerate(peer["length_counts"]))
+    out.update(peer_walk_steps_per_s=linked.shape[0] * (args.walk_length - 1) / peer["walk_s"],
                peer_train_pairs_per_s=peer_pairs / peer["train_s"],
                peer_words_per_s=peer["raw_words"] / peer["train_s"], peer_mean_walk_nodes=length)
     return out
@@ -285,7 +311,8 @@ def main() -> None:
     ap.add_argument("--pyg-epochs", type=int, default=2, help="torch_geometric 1.7.2 epochs on Cora")
     ap.add_argument("--skip-pyg", action="store_true", help="leave torch_geometric 1.7.2 out")
     ap.add_argument("--workers", type=int, default=2, help="gensim workers")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="first seed")
+    ap.add_argument("--seeds", type=int, default=3, help="warm runs of ours and the peer on Cora")
     ap.add_argument("--planetoid", default=PLANETOID, help="folder holding ind.cora.*")
     ap.add_argument("--plot", default=os.path.join(ROOT, "runs", "bench", "node2vec_cora.png"))
     ap.add_argument("--scale", type=int, default=20, help="R-MAT scale")
