@@ -13,9 +13,9 @@ examples), which beats a KD-tree once the space has more than a few dimensions.
 ``torch_cluster`` also serves farthest point sampling and voxel grids; a pure-torch
 implementation of every op is used without it.
 
-TorchScript: layers that call :func:`knn`, :func:`knn_graph`, :func:`radius` or
-:func:`radius_graph` from a scripted ``forward`` run them as Python calls
-(``torch.jit.ignore``): the search backends are chosen at run time.
+TorchScript: :func:`knn` compiles (on ``torch_cluster``); :func:`knn_graph`,
+:func:`radius` and :func:`radius_graph` run as Python calls from a scripted
+``forward`` (``torch.jit.ignore``), so modules calling them script but do not export.
 """
 import math
 from typing import List, Optional, Tuple, Union
@@ -194,7 +194,6 @@ def _to_flow(assign: Tensor, flow: str) -> Tensor:
 
 
 # ---------------------------------------------------------------------- k-NN
-@torch.jit.ignore
 def knn(x: Tensor, y: Tensor, k: int, batch_x: Optional[Tensor] = None,
         batch_y: Optional[Tensor] = None, cosine: bool = False,
         num_workers: int = 1) -> Tensor:
@@ -214,7 +213,30 @@ def knn(x: Tensor, y: Tensor, k: int, batch_x: Optional[Tensor] = None,
     Returns:
         LongTensor ``[2, E]``: row 0 indexes ``y``, row 1 the neighbours in ``x``
         (closest first; fewer than ``k`` when an example has fewer points).
+
+    In a scripted (TorchScript) caller the search is ``torch_cluster``'s, the eager
+    backend for euclidean spaces of up to 8 dimensions, so both agree there.
     """
+    if torch.jit.is_scripting():
+        return _knn_scripted(x, y, k, batch_x, batch_y, cosine, num_workers)
+    return _knn_eager(x, y, k, batch_x, batch_y, cosine)
+
+
+if WITH_TORCH_CLUSTER:
+    def _knn_scripted(x: Tensor, y: Tensor, k: int, batch_x: Optional[Tensor],
+                      batch_y: Optional[Tensor], cosine: bool, num_workers: int) -> Tensor:
+        return torch_cluster.knn(x.detach(), y.detach(), k, batch_x, batch_y, cosine,
+                                 num_workers)
+else:  # pragma: no cover - exercised only without torch_cluster
+    @torch.jit.ignore
+    def _knn_scripted(x: Tensor, y: Tensor, k: int, batch_x: Optional[Tensor],
+                      batch_y: Optional[Tensor], cosine: bool, num_workers: int) -> Tensor:
+        return _knn_eager(x, y, k, batch_x, batch_y, cosine)
+
+
+@torch.jit.ignore
+def _knn_eager(x: Tensor, y: Tensor, k: int, batch_x: Optional[Tensor],
+               batch_y: Optional[Tensor], cosine: bool) -> Tensor:
     x, y = _as_matrix(x, "x"), _as_matrix(y, "y")
     if x.size(1) != y.size(1):
         raise ValueError(f"knn: x and y must have the same number of features, got "

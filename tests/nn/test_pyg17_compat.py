@@ -4,6 +4,7 @@ names (a 1.7 ``state_dict`` loads with ``strict=True`` and gives the same output
 identical results on repeated calls, the ``SparseTensor`` path, and TorchScript.
 The layers come from ``pyg17_cases.py``; a new layer is covered by adding it there."""
 import inspect
+import io
 import os
 import sys
 
@@ -292,7 +293,7 @@ JIT = [(c, t) for c in ALL_CASES for t in c.jit]
 
 @pytest.mark.parametrize("case,typing", JIT,
                          ids=[f"{c.name}-{t}" for c, t in JIT])
-def test_jittable_scripted_equals_eager(case, typing):
+def test_jittable_scripted_equals_eager_and_exports(case, typing):
     layer = _seeded(case.build, dnn, 0).eval()
     scripted = torch.jit.script(layer.jittable(typing) if hasattr(layer, "jittable")
                                 else layer)
@@ -304,7 +305,12 @@ def test_jittable_scripted_equals_eager(case, typing):
                                              sparse_sizes=(N, N))
     expected = layer(*args, **kwargs)
     n_args = len(typing.split("->")[0].split(",")) if typing else len(args)
-    got = scripted(*(args + [None] * (n_args - len(args))), **kwargs)
+    args += [None] * (n_args - len(args))
+    got = scripted(*args, **kwargs)
+    buffer = io.BytesIO()  # and it exports: saved and loaded, the same numbers
+    torch.jit.save(scripted, buffer)
+    buffer.seek(0)
+    assert torch.equal(torch.jit.load(buffer)(*args, **kwargs), got)
     if case.name in SPLIT_MLP:
         assert torch.allclose(got, expected, atol=1e-6)
     else:
