@@ -22,13 +22,14 @@ import secrets
 import subprocess
 import sys
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
 
 from distgnn.config import ConfigError, TrainConfig
 
-__all__ = ["ray_session", "cluster_address", "start_local_ray", "stop_local_ray", "log_options",
-           "token_path", "secure_token_file"]
+__all__ = ["ray_session", "cluster_address", "start_local_ray", "stop_local_ray", "Reaper",
+           "log_options", "token_path", "secure_token_file"]
 
 
 def cluster_address(cfg: TrainConfig) -> Optional[str]:
@@ -134,7 +135,14 @@ for p in rest:
 """
 
 
-def _start_reaper() -> Optional[subprocess.Popen]:
+@dataclass
+class Reaper:
+    """The reaper process and the driver's end of its pipe."""
+    process: subprocess.Popen
+    pipe: int
+
+
+def _start_reaper() -> Reaper:
     """A process that stops this driver's Ray processes once the driver's pipe closes."""
     import psutil
 
@@ -152,24 +160,26 @@ def _start_reaper() -> Optional[subprocess.Popen]:
         proc = subprocess.Popen([sys.executable, "-c", _REAPER, json.dumps(listed), json.dumps(raylets)],
                                 stdin=read_end, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
+    except BaseException:
+        os.close(write_end)
+        raise
     finally:
         os.close(read_end)
-    proc.distgnn_pipe = write_end  # type: ignore[attr-defined]
-    return proc
+    return Reaper(proc, write_end)
 
 
-def _stop_reaper(proc: Optional[subprocess.Popen]) -> None:
-    if proc is None:
+def _stop_reaper(reaper: Optional[Reaper]) -> None:
+    if reaper is None:
         return
-    os.close(proc.distgnn_pipe)  # type: ignore[attr-defined]
+    os.close(reaper.pipe)
     try:
-        proc.wait(timeout=15)
+        reaper.process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        reaper.process.kill()
+        reaper.process.wait()
 
 
-def start_local_ray(num_cpus: int, verbose: bool = False) -> subprocess.Popen:
+def start_local_ray(num_cpus: int, verbose: bool = False) -> Reaper:
     """Start an in-process Ray bound to 127.0.0.1; returns its reaper (see :func:`stop_local_ray`)."""
     import ray
     from ray._private import ray_constants
@@ -188,7 +198,7 @@ def start_local_ray(num_cpus: int, verbose: bool = False) -> subprocess.Popen:
     return _start_reaper()
 
 
-def stop_local_ray(reaper: Optional[subprocess.Popen]) -> None:
+def stop_local_ray(reaper: Optional[Reaper]) -> None:
     """Shut down the in-process Ray, then let the reaper stop what outlived it."""
     import ray
 

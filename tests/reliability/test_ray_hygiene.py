@@ -85,7 +85,7 @@ _DRIVER = textwrap.dedent("""
 
     ray.get(hello.remote())
     time.sleep(1.5)
-    pids = [c.pid for c in psutil.Process().children(recursive=True) if c.pid != reaper.pid]
+    pids = [c.pid for c in psutil.Process().children(recursive=True) if c.pid != reaper.process.pid]
     print(json.dumps({"pids": pids}), flush=True)
     if sys.argv[2] == "wait":
         time.sleep(600)
