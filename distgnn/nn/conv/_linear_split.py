@@ -65,7 +65,7 @@ def sorted_edges(edge_index: Adj, flow: str,
         return i, j, edge_index.storage.rowptr(), None
     perm: Optional[Tensor] = None
     if i.numel() > 1 and bool((i[1:] < i[:-1]).any()):
-        perm = torch.argsort(i)
+        perm = torch.sort(i, stable=True)[1]  # ties keep edge order: a fixed sum order
         i, j = i[perm], j[perm]
     return i, j, ops.ptr_from_index(i, num_dst), perm
 
