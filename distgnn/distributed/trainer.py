@@ -1,5 +1,9 @@
 """``Trainer``: run a train function on one replica in this process or on Ray Train workers."""
 import inspect
+import os
+import sys
+import tempfile
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
@@ -13,7 +17,10 @@ from .errors import DistributedError
 from .run_id import actor_prefix, ensure_run_id
 from .sharded_embedding import SHARD_NAMESPACE
 
-__all__ = ["Trainer", "Result", "TrainingFailedError"]
+__all__ = ["Trainer", "Result", "TrainingFailedError", "RECOVERED_LOG"]
+
+#: where the tracebacks of failures a run recovered from go ({pid}: the driver's)
+RECOVERED_LOG = "distgnn-recovered-{pid}.log"
 
 
 class TrainingFailedError(DistributedError):
@@ -75,6 +82,22 @@ def _decode(value):
     return value
 
 
+def _note_recovered(failures: int, limit: int, exc: BaseException) -> None:
+    """One line on stderr; the traceback appended to :data:`RECOVERED_LOG` in the temp directory."""
+    path = os.path.join(tempfile.gettempdir(), RECOVERED_LOG.format(pid=os.getpid()))
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"failure {failures} at {time.strftime('%Y-%m-%d %H:%M:%S')}:\n"
+                     + "".join(traceback.format_exception(exc)) + "\n")
+        where = f"; traceback in {path}"
+    except OSError:
+        where = ""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    budget = "no limit" if limit == -1 else f"run.max_failures={limit}"
+    print(f"replica failed ({type(exc).__name__}: {first}); resuming from the last checkpoint "
+          f"(failure {failures}, {budget}){where}", file=sys.stderr, flush=True)
+
+
 class Trainer:
     """Trains with ``train_fn`` on ``scaling.num_workers`` replicas.
 
@@ -124,7 +147,7 @@ class Trainer:
                     raise TrainingFailedError(f"train function failed ({failures} failure(s), "
                                               f"run.max_failures={self.run.max_failures}): "
                                               f"{type(e).__name__}: {e}") from e
-                traceback.print_exc()
+                _note_recovered(failures, self.run.max_failures, e)
             finally:
                 _set_context(None)
         history = read_history(self.run_dir)
