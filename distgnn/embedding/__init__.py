@@ -13,8 +13,8 @@ from .pulled import train_pulled
 from .negatives import alias_draw, alias_table, degree_weights
 from .sgns import adagrad_state, expected_pairs, sgns_step, touched_rows, train_walks
 from .subsample import keep_probabilities, walk_frequencies
-from .trainer import EpochStats, init_tables, keep_table, negative_table, train_skipgram
+from .trainer import EpochStats, empty_table, init_tables, keep_table, negative_table, train_skipgram
 
 __all__ = ["alias_table", "alias_draw", "degree_weights", "sgns_step", "train_walks", "adagrad_state",
            "touched_rows", "expected_pairs", "keep_probabilities", "walk_frequencies",
-           "train_pulled", "EpochStats", "init_tables", "negative_table", "keep_table", "train_skipgram"]
+           "train_pulled", "EpochStats", "empty_table", "init_tables", "negative_table", "keep_table", "train_skipgram"]

@@ -38,6 +38,7 @@ from numba import njit, prange
 
 from distgnn.sampler._rng import key3, next_unit
 
+from ._prefetch import prefetch_row
 from .negatives import alias_draw
 
 __all__ = ["sgns_step", "train_walks", "touched_rows", "expected_pairs", "adagrad_state"]
@@ -204,6 +205,15 @@ def _draw_negatives(prob, alias, seed, walk_id, s, negs):
         negs[k] = alias_draw(prob, alias, u)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _next_negatives(syn1, prob, alias, ids, seed, walk_id, s, nxt):
+    """Draw the negatives of the centre at walk position ``s`` and prefetch their rows."""
+    _draw_negatives(prob, alias, seed, walk_id, s, nxt)
+    for k in range(nxt.shape[0]):
+        nxt[k] = _row(ids, nxt[k])
+        prefetch_row(syn1, nxt[k])
+
+
 # Walks go to threads in blocks of _BLOCK, handed out one block at a time
 # (dynamic schedule), so a thread slowed by other processes does not hold up the rest.
 _BLOCK = 8
@@ -221,6 +231,7 @@ def _train_walks(syn0, syn1, walks, first_walk_id, window, num_neg, prob, alias,
         pos = np.empty(width, np.int64)
         rows = np.empty(width, np.int64)
         negs = np.empty(num_neg, np.int64)
+        nxt = np.empty(num_neg, np.int64)
         npairs = 0
         loss = 0.0
         for w in range(blk * _BLOCK, min(num_walks, (blk + 1) * _BLOCK)):
@@ -229,12 +240,20 @@ def _train_walks(syn0, syn1, walks, first_walk_id, window, num_neg, prob, alias,
             n, state = _keep_nodes(walks, w, keep, key3(seed, walk_id, 0), pos)
             for i in range(n):
                 rows[i] = _row(ids, walks[w, pos[i]])
+            for i in range(min(n, window + 1)):
+                prefetch_row(syn0, rows[i])
+            if n > 0:
+                _next_negatives(syn1, prob, alias, ids, seed, walk_id, pos[0], nxt)
             for i in range(n):
                 state, u = next_unit(state)
                 b = window - min(np.int64(u * window), window - 1)
-                _draw_negatives(prob, alias, seed, walk_id, pos[i], negs)
                 for k in range(num_neg):
-                    negs[k] = _row(ids, negs[k])
+                    negs[k] = nxt[k]
+                if i + 1 < n:  # the next centre's rows load while this window trains
+                    _next_negatives(syn1, prob, alias, ids, seed, walk_id, pos[i + 1], nxt)
+                    prefetch_row(syn1, rows[i + 1])
+                    if i + 1 + window < n:
+                        prefetch_row(syn0, rows[i + 1 + window])
                 for j in range(max(0, i - b), min(n, i + b + 1)):
                     if j != i:
                         loss += _pair_step(syn0, syn1, rows[j], rows[i], negs, lr, work, with_loss,

@@ -9,7 +9,7 @@ from numba import njit, prange
 from torch import Tensor, nn
 from torch.utils.data import DataLoader
 
-from distgnn.embedding import init_tables, train_skipgram
+from distgnn.embedding import empty_table, init_tables, train_skipgram
 from distgnn.sampler.csr import out_csr
 from distgnn.sampler.walks import context_windows, random_walk
 
@@ -213,11 +213,14 @@ class Node2Vec(nn.Module):
         weight = self.embedding.weight
         if weight.device.type != "cpu" or weight.dtype != torch.float32:
             raise TypeError(f"fit() trains a CPU float32 table, got {weight.dtype} on {weight.device}")
-        table = weight.data.numpy()
         if self._context is None:
-            if init == "word2vec":
-                table[:] = init_tables(self.num_nodes, self.embedding_dim, opts["seed"])[0]
-            self._context = np.zeros_like(table)
+            if init == "word2vec":  # the new rows (on huge pages when large) become the weight's data
+                weight.data = torch.from_numpy(
+                    init_tables(self.num_nodes, self.embedding_dim, opts["seed"])[0])
+            self._context = empty_table(self.num_nodes, self.embedding_dim)
+        table = weight.data.numpy()
+        if not table.flags.c_contiguous:
+            raise TypeError("fit() trains a C-contiguous embedding table")
         train_skipgram(self.rowptr, self.col, table, self._context, walk_length=self.walk_length,
                        walks_per_node=self.walks_per_node, p=self.p, q=self.q, epochs=epochs,
                        **opts)
