@@ -12,7 +12,10 @@ takes one gradient step of size ``lr`` with all gradients taken at the
 current rows: with :math:`g_t = lr\,(y_t - \sigma(u_a^\top v_t))`
 (:math:`y_b = 1`, :math:`y_{n_k} = 0`),
 :math:`v_t \mathrel{+}= g_t u_a` and :math:`u_a \mathrel{+}= \sum_t g_t v_t`.
-A negative equal to ``b`` is skipped, as in word2vec. Row-wise Adagrad
+A negative equal to ``b`` is skipped, as in word2vec. With 5 distinct
+negatives (the default, and the common case) the six scores are computed
+first and all rows updated in one pass that loads the input row once -- the
+same step, with half the memory traffic of one target at a time. Row-wise Adagrad
 (as in PyTorch-BigGraph, Lerer et al., 2019) is the alternative step: one
 accumulator per row, ``acc += mean(grad ** 2)``, step ``lr / sqrt(acc)``.
 
@@ -105,6 +108,63 @@ def _pair_step(syn0, syn1, a, b, negs, lr, work, with_loss, acc0, acc1):
     return loss
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _sig_g(f, label, lr):
+    return np.float32((label - 1.0 / (1.0 + math.exp(-np.float64(f)))) * lr)
+
+
+@njit(cache=True, nogil=True, fastmath=True, inline="always")
+def _pair_step5(syn0, syn1, a, t0, negs, lr, with_loss):
+    """:func:`_pair_step` for SGD with 5 negatives distinct from each other and from
+    ``t0``: all six scores first (the rows differ, so no step changes another's
+    score), then one pass that updates the six output rows and the input row,
+    with the input row's elements loaded once for all targets."""
+    d = syn0.shape[1]
+    t1, t2, t3, t4, t5 = negs[0], negs[1], negs[2], negs[3], negs[4]
+    f0 = f1 = f2 = f3 = f4 = f5 = np.float32(0.0)
+    for k in range(d):
+        u = syn0[a, k]
+        f0 += u * syn1[t0, k]
+        f1 += u * syn1[t1, k]
+        f2 += u * syn1[t2, k]
+        f3 += u * syn1[t3, k]
+        f4 += u * syn1[t4, k]
+        f5 += u * syn1[t5, k]
+    g0, g1, g2 = _sig_g(f0, 1.0, lr), _sig_g(f1, 0.0, lr), _sig_g(f2, 0.0, lr)
+    g3, g4, g5 = _sig_g(f3, 0.0, lr), _sig_g(f4, 0.0, lr), _sig_g(f5, 0.0, lr)
+    for k in range(d):
+        u = syn0[a, k]
+        v0, v1, v2 = syn1[t0, k], syn1[t1, k], syn1[t2, k]
+        v3, v4, v5 = syn1[t3, k], syn1[t4, k], syn1[t5, k]
+        syn0[a, k] = u + (g0 * v0 + g1 * v1 + g2 * v2 + g3 * v3 + g4 * v4 + g5 * v5)
+        syn1[t0, k] = v0 + g0 * u
+        syn1[t1, k] = v1 + g1 * u
+        syn1[t2, k] = v2 + g2 * u
+        syn1[t3, k] = v3 + g3 * u
+        syn1[t4, k] = v4 + g4 * u
+        syn1[t5, k] = v5 + g5 * u
+    if not with_loss:
+        return 0.0
+    loss = _softplus(-np.float64(f0))
+    for f in (f1, f2, f3, f4, f5):
+        loss += _softplus(np.float64(f))
+    return loss
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _distinct5(t0, negs):
+    """True when the centre and its 5 negatives are 6 different rows."""
+    if negs.shape[0] != 5:
+        return False
+    for x in range(5):
+        if negs[x] == t0:
+            return False
+        for y in range(x + 1, 5):
+            if negs[x] == negs[y]:
+                return False
+    return True
+
+
 @njit(cache=True, nogil=True, fastmath=True)
 def _sgns_step(syn0, syn1, a, b, negs, lr, acc0, acc1):
     work = np.empty(syn0.shape[1], syn0.dtype)
@@ -119,6 +179,11 @@ def _check_tables(syn0: np.ndarray, syn1: np.ndarray) -> None:
             raise TypeError(f"{name} must be a writeable C-contiguous float32 [n, d] array, got {got}")
     if syn0.shape != syn1.shape:
         raise ValueError(f"syn0 and syn1 must have the same shape, got {syn0.shape} and {syn1.shape}")
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _sgns_step5(syn0, syn1, a, b, negs, lr):
+    return _pair_step5(syn0, syn1, a, b, negs, lr, True)
 
 
 def sgns_step(syn0: np.ndarray, syn1: np.ndarray, input_row: int, target_row: int,
@@ -138,8 +203,10 @@ def sgns_step(syn0: np.ndarray, syn1: np.ndarray, input_row: int, target_row: in
             raise ValueError(f"{name} must lie in [0, {n}), got {v}")
     if negs.ndim != 1 or (negs.size and (negs.min() < 0 or negs.max() >= n)):
         raise ValueError(f"negatives must be a 1-D array of rows in [0, {n}), got {negatives!r}")
-    return float(_sgns_step(syn0, syn1, np.int64(input_row), np.int64(target_row), negs, float(lr),
-                            acc0, acc1))
+    a, b = np.int64(input_row), np.int64(target_row)
+    if adagrad is None and _distinct5(b, negs):  # the trainer's fast path for this case
+        return float(_sgns_step5(syn0, syn1, a, b, negs, float(lr)))
+    return float(_sgns_step(syn0, syn1, a, b, negs, float(lr), acc0, acc1))
 
 
 def adagrad_state(num_rows: int) -> Tuple[np.ndarray, np.ndarray]:
@@ -254,10 +321,14 @@ def _train_walks(syn0, syn1, walks, first_walk_id, window, num_neg, prob, alias,
                     prefetch_row(syn1, rows[i + 1])
                     if i + 1 + window < n:
                         prefetch_row(syn0, rows[i + 1 + window])
+                fast = acc0.shape[0] == 0 and _distinct5(rows[i], negs)
                 for j in range(max(0, i - b), min(n, i + b + 1)):
                     if j != i:
-                        loss += _pair_step(syn0, syn1, rows[j], rows[i], negs, lr, work, with_loss,
-                                           acc0, acc1)
+                        if fast:
+                            loss += _pair_step5(syn0, syn1, rows[j], rows[i], negs, lr, with_loss)
+                        else:
+                            loss += _pair_step(syn0, syn1, rows[j], rows[i], negs, lr, work,
+                                               with_loss, acc0, acc1)
                         npairs += 1
         pairs[blk] = npairs
         losses[blk] = loss

@@ -226,3 +226,34 @@ def test_walks_end_at_sinks():
     prob, alias = alias_table(np.ones(4))
     pairs, _ = train_walks(*init_tables(4, 8), walks, window=1, prob=prob, alias=alias)
     assert pairs == 2 * 2 + 0 + 2 * 1 + 2 * 4
+
+
+def test_five_negative_fast_path_equals_the_general_step():
+    from distgnn.embedding.sgns import _sgns_step, _sgns_step5
+    rng = np.random.default_rng(7)
+    syn0 = rng.normal(0, 0.3, (9, 16)).astype(np.float32)
+    syn1 = rng.normal(0, 0.3, (9, 16)).astype(np.float32)
+    negs = np.array([2, 5, 8, 0, 3], np.int64)
+    a0, a1, b0, b1 = syn0.copy(), syn1.copy(), syn0.copy(), syn1.copy()
+    empty = np.zeros(0, np.float32)
+    la = _sgns_step(a0, a1, np.int64(4), np.int64(1), negs, 0.2, empty, empty)
+    lb = _sgns_step5(b0, b1, np.int64(4), np.int64(1), negs, 0.2)
+    assert la == pytest.approx(lb, rel=1e-5)
+    np.testing.assert_allclose(a0, b0, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(a1, b1, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(a0, syn0)
+
+
+def test_five_negatives_by_hand_through_the_public_step():
+    rng = np.random.default_rng(8)
+    syn0 = rng.normal(0, 0.5, (7, 4)).astype(np.float32)
+    syn1 = rng.normal(0, 0.5, (7, 4)).astype(np.float32)
+    u, v, lr = syn0.astype(np.float64), syn1.astype(np.float64), 0.1
+    want0, want1 = u.copy(), v.copy()
+    for t, label in ((1, 1.0), (2, 0.0), (3, 0.0), (4, 0.0), (5, 0.0), (6, 0.0)):
+        g = label - _sig(u[0] @ v[t])
+        want0[0] += lr * g * v[t]
+        want1[t] += lr * g * u[0]
+    sgns_step(syn0, syn1, 0, 1, [2, 3, 4, 5, 6], lr)
+    np.testing.assert_allclose(syn0, want0, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(syn1, want1, rtol=1e-5, atol=1e-6)
