@@ -8,8 +8,8 @@
   cache cold and warm), the peer PecanPy walks + gensim skip-gram (what a user
   picks for one machine: 2 workers, its defaults), and torch_geometric 1.7.2's
   ``Node2Vec`` with its example recipe (SparseAdam, batch 128). Walks: 10 per
-  node of 80 nodes, window 10, d=128, p=q=1. Wall time runs from the graph's
-  CSR to the end of each epoch (imports and the per-epoch snapshot excluded;
+  node of 80 steps (81 nodes, PecanPy's walk_length=80), window 10, d=128,
+  p=q=1. Wall time runs from the graph's CSR to the end of each epoch (imports and the per-epoch snapshot excluded;
   compile time included -- the cold run starts from an empty numba cache).
 * ``rmat`` -- positive (context, centre) pairs trained per second on R-MAT
   ``--scale`` (edge factor 16): ours from the kernel's own count; gensim
@@ -93,7 +93,7 @@ def _ours_worker(spec: dict) -> None:
         paused[0] += time.perf_counter() - now
 
     torch.manual_seed(spec["seed"])
-    model = Node2Vec(ei, spec["dim"], walk_length=spec["walk_length"] - 1, context_size=spec["window"] + 1,
+    model = Node2Vec(ei, spec["dim"], walk_length=spec["walk_length"], context_size=spec["window"] + 1,
                      walks_per_node=spec["walks_per_node"], p=spec["p"], q=spec["q"],
                      num_nodes=spec["num_nodes"])
     model.fit(epochs=spec["epochs"], on_epoch=snap, seed=spec["seed"])
@@ -248,25 +248,25 @@ def bench_rmat(args) -> dict:
     rowptr, col, _ = out_csr(ei, n)
     del ei
     print(f"R-MAT {args.scale}: {n} nodes, {col.shape[0]} directed edges; {args.walks} walks of "
-          f"{args.walk_length} nodes, window {args.window}, d={args.dim}, 5 negatives", flush=True)
+          f"{args.walk_length} steps, window {args.window}, d={args.dim}, 5 negatives", flush=True)
     out = {}
     linked = np.flatnonzero(np.diff(rowptr) > 0)  # walks from isolated nodes have no pairs
     start = np.random.default_rng(0).choice(linked, args.walks, replace=False)
     syn0, syn1 = init_tables(n, args.dim)
     prob, alias = negative_table(rowptr)
     t = time.perf_counter()
-    w = random_walk(rowptr, col, start[:64], args.walk_length - 1, args.p, args.q, seed=1).numpy()
+    w = random_walk(rowptr, col, start[:64], args.walk_length, args.p, args.q, seed=1).numpy()
     train_walks(syn0, syn1, w, window=args.window, prob=prob, alias=alias)
     out["ours_first_call_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    walks = random_walk(rowptr, col, start, args.walk_length - 1, args.p, args.q, seed=2).numpy()
+    walks = random_walk(rowptr, col, start, args.walk_length, args.p, args.q, seed=2).numpy()
     walk_s = time.perf_counter() - t
     t = time.perf_counter()
     pairs, _ = train_walks(syn0, syn1, walks, window=args.window, prob=prob, alias=alias,
                            lr_start=0.025, lr_end=0.0001)
     train_s = time.perf_counter() - t
     del walks, syn0, syn1
-    out.update(ours_walk_steps_per_s=args.walks * (args.walk_length - 1) / walk_s,
+    out.update(ours_walk_steps_per_s=args.walks * args.walk_length / walk_s,
                ours_train_pairs_per_s=pairs / train_s, ours_pairs_per_s=pairs / (walk_s + train_s),
                ours_pairs=pairs)
     work = tempfile.mkdtemp(prefix="n2v-rmat-")
@@ -284,7 +284,7 @@ def bench_rmat(args) -> dict:
     shutil.rmtree(work, ignore_errors=True)
     length = peer["raw_words"] / peer["sentences"]
     peer_pairs = sum(c * expected_pairs(k, args.window) for k, c in enumerate(peer["length_counts"]))
-    out.update(peer_walk_steps_per_s=linked.shape[0] * (args.walk_length - 1) / peer["walk_s"],
+    out.update(peer_walk_steps_per_s=linked.shape[0] * args.walk_length / peer["walk_s"],
                peer_train_pairs_per_s=peer_pairs / peer["train_s"],
                peer_words_per_s=peer["raw_words"] / peer["train_s"], peer_mean_walk_nodes=length)
     return out
@@ -317,7 +317,7 @@ def main() -> None:
     ap.add_argument("--plot", default=os.path.join(ROOT, "runs", "bench", "node2vec_cora.png"))
     ap.add_argument("--scale", type=int, default=20, help="R-MAT scale")
     ap.add_argument("--walks", type=int, default=1 << 16, help="walks trained on R-MAT (both sides)")
-    ap.add_argument("--walk-length", type=int, default=80, help="nodes per walk on R-MAT")
+    ap.add_argument("--walk-length", type=int, default=80, help="steps per walk on R-MAT")
     ap.add_argument("--window", type=int, default=10)
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("-p", type=float, default=1.0)
