@@ -9,14 +9,18 @@
   picks for one machine: 2 workers, its defaults), and torch_geometric 1.7.2's
   ``Node2Vec`` with its example recipe (SparseAdam, batch 128). Walks: 10 per
   node of 80 steps (81 nodes, PecanPy's walk_length=80), window 10, d=128,
-  p=q=1. Wall time runs from the graph's CSR to the end of each epoch (imports and the per-epoch snapshot excluded;
-  compile time included -- the cold run starts from an empty numba cache).
+  p=q=1. Wall time runs from the graph's CSR to the end of each epoch
+  (imports and the per-epoch snapshot excluded; compile time included -- the
+  cold run starts from an empty numba cache). Warm runs and the peer repeat
+  over ``--seeds`` seeds; the report gives means and standard deviations.
 * ``rmat`` -- positive (context, centre) pairs trained per second on R-MAT
-  ``--scale`` (edge factor 16): ours from the kernel's own count; gensim
-  counts words, converted as ``words / walk length * expected_pairs(length,
-  window)`` (the mean number of pairs of a walk under word2vec's reduced
-  window; both sides run without subsampling, so every word is trained).
-  Walk steps per second are reported beside.
+  ``--scale`` (edge factor 16), the same number of walks on both sides, from
+  nodes with at least one edge: ours from the kernel's own count; gensim
+  counts words, converted as the sum over its walks of
+  ``expected_pairs(walk nodes, window)`` (the mean number of pairs of a walk
+  under word2vec's reduced window; both sides run without subsampling, so
+  every word is trained) divided by its training time. Walk steps per second
+  are reported beside (PecanPy's walks over all nodes, its compile included).
 
 Peers install themselves on first use, outside the repository, under
 ``$DISTGNN_BENCH_CACHE`` (default ``~/.cache/distgnn-bench``): PecanPy pins
