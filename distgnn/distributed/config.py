@@ -94,7 +94,9 @@ class RunConfig:
                                          "mid-epoch", min=0)
     keep_checkpoints: Optional[int] = opt(2, "newest checkpoints kept (null keeps all)", min=1)
     max_failures: int = opt(0, "restarts of the replicas from the last checkpoint after a "
-                               "failure before the job fails (-1: no limit)", min=0, allow=(-1,))
+                               "failure (a killed replica or embedding server) before the job "
+                               "fails (-1: no limit); a killed shard server is restarted on "
+                               "its own", min=0, allow=(-1,))
     eval_every: int = opt(1, "epochs between evaluation passes", min=1)
     progress: bool = opt(True, "show a progress bar (rate and ETA) on a terminal")
     verbose: bool = opt(False, "show Ray's own log lines on the console (they are always in "
