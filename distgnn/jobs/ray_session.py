@@ -214,7 +214,7 @@ def ray_session(cfg: TrainConfig, log=print) -> Iterator[None]:
     import ray
 
     started, reaper = False, None
-    verbose = bool(getattr(cfg.run, "verbose", False))
+    verbose = bool(cfg.run.verbose)
     if not ray.is_initialized():
         address = cluster_address(cfg)
         if address:
