@@ -12,8 +12,11 @@ process and all its descendants, Ray's workers included, sampled every 0.2 s):
 
 * graphsage -- ``distgnn partition`` + ``distgnn train -p job=graphsage``
   (2-layer SAGE, hidden 256, fan-out [15, 10], batch 1024, 1 replica, store read
-  in-process) vs PyG ``NeighborLoader`` + ``SAGEConv`` in one process: epoch time,
-  peak memory, test accuracy (both evaluate every test node with the same fan-outs);
+  in-process; then over 2 shard-server actors without and with the cache) vs PyG
+  ``NeighborLoader`` + ``SAGEConv`` in one process, in PyG's hierarchical form
+  (``trim_to_layer``: each layer computes only the nodes the next still needs):
+  epoch time, peak memory, test accuracy (both evaluate every test node with the
+  same fan-outs);
 * paths -- sampling + feature fetch of the GraphSAGE batches: in-process store
   vs 2 shard-server actors, each without and with the feature cache;
 * cluster_gcn -- ``distgnn partition`` + ``distgnn train`` (64 parts, 8 per batch,
@@ -158,7 +161,7 @@ def _peer_data(files: Dict[str, str]):
                 **{f"{m}_mask": v for m, v in masks.items()})
 
 
-def peer_graphsage(files: Dict[str, str], epochs: int) -> None:
+def peer_graphsage(files: Dict[str, str], epochs: int, blocks: bool = False) -> None:
     import torch
     import torch.nn.functional as F
     from torch_geometric.loader import NeighborLoader
@@ -176,8 +179,18 @@ def peer_graphsage(files: Dict[str, str], epochs: int) -> None:
             x = F.dropout(F.relu(self.convs[0](x, edge_index)), 0.5, self.training)
             return self.convs[1](x, edge_index)
 
+        def blocks(self, x, adjs):
+            """The bipartite form: layer ``i`` computes only the targets of hop ``i``."""
+            for i, (edge_index, _, size) in enumerate(adjs):
+                x = self.convs[i]((x, x[:size[1]]), edge_index)
+                if i == 0:
+                    x = F.dropout(F.relu(x), 0.5, self.training)
+            return x
+
     model = SAGE()
     opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
+    if blocks:
+        return _peer_blocks(model, opt, data, epochs)
     train = NeighborLoader(data, [15, 10], batch_size=1024, input_nodes=data.train_mask, shuffle=True)
     test = NeighborLoader(data, [15, 10], batch_size=4096, input_nodes=data.test_mask)
     times = []
@@ -197,6 +210,37 @@ def peer_graphsage(files: Dict[str, str], epochs: int) -> None:
             pred = model(b.x, b.edge_index)[:b.batch_size].argmax(-1)
             correct += int((pred == b.y[:b.batch_size]).sum())
             total += b.batch_size
+    print(json.dumps({"epoch_s": times, "test_acc": correct / total, "test_nodes": total}))
+
+
+def _peer_blocks(model, opt, data, epochs: int) -> None:
+    """PyG 2.8.1's ``NeighborSampler`` (bipartite adjacencies per hop, what runs without pyg-lib's
+    hierarchical sampling) with the same model in its bipartite form."""
+    import torch
+    import torch.nn.functional as F
+    from torch_geometric.loader import NeighborSampler
+
+    train_idx = torch.nonzero(data.train_mask).view(-1)
+    test_idx = torch.nonzero(data.test_mask).view(-1)
+    train = NeighborSampler(data.edge_index, node_idx=train_idx, sizes=[15, 10], batch_size=1024,
+                            shuffle=True, num_nodes=data.num_nodes)  # sizes: first hop first
+    test = NeighborSampler(data.edge_index, node_idx=test_idx, sizes=[15, 10], batch_size=4096,
+                           num_nodes=data.num_nodes)
+    times = []
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        model.train()
+        for bs, n_id, adjs in train:
+            opt.zero_grad()
+            F.cross_entropy(model.blocks(data.x[n_id], adjs), data.y[n_id[:bs]]).backward()
+            opt.step()
+        times.append(time.perf_counter() - t0)
+    model.eval()
+    correct = total = 0
+    with torch.no_grad():
+        for bs, n_id, adjs in test:
+            correct += int((model.blocks(data.x[n_id], adjs).argmax(-1) == data.y[n_id[:bs]]).sum())
+            total += bs
     print(json.dumps({"epoch_s": times, "test_acc": correct / total, "test_nodes": total}))
 
 
@@ -305,23 +349,29 @@ def _graphsage(store, workdir, epochs, name, *extra):
         "scaling.num_workers=1", *extra])
 
 
-def bench_graphsage(files, store, workdir, epochs, part_s, part_mb):
+def bench_graphsage(files, store, workdir, epochs, part_s, part_mb, skip=()):
     from common import print_table
 
     ours, mb = _graphsage(store, workdir, epochs, "graphsage", "sampler.num_actors=0")
-    out, _, peer_mb = run_measured([PY, __file__, "--peer", "graphsage", "--workdir", workdir,
-                                    "--epochs", str(epochs)])
-    peer = last_json(out)
-    e_ours, e_peer = sum(ours["epoch_s"]) / epochs, sum(peer["epoch_s"]) / epochs
+    e_ours = sum(ours["epoch_s"]) / epochs
+    table = [["distgnn (CLI, 1 replica)", f"{e_ours:.2f}", "", f"{mb:,.0f}", "",
+              f"{ours['test_acc']:.4f}", int(ours["row"]["test_nodes"])]]
+    peers = [("graphsage_blocks", "PyG 2.8.1 NeighborSampler+SAGEConv (bipartite)")]
+    if "peer_loader" not in skip:
+        peers.insert(0, ("graphsage", "PyG 2.8.1 NeighborLoader+SAGEConv"))
+    for flag, label in peers:
+        out, _, peer_mb = run_measured([PY, __file__, "--peer", flag, "--workdir", workdir,
+                                        "--epochs", str(epochs)])
+        peer = last_json(out)
+        e_peer = sum(peer["epoch_s"]) / epochs
+        table.append([label, f"{e_peer:.2f}", _ratio(e_ours, e_peer), f"{peer_mb:,.0f}",
+                      _ratio(mb, peer_mb), f"{peer['test_acc']:.4f}", peer["test_nodes"]])
     print(f"\ngraphsage, {epochs} epochs ([15, 10], batch 1024, hidden 256); partition "
           f"{part_s:.1f} s / {part_mb:,.0f} MB")
-    print_table(["", "epoch s", "peak MB (all processes)", "test acc", "test nodes"], [
-        ["distgnn (CLI, 1 replica)", f"{e_ours:.2f}", f"{mb:,.0f}", f"{ours['test_acc']:.4f}",
-         int(ours["row"]["test_nodes"])],
-        ["PyG 2.8.1 NeighborLoader+SAGEConv", f"{e_peer:.2f}", f"{peer_mb:,.0f}",
-         f"{peer['test_acc']:.4f}", peer["test_nodes"]],
-        ["ratio distgnn/peer", _ratio(e_ours, e_peer), _ratio(mb, peer_mb),
-         f"{ours['test_acc'] - peer['test_acc']:+.4f}", ""]])
+    print_table(["", "epoch s", "distgnn/peer", "peak MB (all processes)", "distgnn/peer",
+                 "test acc", "test nodes"], table)
+    if "actors" in skip:
+        return
     rows = [["store read in-process", f"{e_ours:.2f}", "1.00x", f"{mb:,.0f}", "-", ours["row"]]]
     for label, extra in (("2 shard-server actors, no cache", ["sampler.cache_mb=0"]),
                          ("2 shard-server actors, 64 MB cache", ["sampler.cache_mb=64"])):
@@ -363,15 +413,18 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--parts", type=int, default=64)
     p.add_argument("--path-batches", type=int, default=20)
-    p.add_argument("--skip", default="", help="comma-separated: graphsage, cluster_gcn, paths")
+    p.add_argument("--skip", default="", help="comma-separated: graphsage, actors (the graphsage "
+                   "job over shard servers), peer_loader (the NeighborLoader peer), paths, "
+                   "cluster_gcn")
     p.add_argument("--workdir", default=None, help="keeps the generated graph and store for reruns")
-    p.add_argument("--peer", choices=("graphsage", "cluster_gcn"), help=argparse.SUPPRESS)
+    p.add_argument("--peer", choices=("graphsage", "graphsage_blocks", "cluster_gcn"),
+                   help=argparse.SUPPRESS)
     args = p.parse_args()
     workdir = args.workdir or os.path.join(ROOT, "bench", "results", f"jobs_{args.nodes}")
     os.makedirs(workdir, exist_ok=True)
     files = generate(workdir, args.nodes, args.degree)
-    if args.peer == "graphsage":
-        return peer_graphsage(files, args.epochs)
+    if args.peer in ("graphsage", "graphsage_blocks"):
+        return peer_graphsage(files, args.epochs, blocks=args.peer == "graphsage_blocks")
     if args.peer == "cluster_gcn":
         return peer_cluster_gcn(files, args.epochs, args.parts, 8)
     skip = set(filter(None, args.skip.split(",")))
@@ -382,7 +435,7 @@ def main() -> None:
     print(f"graph: {s.num_nodes:,} nodes, {s.num_edges:,} edges, {FEATURES} features, {CLASSES} "
           f"classes; distgnn partition {part_s:.1f} s, {part_mb:,.0f} MB peak")
     if "graphsage" not in skip:
-        bench_graphsage(files, store, workdir, args.epochs, part_s, part_mb)
+        bench_graphsage(files, store, workdir, args.epochs, part_s, part_mb, skip)
     if "paths" not in skip:
         from common import print_table
         print(f"\nsampling + fetching [15, 10] x 1024 batches ({args.path_batches} batches)")
