@@ -229,7 +229,7 @@ def test_walks_end_at_sinks():
 
 
 def test_five_negative_fast_path_equals_the_general_step():
-    from distgnn.embedding.sgns import _sgns_step, _sgns_step5
+    from distgnn.embedding.step import _sgns_step, _sgns_step5
     rng = np.random.default_rng(7)
     syn0 = rng.normal(0, 0.3, (9, 16)).astype(np.float32)
     syn1 = rng.normal(0, 0.3, (9, 16)).astype(np.float32)
