@@ -164,11 +164,13 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", default=None, help="scratch directory (default: a temporary one)")
     ap.add_argument("--csv", default="bench/results/scale.csv")
     ap.add_argument("--plot", default="bench/results/scale.png")
+    ap.add_argument("--append", action="store_true", help="keep the rows already in --csv (other scales)")
     a = ap.parse_args(argv)
     work = a.workdir or tempfile.mkdtemp(prefix="distgnn-scale-")
     os.makedirs(work, exist_ok=True)
     subprocess.run([sys.executable, "-c", PARTITION.split("csr = ")[0]], check=True)  # imports, cached kernels
-    rows = []
+    rows = _read(a.csv) if a.append and os.path.exists(a.csv) else []
+    rows = [r for r in rows if not a.min_scale <= r["scale"] <= a.max_scale]
     try:
         for scale in range(a.min_scale, a.max_scale + 1):
             free = shutil.disk_usage(work).free
@@ -181,8 +183,14 @@ def main(argv=None) -> int:
     finally:
         if a.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
-    print_table(rows)
+    print_table(sorted(rows, key=lambda r: (STAGES.index(r["stage"]), r["scale"])))
     return 0
+
+
+def _read(path: str) -> list:
+    with open(path) as f:
+        return [{k: (v if k == "stage" else float(v) if "." in v else int(v)) for k, v in r.items()}
+                for r in csv.DictReader(f)]
 
 
 def _write(rows: list, csv_path: str, plot_path: str) -> None:
