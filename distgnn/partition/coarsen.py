@@ -6,7 +6,7 @@ the total edge weight fits, int32 edge weights.
 """
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 from numba import njit
@@ -203,11 +203,29 @@ def contract(g: Graph, mt: np.ndarray) -> Tuple[Graph, np.ndarray]:
     return Graph(cx, cadj, cw, cv), cmap
 
 
+def _to_disk(g: Graph, where: str, level: int) -> Graph:
+    """``g`` with its edge arrays moved to ``.npy`` files in ``where``, memory-mapped read-only."""
+    import os
+
+    out = []
+    for name, arr in (("adjncy", g.adjncy), ("adjwgt", g.adjwgt)):
+        path = os.path.join(where, f"level{level}-{name}.npy")
+        np.save(path, arr)
+        out.append(np.load(path, mmap_mode="r"))
+    return Graph(g.xadj, out[0], out[1], g.vwgt)
+
+
 def coarsen(g: Graph, coarsen_to: int, seed: int, mode: str = "heavy_edge",
             max_levels: int = 60, order: str = "degree", two_hop=0.1,
-            stall: float = 0.95) -> Tuple[List[Graph], List[np.ndarray]]:
+            stall: float = 0.95, spill_dir: Optional[str] = None,
+            spill_edges: int = 1 << 22) -> Tuple[List[Graph], List[np.ndarray]]:
     """Levels ``[g, g1, ...]`` and maps ``[cmap0, ...]`` until at most ``coarsen_to``
-    vertices or a level keeps more than ``stall`` of its vertices."""
+    vertices or a level keeps more than ``stall`` of its vertices.
+
+    With ``spill_dir`` the edge arrays of every coarse level of at least
+    ``spill_edges`` entries go to files there, memory-mapped: on skewed graphs
+    (R-MAT) coarse levels keep most edges, so together they hold several times
+    the input; on disk they take page cache the kernel can reclaim, not memory."""
     graphs, maps = [g], []
     total = g.vwgt.sum(axis=0)
     maxvwgt = np.maximum(1, (1.5 * total / max(coarsen_to, 1)).astype(np.int64))
@@ -218,6 +236,8 @@ def coarsen(g: Graph, coarsen_to: int, seed: int, mode: str = "heavy_edge",
         nxt, cmap = contract(cur, mt)
         if nxt.num_nodes > stall * cur.num_nodes:
             break
+        if spill_dir is not None and nxt.adjncy.shape[0] >= spill_edges:
+            nxt = _to_disk(nxt, spill_dir, len(graphs))
         graphs.append(nxt)
         maps.append(cmap)
     return graphs, maps

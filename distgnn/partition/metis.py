@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 import numpy as np
@@ -124,7 +125,8 @@ def multilevel_kway(g: Graph, k: int, *, seed: int = 0, imbalance: float = 0.03,
                     matching: str = "heavy_edge", coarsen_per_part: int = 30, coarsen_to: Optional[int] = None,
                     refine_passes: int = 2, ninit: Optional[int] = None, order: str = "degree", two_hop: float = 0.1,
                     stall: float = 0.95, refine_relax: float = 0.3, refine_rounds: int = 5,
-                    isolated_room: bool = True) -> np.ndarray:
+                    isolated_room: bool = True, spill_dir: Optional[str] = None,
+                    spill_edges: int = 1 << 22) -> np.ndarray:
     """Partition the symmetric CSR ``g`` into ``k`` parts (int64[n]).
 
     Vertices without neighbours are left out of the multilevel scheme and placed
@@ -133,13 +135,29 @@ def multilevel_kway(g: Graph, k: int, *, seed: int = 0, imbalance: float = 0.03,
     ``isolated_room=False`` the connected vertices alone are balanced to
     ``1 + imbalance`` first). Coarsening
     stops at ``coarsen_to`` vertices (default ``max(n / (20 log2 k), coarsen_per_part * k)``).
+    Coarse levels of at least ``spill_edges`` entries are kept in memory-mapped
+    files in a temporary directory inside ``spill_dir`` (default: the system's
+    temporary directory), removed at the end.
     """
-    n = g.num_nodes
     if k == 1:
-        return np.zeros(n, np.int64)
+        return np.zeros(g.num_nodes, np.int64)
+    import shutil
+    import tempfile
+
+    work = tempfile.mkdtemp(prefix="distgnn-metis-", dir=spill_dir)
+    try:
+        return _kway(g, k, seed, imbalance, matching, coarsen_per_part, coarsen_to, refine_passes, ninit,
+                     dict(order=order, two_hop=two_hop, stall=stall, spill_dir=work, spill_edges=spill_edges),
+                     refine_relax, refine_rounds, isolated_room)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _kway(g, k, seed, imbalance, matching, coarsen_per_part, coarsen_to, refine_passes, ninit, opts,
+          refine_relax, refine_rounds, isolated_room) -> np.ndarray:
+    n = g.num_nodes
     rng = np.random.default_rng(seed)
     iso = np.diff(g.xadj) == 0
-    opts = dict(order=order, two_hop=two_hop, stall=stall)
     maxpw = max_part_weights(g.vwgt, np.full(k, 1.0 / k), imbalance)
     part = np.zeros(n, np.int64)
     core_ids = np.nonzero(~iso)[0]
@@ -189,5 +207,6 @@ def metis_partition_csr(csr, num_parts: int, *, seed: int = 0, imbalance: float 
         g = graph_from_disk_csr(csr)
     else:
         g = build_csr(np.concatenate(list(csr.edge_chunks()), axis=1), csr.num_nodes)
+    options.setdefault("spill_dir", os.path.dirname(os.path.abspath(csr.path)))
     return multilevel_kway(g, num_parts, seed=seed, imbalance=float(imbalance),
                            matching=matching, **options)

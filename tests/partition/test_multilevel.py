@@ -107,3 +107,15 @@ def test_isolated_room_off_balances_connected_vertices():
     part = partition_graph(ei, n, 4, isolated_room=False).numpy()
     assert np.bincount(part[core], minlength=4).max() <= np.floor(1.03 * core.sum() / 4)
     assert np.bincount(part, minlength=4).max() <= np.floor(1.03 * n / 4)
+
+
+def test_coarse_levels_on_disk_give_the_same_partition(tmp_path):
+    from distgnn.partition.graph import build_csr
+    from distgnn.partition.metis import multilevel_kway
+
+    ei, n = _rmat(10, 0)
+    g = build_csr(ei, n)
+    a = multilevel_kway(g, 8, seed=2)
+    b = multilevel_kway(g, 8, seed=2, spill_dir=str(tmp_path), spill_edges=1)
+    assert np.array_equal(a, b)
+    assert list(tmp_path.iterdir()) == []  # the level files are removed
