@@ -58,8 +58,10 @@ class Node2VecModel:
     q: float = opt(1.0, "in-out parameter of the biased walk", gt=0)
     num_negative_samples: int = opt(1, "negative windows per positive one", min=1)
     optimizer: str = opt("sparse_adam", "optimizer the embedding servers run; its state per row: "
-                         "sparse_adam 8*dim bytes, adagrad 4*dim, rowwise_adagrad 4, sgd 0",
-                         choices=("sparse_adam", "adagrad", "rowwise_adagrad", "sgd"))
+                         "sparse_adam 8*dim bytes, adagrad 4*dim, rowwise_adagrad 4, sgd 0; "
+                         "sgns: word2vec's per-pair SGD on the replicas (a second table of "
+                         "4*dim bytes per row; run.lr=0.025 is word2vec's rate)",
+                         choices=("sparse_adam", "adagrad", "rowwise_adagrad", "sgd", "sgns"))
 
     def __post_init__(self) -> None:
         check_fields(self)

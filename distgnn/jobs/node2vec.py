@@ -10,10 +10,14 @@ gradient all-gather stays in step. Each step (:func:`node2vec_step`) pulls the
 rows its windows touch, computes Node2Vec's loss and its row gradients in one
 fused pass, and pushes the gradients (averaged over the replicas with
 ``sync.sparse_sync``) to the shards, which apply ``model.optimizer``.
+``model.optimizer=sgns`` trains instead with word2vec's per-pair SGD
+(:func:`sgns_step`, the update of ``Node2Vec.fit``) on pulled rows of the
+embedding and of a second, output table, pushing the changes.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional
+from dataclasses import dataclass
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -22,10 +26,13 @@ from distgnn.jobs.context import ReplicaContext
 from distgnn.jobs.inputs import JobInputs
 from distgnn.jobs.schedule import Schedule
 
-__all__ = ["node2vec_replica", "node2vec_step", "empty_step", "start_nodes", "loader_seed",
-           "logistic_regression_scores", "store_labels", "EMBEDDING_NAME"]
+__all__ = ["node2vec_replica", "node2vec_step", "sgns_step", "SgnsState", "empty_step",
+           "start_nodes", "loader_seed", "logistic_regression_scores", "store_labels",
+           "EMBEDDING_NAME", "CONTEXT_NAME"]
 
 EMBEDDING_NAME = "node2vec"
+#: word2vec's output table, beside the embedding when ``model.optimizer=sgns``.
+CONTEXT_NAME = "node2vec_context"
 
 
 def node2vec_step(emb, pos: torch.Tensor, neg: torch.Tensor) -> float:
@@ -42,6 +49,63 @@ def node2vec_step(emb, pos: torch.Tensor, neg: torch.Tensor) -> float:
     loss, grad = skipgram_loss_and_grad(rows, inv[:k].view(pos.shape), inv[k:].view(neg.shape))
     emb.push_gradients(uniq, grad)
     return loss
+
+
+def sgns_step(tables, walks: torch.Tensor, sgns: "SgnsState", lr_start: float, lr_end: float,
+              first_walk_id: int) -> Tuple[float, int]:
+    """word2vec's per-pair step (``model.optimizer=sgns``) on rows pulled from the servers.
+
+    :func:`distgnn.embedding.train_pulled` pulls the rows of the input and output tables
+    the walks touch, trains them with the same update as ``Node2Vec.fit`` and pushes
+    ``new - old``; the servers (SGD, lr 1) add the negated "gradient", scaled by the
+    replica count where the gradient exchange averages it. Returns (mean pair loss, pairs).
+    """
+    from distgnn.embedding import train_pulled
+    from distgnn.embedding.trainer import cut_at_sinks
+
+    def pull(ids):
+        t = torch.from_numpy(ids)
+        return [table.pull_unique(t)[2].numpy() for table in tables]
+
+    def push(ids, deltas):
+        t = torch.from_numpy(ids)
+        for table, delta in zip(tables, deltas):
+            table.push_gradients(t, torch.from_numpy(delta).mul_(-sgns.push_scale))
+
+    walks = walks.numpy().copy()
+    cut_at_sinks(walks, sgns.sinks)
+    # one thread: the replicas are the parallelism, and a run stays reproducible and resumable
+    pairs, loss = train_pulled(pull, push, walks, window=sgns.window, prob=sgns.prob,
+                               alias=sgns.alias, num_negative_samples=sgns.num_negative_samples,
+                               lr_start=lr_start, lr_end=lr_end, seed=sgns.seed,
+                               first_walk_id=first_walk_id, threads=1, with_loss=True)
+    return loss / max(pairs, 1), pairs
+
+
+@dataclass
+class SgnsState:
+    """What :func:`sgns_step` needs besides the tables and the walks."""
+    window: int
+    num_negative_samples: int
+    prob: np.ndarray
+    alias: np.ndarray
+    seed: int
+    push_scale: float
+    walks_per_step: int
+    sinks: np.ndarray
+
+
+def _sgns_state(inputs: JobInputs, ctx: ReplicaContext, store) -> SgnsState:
+    from distgnn.embedding import negative_table
+
+    m, cfg = inputs.config.model, inputs.config
+    degree = np.concatenate([np.diff(np.asarray(store.part(p).rowptr))
+                             for p in range(store.num_parts)])
+    prob, alias = negative_table(np.concatenate([[0], np.cumsum(degree)]))
+    synced = ctx.world_size > 1 and cfg.sync.sparse_sync
+    return SgnsState(m.context_size - 1, m.num_negative_samples, prob, alias, cfg.run.seed,
+                     float(ctx.world_size) if synced else 1.0,
+                     cfg.sampler.batch_size * m.walks_per_node, degree == 0)
 
 
 def empty_step(emb) -> None:
@@ -84,14 +148,20 @@ def logistic_regression_scores(z: np.ndarray, labels: Dict[str, np.ndarray]) -> 
     return out
 
 
-def _make_embedding(inputs: JobInputs, num_nodes: int):
+def _make_embedding(inputs: JobInputs, num_nodes: int, name: str = EMBEDDING_NAME):
     from distgnn.distributed import ShardedEmbedding
 
     cfg = inputs.config
     shards = min(cfg.sync.embedding_servers, num_nodes)
+    if cfg.model.optimizer == "sgns":  # rows change on the replicas; the servers add the deltas
+        d = cfg.model.embedding_dim
+        init = dict(init="zeros") if name == CONTEXT_NAME else dict(std=0.5 / d / 3 ** 0.5)
+        return ShardedEmbedding(num_nodes, d, num_shards=shards, optimizer="sgd", lr=1.0,
+                                seed=cfg.run.seed, name=name, timeout_s=cfg.sync.remote_timeout_s,
+                                **init)
     return ShardedEmbedding(num_nodes, cfg.model.embedding_dim, num_shards=shards,
                             optimizer=cfg.model.optimizer, lr=cfg.run.lr, seed=cfg.run.seed,
-                            name=EMBEDDING_NAME, timeout_s=cfg.sync.remote_timeout_s)
+                            name=name, timeout_s=cfg.sync.remote_timeout_s)
 
 
 def _loader(inputs: JobInputs, ctx: ReplicaContext, num_nodes: int):
@@ -107,8 +177,17 @@ def _loader(inputs: JobInputs, ctx: ReplicaContext, num_nodes: int):
                             timeout=cfg.sync.remote_timeout_s)
 
 
-def _train_epoch(emb, loader, steps: int, skip: int, schedule: Schedule, progress,
-                 on_checkpoint) -> Dict[str, float]:
+def _sgns_lr(run, schedule: Schedule, steps: int) -> Tuple[float, float]:
+    """word2vec's rate for this step: linear from run.lr to run.lr / 250 over run.epochs
+    (not run.max_steps: a run stopped early resumes into the schedule of the full one)."""
+    total = max(1, run.epochs * steps)
+    at = min(schedule.global_step, total)
+    return (run.lr * (1 - 0.996 * at / total), run.lr * (1 - 0.996 * min(at + 1, total) / total))
+
+
+def _train_epoch(tables, loader, steps: int, skip: int, schedule: Schedule, progress,
+                 on_checkpoint, sgns: Optional[SgnsState] = None, run=None,
+                 rank: int = 0, world_size: int = 1) -> Dict[str, float]:
     total, batches = 0.0, 0
     it = iter(loader)
     for i in range(steps):
@@ -118,11 +197,18 @@ def _train_epoch(emb, loader, steps: int, skip: int, schedule: Schedule, progres
         if schedule.done():
             break
         if batch is None:
-            empty_step(emb)
+            for table in tables:
+                empty_step(table)
             pairs = 0
+        elif sgns is not None:
+            first = (schedule.global_step * world_size + rank) * sgns.walks_per_step
+            loss, pairs = sgns_step(tables, batch.walks, sgns, *_sgns_lr(run, schedule, steps),
+                                    first_walk_id=first)
+            total += loss
+            batches += 1
         else:
             pos, neg = batch
-            total += node2vec_step(emb, pos, neg)
+            total += node2vec_step(tables[0], pos, neg)
             batches += 1
             pairs = pos.size(0) * (pos.size(1) - 1)
         progress.update(pairs)
@@ -139,18 +225,24 @@ def node2vec_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
     n = int(store.num_nodes)
     labels = store_labels(store) if ctx.is_main else None
     emb = _make_embedding(inputs, n)
-    schedule = Schedule(inputs.config.run, ctx.load(embeddings={EMBEDDING_NAME: emb}))
+    embeddings = {EMBEDDING_NAME: emb}
+    sgns = None
+    if inputs.config.model.optimizer == "sgns":
+        embeddings[CONTEXT_NAME] = _make_embedding(inputs, n, CONTEXT_NAME)
+        sgns = _sgns_state(inputs, ctx, store)
+    schedule = Schedule(inputs.config.run, ctx.load(embeddings=embeddings))
     loader = _loader(inputs, ctx, n)
     steps = -(-len(start_nodes(n, 0, ctx.world_size)) // inputs.config.sampler.batch_size)
-    embeddings = {EMBEDDING_NAME: emb}
     try:
         for epoch in schedule.epochs():
             skip = schedule.start_epoch(epoch)
             loader.epoch = epoch
             progress = ctx.progress(steps - skip, epoch, inputs.bars)
-            stats = _train_epoch(emb, loader, steps, skip, schedule, progress,
+            stats = _train_epoch(list(embeddings.values()), loader, steps, skip, schedule,
+                                 progress,
                                  lambda: ctx.checkpoint(schedule.position(),
-                                                        {"position": schedule.position()}, embeddings))
+                                                        {"position": schedule.position()}, embeddings),
+                                 sgns, inputs.config.run, ctx.rank, ctx.world_size)
             progress.close()
             scores = {}
             if schedule.eval_due(epoch) and labels is not None:

@@ -54,3 +54,25 @@ def test_stopped_mid_epoch_resumes_to_the_same_table(store, tmp_path):
     assert pos == {"epoch": 2, "step": 0, "global_step": 2 * steps}
     assert [int(r["epoch"]) for r in rows] == [0, 1]
     torch.testing.assert_close(rest, full)
+
+
+
+def _run_sgns(store, run_dir, *extra):
+    sgns = ["model.optimizer=sgns", "run.lr=0.05", "model.num_negative_samples=5", "run.epochs=4",
+            "model.walks_per_node=8", "model.walk_length=10", "model.context_size=6"]
+    cfg = load_config(None, GRAPH + [f"data.store={store}", f"run.dir={run_dir}", *sgns, *extra])
+    run_replicas(cfg, node2vec_replica, JobInputs(cfg, store, store))
+    emb = ShardedEmbedding(130, 8, num_shards=cfg.sync.embedding_servers, optimizer="sgd", lr=1.0,
+                           backend="local", name=EMBEDDING_NAME)
+    state = load_checkpoint(latest_checkpoint(str(run_dir)), embeddings={EMBEDDING_NAME: emb})
+    return state["position"], emb.weight(), read_metrics(str(run_dir / "metrics.csv"))
+
+
+def test_sgns_trainer_learns_and_resumes_to_the_same_tables(store, tmp_path):
+    """model.optimizer=sgns: word2vec's per-pair step on pulled rows (Node2Vec.fit's update)."""
+    _, full, rows = _run_sgns(store, tmp_path / "full")
+    assert rows[-1]["train_loss"] < rows[0]["train_loss"] < 6 * np.log(2)
+    assert rows[-1]["test_acc"] > 0.6, rows[-1]  # two planted blocks
+    _run_sgns(store, tmp_path / "part", "run.max_steps=5")
+    _, rest, _ = _run_sgns(store, tmp_path / "part", "run.resume=true")
+    torch.testing.assert_close(rest, full)
