@@ -17,8 +17,9 @@ the arrays are ``np.load(..., mmap_mode="r")`` memory maps.
    and stripped of self loops as asked, gathered into a buffer and, when it is
    full, counting-sorted by destination bucket (a range of ``width`` node ids)
    and appended to one scratch file, with each block's per-bucket offsets kept;
-2. *sort*: consecutive buckets are grouped up to ``bucket_bytes``; group by
-   group, its pieces are read back, counting-sorted by
+2. *sort*: consecutive buckets are grouped up to ``bucket_bytes`` (a single
+   bucket above it, the hubs of a skewed graph, is sorted in several row
+   ranges, each reading it again); group by group, its pieces are read back, counting-sorted by
    destination, each row sorted (and deduplicated) in place (numba), and the
    row lengths and sources appended to ``rowptr`` / ``col``.
 
@@ -283,6 +284,37 @@ class _Spill:
         return dst, src
 
 
+    def read_rows(self, b0: int, b1: int, lo: int, hi: int, piece: int = 1 << 22) -> Tuple[np.ndarray, np.ndarray]:
+        """(dst, src) of buckets ``b0 .. b1-1`` with ``lo <= dst < hi``, read ``piece`` entries at a time
+        (a bucket too large for memory is sorted in several row ranges, each reading it again)."""
+        isz = self.dtype.itemsize
+        dsts, srcs = [], []
+        with open(self.path, "rb", buffering=0) as f:
+            for base, m, off in self.blocks:
+                a, b = int(off[b0]), int(off[b1])
+                for s0 in range(a, b, piece):
+                    cnt = min(piece, b - s0)
+                    d = np.empty(cnt, self.dtype)
+                    t = np.empty(cnt, self.dtype)
+                    for arr, start in ((d, base + s0 * isz), (t, base + (m + s0) * isz)):
+                        f.seek(start)
+                        if f.readinto(arr.view(np.uint8)) != cnt * isz:
+                            raise OSError(f"spill file {self.path!r} is shorter than written (buckets {b0}..{b1 - 1})")
+                    keep = (d >= lo) & (d < hi)
+                    dsts.append(d[keep])
+                    srcs.append(t[keep])
+        if not dsts:
+            return np.empty(0, self.dtype), np.empty(0, self.dtype)
+        return np.concatenate(dsts), np.concatenate(srcs)
+
+
+def _row_ranges(lo: int, hi: int, size: int, cap: int) -> List[Tuple[int, int]]:
+    """``[lo, hi)`` cut into equal id ranges so each holds about ``cap`` entries on average."""
+    parts = int(min(max(-(-size // max(cap, 1)), 1), hi - lo))
+    cuts = np.linspace(lo, hi, parts + 1).round().astype(np.int64)
+    return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+
+
 def _groups(sizes: np.ndarray, cap: int) -> List[Tuple[int, int]]:
     """Consecutive fine buckets grouped so a group holds at most ``cap`` entries (or one bucket)."""
     out, b0, held = [], 0, 0
@@ -468,17 +500,23 @@ def _build(edge_chunks, n, dtype, tmp, spill_path, symmetrize, remove_self_loops
         f.seek(offset)
         groups = _groups(spill.bucket_sizes, per_group)
         for g, (b0, b1) in enumerate(groups):
-            lo, hi = b0 * width, min(b1 * width, n)
-            dst, src = spill.read_buckets(b0, b1)
-            lens, cols = _bucket_rows(dst, src, dtype.type(lo), hi - lo, remove_duplicates)
-            del dst, src
-            rowptr[lo + 1:hi + 1] = m + np.cumsum(lens)
-            try:
-                _col_write(f, cols)
-            except OSError as exc:
-                raise OSError(f"could not write the CSR columns to {col_path!r}: expected to write "
-                              f"{cols.nbytes} bytes, got {exc} (is the disk full?)") from None
-            m += cols.shape[0]
+            size = int(spill.bucket_sizes[b0:b1].sum())
+            glo, ghi = b0 * width, min(b1 * width, n)
+            ranges = [(glo, ghi)] if size <= per_group else _row_ranges(glo, ghi, size, per_group)
+            for lo, hi in ranges:
+                if len(ranges) == 1:
+                    dst, src = spill.read_buckets(b0, b1)
+                else:
+                    dst, src = spill.read_rows(b0, b1, lo, hi)
+                lens, cols = _bucket_rows(dst, src, dtype.type(lo), hi - lo, remove_duplicates)
+                del dst, src
+                rowptr[lo + 1:hi + 1] = m + np.cumsum(lens)
+                try:
+                    _col_write(f, cols)
+                except OSError as exc:
+                    raise OSError(f"could not write the CSR columns to {col_path!r}: expected to write "
+                                  f"{cols.nbytes} bytes, got {exc} (is the disk full?)") from None
+                m += cols.shape[0]
             _progress(progress, "sort", g + 1, len(groups))
     rowptr.flush()
     del rowptr

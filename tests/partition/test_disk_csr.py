@@ -197,3 +197,16 @@ def test_killed_run_leaves_nothing_valid_and_rerun_works(tmp_path):
     ei, n = _graph(100, 500)
     c = build_disk_csr([ei], n, out)
     assert c.num_edges > 0 and _leftovers(tmp_path) == []  # the dead run's scratch is gone
+
+
+def test_a_bucket_above_the_budget_is_sorted_in_row_ranges(tmp_path):
+    rng = np.random.default_rng(4)
+    n = 400
+    ei = rng.integers(0, n, (2, 8000))
+    ei[1, :6000] = rng.integers(0, 8, 6000)  # most edges end at a few low ids (hubs): one heavy bucket
+    rowptr, col = csr_from_edges(ei, n, symmetrize=False)
+    c = build_disk_csr(_chunks(ei, 300), n, tmp_path / "c", symmetrize=False, bucket_bytes=24 * 500,
+                       num_edges_hint=8000)
+    assert np.array_equal(c.rowptr, rowptr) and np.array_equal(c.col, col)
+    lo, hi = dc._row_ranges(0, 25, 6000, 500)[0]
+    assert (lo, hi) == (0, 2)
