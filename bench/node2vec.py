@@ -2,6 +2,7 @@
 
     flock /tmp/distgnn-cpu.lock .venv/bin/python bench/node2vec.py cora [--epochs 3]
     flock /tmp/distgnn-cpu.lock .venv/bin/python bench/node2vec.py rmat [--scale 20]
+    flock /tmp/distgnn-cpu.lock .venv/bin/python bench/node2vec.py sharded [--epochs 3]
 
 * ``cora`` -- logistic-regression test accuracy (Planetoid split) after each
   epoch against wall time, plotted, for: distgnn ``Node2Vec.fit`` (numba
@@ -21,6 +22,11 @@
   under word2vec's reduced window; both sides run without subsampling, so
   every word is trained) divided by its training time. Walk steps per second
   are reported beside (PecanPy's walks over all nodes, its compile included).
+
+* ``sharded`` -- the Node2Vec job (``distgnn train``, ``model.optimizer=sgns``:
+  the same per-pair step on rows pulled from 2 embedding servers) on the
+  example's planted-partition graph, 1 replica against 2 replicas on Ray:
+  test accuracy after each epoch against the summed epoch times.
 
 Peers install themselves on first use, outside the repository, under
 ``$DISTGNN_BENCH_CACHE`` (default ``~/.cache/distgnn-bench``): PecanPy pins
@@ -306,11 +312,44 @@ def report_rmat(out: dict) -> None:
     print(json.dumps(out))
 
 
+def bench_sharded(args) -> dict:
+    """1 and 2 replicas of the Node2Vec job with the sgns trainer; per epoch (time, accuracy)."""
+    from distgnn.jobs import read_metrics
+    work = tempfile.mkdtemp(prefix="n2v-sharded-")
+    example = os.path.join(ROOT, "examples", "configs", "node2vec.yaml")
+    out = {}
+    for workers in (1, 2):
+        run_dir = os.path.join(work, f"w{workers}")
+        argv = [sys.executable, "-m", "distgnn.cli", "train", example]
+        for o in ("model.optimizer=sgns", "run.lr=0.025", "model.num_negative_samples=5",
+                  f"run.epochs={args.epochs}", f"scaling.num_workers={workers}",
+                  f"run.dir={run_dir}", f"data.output={os.path.join(work, 'g.zarr')}",
+                  "run.progress=false"):
+            argv += ["-p", o]
+        print(f"job, {workers} replica(s) ...", flush=True)
+        _run(argv)
+        rows = read_metrics(os.path.join(run_dir, "metrics.csv"))
+        t = np.cumsum([float(r["epoch_time_s"]) for r in rows])
+        out[workers] = [(float(a), float(r["test_acc"])) for a, r in zip(t, rows)]
+    shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def report_sharded(out: dict) -> None:
+    print("\nNode2Vec job (sgns), planted partition 4000 nodes: (summed epoch time, test accuracy)")
+    for w, curve in out.items():
+        print(f"  {w} replica(s): " + "  ".join(f"{t:6.1f}s {a:.3f}" for t, a in curve))
+    t1, a1 = out[1][-1]
+    t2 = _time_to(out[2], a1)
+    print(f"2 replicas reach 1 replica's final accuracy {a1:.3f} at {t2:.1f} s = {t2 / t1:.2f}x "
+          f"its time ({t1:.1f} s)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=["cora", "rmat", "_ours", "_pyg"])
+    ap.add_argument("what", choices=["cora", "rmat", "sharded", "_ours", "_pyg"])
     ap.add_argument("spec", nargs="?", help=argparse.SUPPRESS)
-    ap.add_argument("--epochs", type=int, default=3, help="our epochs on Cora")
+    ap.add_argument("--epochs", type=int, default=3, help="our epochs on Cora (and of the job)")
     ap.add_argument("--peer-epochs", type=int, default=1, help="gensim epochs on Cora (PecanPy's default)")
     ap.add_argument("--pyg-epochs", type=int, default=2, help="torch_geometric 1.7.2 epochs on Cora")
     ap.add_argument("--skip-pyg", action="store_true", help="leave torch_geometric 1.7.2 out")
@@ -332,6 +371,8 @@ def main() -> None:
         (_ours_worker if args.what == "_ours" else _pyg_worker)(spec)
     elif args.what == "cora":
         report_cora(bench_cora(args), args.plot)
+    elif args.what == "sharded":
+        report_sharded(bench_sharded(args))
     else:
         report_rmat(bench_rmat(args))
 
