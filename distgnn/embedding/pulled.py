@@ -13,6 +13,9 @@ A replica of a sharded run trains a batch of walks in three moves:
    deltas, so replicas updating the same rows compose as lock-free threads do.
 
 With one replica and one thread this is exactly the local run, update for update.
+The Node2Vec job calls it with ``model.optimizer=sgns``
+(:func:`distgnn.jobs.node2vec.sgns_step`): two sharded tables on SGD with lr 1,
+each push the negated delta, times the replica count where the exchange averages.
 """
 from typing import Callable, List, Optional, Sequence, Tuple
 
