@@ -15,10 +15,10 @@ import json
 import os
 import shutil
 import time
-from typing import Optional
+from typing import Optional, Tuple
 
 __all__ = ["MARKER", "OwnershipError", "mark_owned", "read_marker", "is_owned", "remove_owned",
-           "pid_alive"]
+           "pid_alive", "remove_stale"]
 
 #: the marker file's name inside an owned directory
 MARKER = ".distgnn-owned"
@@ -76,6 +76,20 @@ def remove_owned(path: str, kind: str, what: str, **expect) -> None:
                                  f"(found {found}); it is left as it is — choose another path "
                                  "or remove it yourself")
     shutil.rmtree(path)
+
+
+def remove_stale(parent: str, prefixes: Tuple[str, ...], kind: str) -> None:
+    """Remove the directories in ``parent`` named with one of ``prefixes`` that distgnn wrote
+    as ``kind`` from a process that no longer runs (left behind by a killed writer)."""
+    if not os.path.isdir(parent):
+        return
+    for name in os.listdir(parent):
+        if not name.startswith(prefixes):
+            continue
+        full = os.path.join(parent, name)
+        record = read_marker(full)
+        if record is not None and record.get("kind") == kind and not pid_alive(record.get("pid", -1)):
+            shutil.rmtree(full, ignore_errors=True)
 
 
 def pid_alive(pid: int) -> bool:

@@ -10,8 +10,13 @@ from typing import Optional, Tuple
 import numpy as np
 import torch
 
-__all__ = ["as_edge_array", "check_num_nodes", "check_num_parts", "check_node_array",
+__all__ = ["id_dtype", "as_edge_array", "check_num_nodes", "check_num_parts", "check_node_array",
            "check_features", "check_assignment", "to_numpy"]
+
+
+def id_dtype(num_nodes: int) -> np.dtype:
+    """The dtype of node ids: int32 below 2**31 nodes, else int64."""
+    return np.dtype(np.int32) if int(num_nodes) < 1 << 31 else np.dtype(np.int64)
 
 
 def to_numpy(a) -> np.ndarray:

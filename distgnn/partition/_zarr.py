@@ -11,6 +11,8 @@ import numpy as np
 import zarr
 from zarr.codecs import Crc32cCodec, ZstdCodec
 
+from ._validate import id_dtype
+
 __all__ = ["CHUNK_ELEMS", "ZSTD_LEVEL", "StoreCorruptError", "id_dtype", "put_array", "read_array",
            "check_chunks"]
 
@@ -22,11 +24,6 @@ ZSTD_LEVEL = 1
 
 class StoreCorruptError(ValueError):
     """A store's array is damaged: a chunk is missing or fails its checksum."""
-
-
-def id_dtype(num_nodes: int) -> np.dtype:
-    """int32 node ids whenever they fit (num_nodes <= 2**31), else int64."""
-    return np.dtype(np.int32) if int(num_nodes) <= 1 << 31 else np.dtype(np.int64)
 
 
 def put_array(group: zarr.Group, name: str, data: np.ndarray, dtype=None) -> None:

@@ -37,12 +37,14 @@ import os
 import shutil
 import struct
 import uuid
-from typing import Callable, Iterable, Iterator, List, Optional, Tuple
+from typing import Callable, Iterable, Iterator, Optional, Tuple
 
 import numpy as np
-from numba import njit
 
-from distgnn.ownership import mark_owned, pid_alive, read_marker
+from distgnn.ownership import is_owned, mark_owned, remove_stale
+
+from ._validate import id_dtype as default_id_dtype
+from .bucket_spill import BucketSpill, bucket_rows, bucket_groups, row_ranges
 
 __all__ = ["DiskCSR", "build_disk_csr", "csr_from_edges", "FORMAT", "DEFAULT_BUCKET_BYTES"]
 
@@ -50,10 +52,6 @@ FORMAT = "distgnn-disk-csr-1"
 KIND = "disk_csr"
 DEFAULT_BUCKET_BYTES = 512 << 20
 _BYTES_PER_ENTRY = 24  # sort phase: dst + src + output + slack, per directed entry (int32 ids)
-
-
-def _id_dtype(num_nodes: int) -> np.dtype:
-    return np.dtype(np.int32) if num_nodes < 2**31 else np.dtype(np.int64)
 
 
 class DiskCSR:
@@ -137,194 +135,9 @@ def _check_complete(path: str, meta: dict, rowptr: np.ndarray, col: np.ndarray) 
         raise ValueError(f"on-disk CSR {path!r} is inconsistent: expected " + "; ".join(problems))
 
 
-# ----------------------------------------------------------------------------------------------
-# numba kernels
-
-
-@njit(cache=True)
-def _scatter_by_bucket(dst, src, width, nb):
-    """Counting sort of (dst, src) by bucket ``dst // width``; returns sorted copies and offsets int64[nb+1]."""
-    m = dst.shape[0]
-    off = np.zeros(nb + 1, np.int64)
-    for e in range(m):
-        off[dst[e] // width + 1] += 1
-    for b in range(nb):
-        off[b + 1] += off[b]
-    pos = off[:-1].copy()
-    od = np.empty_like(dst)
-    osrc = np.empty_like(src)
-    for e in range(m):
-        b = dst[e] // width
-        p = pos[b]
-        od[p] = dst[e]
-        osrc[p] = src[e]
-        pos[b] = p + 1
-    return od, osrc, off
-
-
-@njit(cache=True)
-def _sort_row(a):
-    if a.shape[0] < 24:
-        for i in range(1, a.shape[0]):
-            v = a[i]
-            j = i - 1
-            while j >= 0 and a[j] > v:
-                a[j + 1] = a[j]
-                j -= 1
-            a[j + 1] = v
-    else:
-        a.sort()
-
-
-@njit(cache=True)
-def _bucket_rows(dst, src, lo, nrows, dedup):
-    """CSR of one bucket (rows lo .. lo+nrows): row counts int64[nrows] and the sorted sources."""
-    counts = np.zeros(nrows + 1, np.int64)
-    for e in range(dst.shape[0]):
-        counts[dst[e] - lo + 1] += 1
-    for r in range(nrows):
-        counts[r + 1] += counts[r]
-    pos = counts[:-1].copy()
-    out = np.empty_like(src)
-    for e in range(dst.shape[0]):
-        r = dst[e] - lo
-        out[pos[r]] = src[e]
-        pos[r] += 1
-    lens = np.zeros(nrows, np.int64)
-    k = 0
-    for r in range(nrows):
-        a, b = counts[r], counts[r + 1]
-        row = out[a:b]
-        _sort_row(row)
-        start = k
-        for i in range(b - a):
-            if dedup and k > start and out[k - 1] == row[i]:
-                continue
-            out[k] = row[i]
-            k += 1
-        lens[r] = k - start
-    return lens, out[:k]
-
-
-# ----------------------------------------------------------------------------------------------
-# spill file
-
-
-def _spill_write(f, arr: np.ndarray) -> None:
-    """Append ``arr`` to the spill file (the one place scratch bytes are written)."""
-    arr.tofile(f)
-
-
 def _col_write(f, arr: np.ndarray) -> None:
     """Append a bucket's sources to ``col.npy``."""
     arr.tofile(f)
-
-
-class _Spill:
-    """Blocks of bucket-sorted (dst, src) appended to one scratch file, with per-block bucket offsets."""
-
-    def __init__(self, path: str, width: int, nb: int, dtype: np.dtype, buffer_entries: int) -> None:
-        self.path, self.width, self.nb, self.dtype = path, width, nb, dtype
-        self.buffer_entries = max(int(buffer_entries), 1)
-        self.f = open(path, "wb")
-        self.blocks: List[Tuple[int, int, np.ndarray]] = []  # (file offset, entries, bucket offsets)
-        self.pending: List[Tuple[np.ndarray, np.ndarray]] = []
-        self.held = 0
-        self.pos = 0
-        self.bucket_sizes = np.zeros(nb, np.int64)
-
-    def add(self, dst: np.ndarray, src: np.ndarray) -> None:
-        if dst.shape[0]:
-            self.pending.append((dst, src))
-            self.held += dst.shape[0]
-        if self.held >= self.buffer_entries:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.held:
-            return
-        dst = np.concatenate([p[0] for p in self.pending])
-        src = np.concatenate([p[1] for p in self.pending])
-        self.pending, self.held = [], 0
-        od, osrc, off = _scatter_by_bucket(dst, src, self.dtype.type(self.width), self.nb)
-        del dst, src
-        m = od.shape[0]
-        try:
-            _spill_write(self.f, od)
-            _spill_write(self.f, osrc)
-        except OSError as exc:
-            raise OSError(f"could not spill edge buckets to {self.path!r}: expected to write "
-                          f"{2 * m * self.dtype.itemsize} bytes, got {exc} (is the disk full?)") from None
-        self.blocks.append((self.pos, m, off))
-        self.bucket_sizes += np.diff(off)
-        self.pos += 2 * m * self.dtype.itemsize
-
-    def close(self) -> None:
-        self.flush()
-        self.f.close()
-
-    def read_buckets(self, b0: int, b1: int) -> Tuple[np.ndarray, np.ndarray]:
-        """(dst, src) of the fine buckets ``b0 .. b1-1`` (consecutive destination ranges)."""
-        total = int(self.bucket_sizes[b0:b1].sum())
-        dst = np.empty(total, self.dtype)
-        src = np.empty(total, self.dtype)
-        isz = self.dtype.itemsize
-        at = 0
-        with open(self.path, "rb", buffering=0) as f:
-            for base, m, off in self.blocks:
-                cnt = int(off[b1] - off[b0])
-                if not cnt:
-                    continue
-                for arr, start in ((dst, base + int(off[b0]) * isz), (src, base + (m + int(off[b0])) * isz)):
-                    f.seek(start)
-                    view = arr[at:at + cnt].view(np.uint8)
-                    if f.readinto(view) != view.shape[0]:
-                        raise OSError(f"spill file {self.path!r} is shorter than written (buckets {b0}..{b1 - 1})")
-                at += cnt
-        return dst, src
-
-
-    def read_rows(self, b0: int, b1: int, lo: int, hi: int, piece: int = 1 << 22) -> Tuple[np.ndarray, np.ndarray]:
-        """(dst, src) of buckets ``b0 .. b1-1`` with ``lo <= dst < hi``, read ``piece`` entries at a time
-        (a bucket too large for memory is sorted in several row ranges, each reading it again)."""
-        isz = self.dtype.itemsize
-        dsts, srcs = [], []
-        with open(self.path, "rb", buffering=0) as f:
-            for base, m, off in self.blocks:
-                a, b = int(off[b0]), int(off[b1])
-                for s0 in range(a, b, piece):
-                    cnt = min(piece, b - s0)
-                    d = np.empty(cnt, self.dtype)
-                    t = np.empty(cnt, self.dtype)
-                    for arr, start in ((d, base + s0 * isz), (t, base + (m + s0) * isz)):
-                        f.seek(start)
-                        if f.readinto(arr.view(np.uint8)) != cnt * isz:
-                            raise OSError(f"spill file {self.path!r} is shorter than written (buckets {b0}..{b1 - 1})")
-                    keep = (d >= lo) & (d < hi)
-                    dsts.append(d[keep])
-                    srcs.append(t[keep])
-        if not dsts:
-            return np.empty(0, self.dtype), np.empty(0, self.dtype)
-        return np.concatenate(dsts), np.concatenate(srcs)
-
-
-def _row_ranges(lo: int, hi: int, size: int, cap: int) -> List[Tuple[int, int]]:
-    """``[lo, hi)`` cut into equal id ranges so each holds about ``cap`` entries on average."""
-    parts = int(min(max(-(-size // max(cap, 1)), 1), hi - lo))
-    cuts = np.linspace(lo, hi, parts + 1).round().astype(np.int64)
-    return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
-
-
-def _groups(sizes: np.ndarray, cap: int) -> List[Tuple[int, int]]:
-    """Consecutive fine buckets grouped so a group holds at most ``cap`` entries (or one bucket)."""
-    out, b0, held = [], 0, 0
-    for b in range(sizes.shape[0]):
-        if b > b0 and held + int(sizes[b]) > cap:
-            out.append((b0, b))
-            b0, held = b, 0
-        held += int(sizes[b])
-    out.append((b0, sizes.shape[0]))
-    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -396,12 +209,7 @@ def _shrink_npy(path: str, dtype: np.dtype, length: int, offset: int) -> None:
 
 def _remove_stale(out: str) -> None:
     parent, base = os.path.split(out)
-    for name in os.listdir(parent):
-        if name.startswith(base + ".tmp-") or name.startswith(base + ".old-"):
-            full = os.path.join(parent, name)
-            rec = read_marker(full)
-            if rec is not None and rec.get("kind") == KIND and not pid_alive(rec.get("pid", -1)):
-                shutil.rmtree(full, ignore_errors=True)
+    remove_stale(parent, (base + ".tmp-", base + ".old-"), KIND)
 
 
 def _progress(progress, stage: str, done: int, total: Optional[int]) -> None:
@@ -432,7 +240,7 @@ def build_disk_csr(edge_chunks: Iterable, num_nodes: int, out_dir, *, symmetrize
         id_dtype: dtype of ``col`` (default: int32 below 2**31 nodes, else int64).
     """
     n = int(num_nodes)
-    dtype = _id_dtype(n) if id_dtype is None else np.dtype(id_dtype)
+    dtype = default_id_dtype(n) if id_dtype is None else np.dtype(id_dtype)
     if dtype not in (np.dtype(np.int32), np.dtype(np.int64)) or (dtype == np.int32 and n >= 2**31):
         raise ValueError(f"id_dtype must be int64, or int32 below 2**31 nodes, got {dtype} for {n} nodes")
     if n <= 0:
@@ -465,8 +273,7 @@ def _commit(tmp: str, out: str, overwrite: bool) -> None:
     if os.path.exists(out):
         if not overwrite:
             raise ValueError(f"on-disk CSR target appeared while building, got existing {out!r}")
-        rec = read_marker(out)
-        if rec is None or rec.get("kind") != KIND:
+        if not is_owned(out, KIND):
             raise ValueError(f"refusing to replace {out!r}: expected an on-disk CSR distgnn wrote, got something else")
         old = f"{out}.old-{uuid.uuid4().hex[:8]}"
         os.replace(out, old)
@@ -479,7 +286,7 @@ def _commit(tmp: str, out: str, overwrite: bool) -> None:
 def _build(edge_chunks, n, dtype, tmp, spill_path, symmetrize, remove_self_loops, remove_duplicates, bucket_bytes,
            progress, num_edges_hint, source) -> dict:
     width, nb, per_group = _plan(n, num_edges_hint, symmetrize, bucket_bytes)
-    spill = _Spill(spill_path, width, nb, dtype, bucket_bytes // (6 * dtype.itemsize))
+    spill = BucketSpill(spill_path, width, nb, dtype, bucket_bytes // (6 * dtype.itemsize))
     seen = 0
     try:
         for c in edge_chunks:
@@ -498,17 +305,17 @@ def _build(edge_chunks, n, dtype, tmp, spill_path, symmetrize, remove_self_loops
     m = 0
     with open(col_path, "r+b") as f:
         f.seek(offset)
-        groups = _groups(spill.bucket_sizes, per_group)
+        groups = bucket_groups(spill.bucket_sizes, per_group)
         for g, (b0, b1) in enumerate(groups):
             size = int(spill.bucket_sizes[b0:b1].sum())
             glo, ghi = b0 * width, min(b1 * width, n)
-            ranges = [(glo, ghi)] if size <= per_group else _row_ranges(glo, ghi, size, per_group)
+            ranges = [(glo, ghi)] if size <= per_group else row_ranges(glo, ghi, size, per_group)
             for lo, hi in ranges:
                 if len(ranges) == 1:
                     dst, src = spill.read_buckets(b0, b1)
                 else:
                     dst, src = spill.read_rows(b0, b1, lo, hi)
-                lens, cols = _bucket_rows(dst, src, dtype.type(lo), hi - lo, remove_duplicates)
+                lens, cols = bucket_rows(dst, src, dtype.type(lo), hi - lo, remove_duplicates)
                 del dst, src
                 rowptr[lo + 1:hi + 1] = m + np.cumsum(lens)
                 try:
@@ -536,4 +343,4 @@ def csr_from_edges(edge_index: np.ndarray, num_nodes: int, *, symmetrize: bool =
     order = np.lexsort((ei[0], ei[1]))
     rowptr = np.zeros(num_nodes + 1, np.int64)
     np.cumsum(np.bincount(ei[1], minlength=num_nodes), out=rowptr[1:])
-    return rowptr, ei[0][order].astype(_id_dtype(num_nodes))
+    return rowptr, ei[0][order].astype(default_id_dtype(num_nodes))

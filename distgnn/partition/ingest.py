@@ -16,6 +16,8 @@ from typing import Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ._validate import id_dtype
+
 __all__ = ["read_edges", "load_edge_index", "clean_edges", "read_node_array", "EDGE_FORMATS",
            "DEFAULT_CHUNK_ROWS", "count_edge_rows", "scan_num_nodes", "write_edge_parquet", "ingest"]
 
@@ -163,7 +165,7 @@ def write_edge_parquet(chunks, path, num_nodes: int, *, row_group_rows: int = DE
     import pyarrow.parquet as pq
 
     path = os.fspath(path)
-    dtype = np.int32 if num_nodes < 2**31 else np.int64
+    dtype = id_dtype(num_nodes)
     schema = pa.schema([("src", pa.from_numpy_dtype(dtype)), ("dst", pa.from_numpy_dtype(dtype))])
     tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
     total, pending, held = 0, [], 0

@@ -35,7 +35,7 @@ from typing import Dict, Iterable, Iterator, Optional, Tuple
 import numpy as np
 import zarr
 
-from distgnn.ownership import OwnershipError, is_owned, mark_owned, read_marker, pid_alive
+from distgnn.ownership import OwnershipError, is_owned, mark_owned, remove_stale
 
 from ._validate import (as_edge_array, check_assignment, check_features, check_node_array,
                         check_num_nodes)
@@ -73,13 +73,7 @@ def _is_store(path: str) -> bool:
 def remove_stale_temps(path: str) -> None:
     """Remove ``<path>.tmp-*`` / ``.old-*`` stores left by writers that no longer run."""
     parent, base = os.path.split(path)
-    for name in os.listdir(parent):
-        if not (name.startswith(base + ".tmp-") or name.startswith(base + ".old-")):
-            continue
-        full = os.path.join(parent, name)
-        record = read_marker(full)
-        if record is not None and record.get("kind") == STORE_KIND and not pid_alive(record.get("pid", -1)):
-            shutil.rmtree(full, ignore_errors=True)
+    remove_stale(parent, (base + ".tmp-", base + ".old-"), STORE_KIND)
 
 
 def _probe_writable(parent: str) -> None:

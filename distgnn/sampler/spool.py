@@ -20,7 +20,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from distgnn.ownership import mark_owned, pid_alive, read_marker
+from distgnn.ownership import mark_owned, remove_stale
 
 __all__ = ["SPOOL_KIND", "scratch_root", "spool_parts", "remove_stale_spools"]
 
@@ -36,12 +36,7 @@ def scratch_root() -> str:
 
 def remove_stale_spools(root: Optional[str] = None) -> None:
     """Remove scratch directories of servers whose process no longer runs."""
-    root = root or scratch_root()
-    for name in os.listdir(root) if os.path.isdir(root) else ():
-        path = os.path.join(root, name)
-        record = read_marker(path) if name.startswith(_PREFIX) else None
-        if record and record.get("kind") == SPOOL_KIND and not pid_alive(record.get("pid", -1)):
-            shutil.rmtree(path, ignore_errors=True)
+    remove_stale(root or scratch_root(), (_PREFIX,), SPOOL_KIND)
 
 
 def _stream(dst: np.ndarray, start: int, src, shift: int = 0) -> int:

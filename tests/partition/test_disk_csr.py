@@ -3,7 +3,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pyarrow as pa
@@ -11,7 +10,8 @@ import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
 
-from distgnn.partition import disk_csr as dc
+from distgnn.partition import bucket_spill
+from distgnn.partition._validate import id_dtype
 from distgnn.partition.disk_csr import DiskCSR, build_disk_csr, csr_from_edges
 from distgnn.partition.ingest import read_edges, write_edge_parquet
 
@@ -83,15 +83,15 @@ def test_from_files_in_chunks(tmp_path, fmt):
 
 
 def test_int32_int64_boundary():
-    assert dc._id_dtype(2**31 - 1) == np.int32 and dc._id_dtype(2**31) == np.int64
+    assert id_dtype(2**31 - 1) == np.int32 and id_dtype(2**31) == np.int64
     # ids just below and above 2**31, by offset: the kernels keep them exact in int64
     base = 2**31 - 3
     dst = np.array([base + 5, base, base + 5, base + 2, base + 5], np.int64)
     src = np.array([base + 4, base + 1, 2**31 + 7, 7, base + 4], np.int64)
-    od, osrc, off = dc._scatter_by_bucket(dst, src, np.int64(2**30), 3)
+    od, osrc, off = bucket_spill.scatter_by_bucket(dst, src, np.int64(2**30), 3)
     assert off.tolist() == [0, 0, 2, 5]
     assert sorted(zip(od.tolist(), osrc.tolist())) == sorted(zip(dst.tolist(), src.tolist()))
-    lens, cols = dc._bucket_rows(od, osrc, np.int64(base), 6, True)
+    lens, cols = bucket_spill.bucket_rows(od, osrc, np.int64(base), 6, True)
     assert lens.tolist() == [1, 0, 1, 0, 0, 2] and cols.tolist() == [base + 1, 7, base + 4, 2**31 + 7]
 
 
@@ -144,7 +144,7 @@ def test_full_disk_while_spilling(tmp_path, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
         arr.tofile(f)
 
-    monkeypatch.setattr(dc, "_spill_write", failing)
+    monkeypatch.setattr(bucket_spill, "_spill_write", failing)
     with pytest.raises(OSError, match=r"could not spill edge buckets .* expected to write \d+ bytes.*disk full"):
         build_disk_csr(_chunks(ei, 50), n, tmp_path / "c", bucket_bytes=2000)
     assert not (tmp_path / "c").exists() and _leftovers(tmp_path) == []
@@ -208,5 +208,5 @@ def test_a_bucket_above_the_budget_is_sorted_in_row_ranges(tmp_path):
     c = build_disk_csr(_chunks(ei, 300), n, tmp_path / "c", symmetrize=False, bucket_bytes=24 * 500,
                        num_edges_hint=8000)
     assert np.array_equal(c.rowptr, rowptr) and np.array_equal(c.col, col)
-    lo, hi = dc._row_ranges(0, 25, 6000, 500)[0]
+    lo, hi = bucket_spill.row_ranges(0, 25, 6000, 500)[0]
     assert (lo, hi) == (0, 2)
