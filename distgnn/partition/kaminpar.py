@@ -11,8 +11,9 @@ refinement) and ``"terapart"`` (the same on a compressed graph, about a byte
 per edge) or any name of ``kaminpar.context_names()``.
 
 Determinism: KaMinPar is seeded with ``kaminpar.reseed(seed)``; with one thread
-(the default, ``threads=1``) the same seed gives the same partition, with more
-threads the result may differ from run to run even after reseeding.
+(the default, ``threads=1``) the ``default`` context gives the same partition for
+the same seed; with more threads, or with the compressed ``terapart`` context even
+on one thread, the result may differ from run to run even after reseeding.
 """
 from __future__ import annotations
 
