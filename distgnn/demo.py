@@ -43,7 +43,7 @@ def main(argv: Optional[List[str]] = None) -> float:
     args = parser.parse_args(argv)
     cfg = config_from_dict(DEMO_CONFIG, args.overrides)
     from distgnn.jobs import run_job
-    from distgnn.jobs.runner import RUN_KIND
+    from distgnn.config.run_paths import RUN_KIND
 
     # The demo starts afresh in a directory of its own (the graph store is reused); a
     # directory the demo did not write is refused and left as it is.

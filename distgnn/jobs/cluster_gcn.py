@@ -19,9 +19,16 @@ from distgnn.jobs.progress import Progress
 from distgnn.jobs.schedule import Schedule
 from distgnn.sampler import ClusterLoader
 
-__all__ = ["ClusterGCN", "cluster_gcn_replica", "train_epoch", "evaluate", "MASKS"]
+__all__ = ["ClusterGCN", "build_model", "cluster_gcn_replica", "train_epoch", "evaluate", "MASKS"]
 
 MASKS = ("train", "val", "test")
+
+
+def build_model(model_cfg, num_features: int, num_classes: int) -> "ClusterGCN":
+    """A :class:`ClusterGCN` from the job's ``model`` section."""
+    m = model_cfg
+    return ClusterGCN(num_features, m.hidden_channels, num_classes, m.num_layers, m.dropout,
+                      m.diag_lambda)
 
 
 class ClusterGCN(torch.nn.Module):
@@ -131,8 +138,7 @@ def _setup(inputs: JobInputs, ctx: ReplicaContext):
                          "use data.generator.name=planted_partition or a store with x and y")
     m, r = inputs.config.model, inputs.config.run
     torch.manual_seed(r.seed)
-    model = ClusterGCN(store.num_features, m.hidden_channels, store.num_classes,
-                       m.num_layers, m.dropout, m.diag_lambda).to(ctx.device)
+    model = build_model(m, store.num_features, store.num_classes).to(ctx.device)
     model = ctx.prepare_model(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=r.lr, weight_decay=r.weight_decay)
     return model, optimizer

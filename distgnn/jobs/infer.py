@@ -289,10 +289,8 @@ def trained_model(cfg, store, run_dir: str) -> torch.nn.Module:
         from distgnn.jobs.graphsage import build_model
         model = build_model(cfg.model, store.num_features, store.num_classes)
     elif cfg.job == "cluster_gcn":
-        from distgnn.jobs.cluster_gcn import ClusterGCN
-        m = cfg.model
-        model = ClusterGCN(store.num_features, m.hidden_channels, store.num_classes, m.num_layers,
-                           m.dropout, m.diag_lambda)
+        from distgnn.jobs.cluster_gcn import build_model
+        model = build_model(cfg.model, store.num_features, store.num_classes)
     else:
         raise ValueError(f"layer-wise inference runs the graphsage and cluster_gcn jobs' models, "
                          f"got a {cfg.job} run (export its embeddings with `distgnn export`)")

@@ -13,6 +13,7 @@ import time
 from typing import Dict
 
 from distgnn.config import TrainConfig, get_job, save_config
+from distgnn.config.run_paths import RUN_KIND
 from distgnn.jobs.context import format_row
 from distgnn.jobs.data_stage import prepare_store
 from distgnn.jobs.inputs import JobInputs
@@ -23,10 +24,7 @@ from distgnn.jobs.replicas import has_checkpoint, run_replicas
 from distgnn.jobs.summary import finish_run
 from distgnn.ownership import mark_owned
 
-__all__ = ["run_job", "RUN_KIND"]
-
-#: marker kind of a run directory (see :mod:`distgnn.ownership`)
-RUN_KIND = "run"
+__all__ = ["run_job"]
 
 
 def _make_run_dir(path: str) -> None:
