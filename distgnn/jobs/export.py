@@ -89,7 +89,10 @@ def embedding_shard_chunks(directory: str, chunk_rows: int = CHUNK_ROWS) -> Iter
 
 def orig_id_reader(store):
     """``ids(lo, hi)``: the user's ids of store ids ``[lo, hi)``, read chunk by chunk."""
+    from distgnn.partition._zarr import check_chunks
+
     arr = store._root["book/orig_ids"]
+    check_chunks(arr, "book/orig_ids")  # once: a missing chunk is an error, never fill values
     return lambda lo, hi: _read(arr, "book/orig_ids", lo, hi).astype(np.int64)
 
 

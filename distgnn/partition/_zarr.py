@@ -56,8 +56,11 @@ def check_chunks(arr: zarr.Array, where: str) -> None:
 
 
 def read_array(arr: zarr.Array, where: str, selection=Ellipsis) -> np.ndarray:
-    """``arr[selection]`` with missing or damaged chunks reported as :class:`StoreCorruptError`."""
-    check_chunks(arr, where)
+    """``arr[selection]`` with a damaged chunk reported as :class:`StoreCorruptError`.
+
+    Missing chunks are found once per array by :func:`check_chunks` (it lists the
+    array's chunk files), not on every read.
+    """
     try:
         return arr[selection]
     except ValueError as exc:

@@ -113,7 +113,9 @@ class PartitionStore:
         self._check()
 
     def _book(self, name: str) -> np.ndarray:
-        return read_array(self._root[f"book/{name}"], f"book/{name}")
+        arr = self._root[f"book/{name}"]
+        check_chunks(arr, f"book/{name}")
+        return read_array(arr, f"book/{name}")
 
     def _check(self) -> None:
         """Cross-check the metadata against the book and the part groups."""

@@ -11,7 +11,7 @@ from typing import Iterator, List, Tuple
 
 import zarr
 
-from ._zarr import StoreCorruptError, read_array
+from ._zarr import StoreCorruptError, check_chunks, read_array
 
 __all__ = ["VerifyReport", "verify_store"]
 
@@ -39,6 +39,7 @@ def _arrays(group: zarr.Group, prefix: str = "") -> Iterator[Tuple[str, zarr.Arr
 
 
 def _verify_array(name: str, arr: zarr.Array, report: VerifyReport) -> None:
+    check_chunks(arr, name)
     step = arr.chunks[0]
     for start in range(0, arr.shape[0], step):
         block = read_array(arr, name, slice(start, start + step))

@@ -39,14 +39,14 @@ def remove_stale_spools(root: Optional[str] = None) -> None:
     remove_stale(root or scratch_root(), (_PREFIX,), SPOOL_KIND)
 
 
-def _stream(dst: np.ndarray, start: int, src, shift: int = 0) -> int:
+def _stream(dst: np.ndarray, start: int, src) -> int:
     """Copy the zarr array ``src`` into ``dst[start:]`` chunk by chunk; returns the end."""
     from distgnn.partition._zarr import read_array
 
     step = max(1, src.chunks[0])
     for a in range(0, src.shape[0], step):
         block = read_array(src, src.path, slice(a, a + step))
-        dst[start + a:start + a + block.shape[0]] = block + shift if shift else block
+        dst[start + a:start + a + block.shape[0]] = block
     return start + src.shape[0]
 
 
