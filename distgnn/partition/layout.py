@@ -10,7 +10,7 @@ from typing import Tuple
 import numpy as np
 from numba import njit
 
-__all__ = ["relabel", "part_csr", "halo_of", "gather_part_rows"]
+__all__ = ["relabel", "part_csr", "halo_of"]
 
 
 def relabel(assignment: np.ndarray, num_parts: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -66,34 +66,3 @@ def halo_of(col: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """Sorted unique ids of ``col`` outside the owned range ``[lo, hi)``."""
     outside = col[(col < lo) | (col >= hi)]
     return np.unique(outside).astype(np.int64)
-
-
-@njit(cache=True)
-def _gather_part_rows(rowptr, col, own, new_of):
-    n_rows = own.shape[0]
-    out_ptr = np.zeros(n_rows + 1, np.int64)
-    for t in range(n_rows):
-        out_ptr[t + 1] = out_ptr[t] + rowptr[own[t] + 1] - rowptr[own[t]]
-    out_col = np.empty(out_ptr[n_rows], np.int64)
-    out_eid = np.empty(out_ptr[n_rows], np.int64)
-    for t in range(n_rows):
-        a, b, o = rowptr[own[t]], rowptr[own[t] + 1], out_ptr[t]
-        for e in range(a, b):
-            out_col[o + e - a] = new_of[col[e]]
-            out_eid[o + e - a] = e
-        if b - a > 1:
-            order = np.argsort(out_col[o:o + b - a], kind="mergesort")
-            out_col[o:o + b - a] = out_col[o:o + b - a][order]
-            out_eid[o:o + b - a] = out_eid[o:o + b - a][order]
-    return out_ptr, out_col, out_eid
-
-
-def gather_part_rows(rowptr: np.ndarray, col: np.ndarray, own: np.ndarray, new_of: np.ndarray):
-    """One part's CSR from a whole-graph CSR (e.g. memory-mapped) in original ids.
-
-    ``own`` are the part's nodes (original ids) in new-id order; returns
-    ``(rowptr int64[len(own)+1], col int64 relabelled and sorted per row,
-    edge_ids int64 = positions in the input ``col``)``. Reads only the part's rows.
-    """
-    return _gather_part_rows(rowptr, col, np.ascontiguousarray(own, np.int64),
-                             np.ascontiguousarray(new_of, np.int64))

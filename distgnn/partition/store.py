@@ -39,7 +39,7 @@ from distgnn.ownership import OwnershipError, is_owned, mark_owned, remove_stale
 
 from ._validate import (as_edge_array, check_assignment, check_features, check_node_array,
                         check_num_nodes)
-from ._zarr import id_dtype, put_array
+from ._zarr import ArrayAppender, id_dtype, put_array
 from .layout import halo_of, part_csr, relabel
 
 __all__ = ["FORMAT_VERSION", "READABLE_VERSIONS", "ATTR_KEY", "FEATURE_DTYPES", "STORE_KIND", "write_store", "write_store_chunked",
@@ -54,6 +54,8 @@ ATTR_KEY = "distgnn"
 #: largest label a store accepts (labels are class indices in [0, 2**31))
 MAX_LABEL = (1 << 31) - 1
 FEATURE_DTYPES = ("float32", "float16")
+#: entries of the on-disk CSR read per step by :func:`write_store_from_csr`
+CSR_CHUNK_EDGES = 1 << 22
 
 
 #: marker kind of a store directory (see :mod:`distgnn.ownership`)
@@ -319,17 +321,21 @@ def write_store_chunked(path, edge_chunks, num_nodes: int, assignment, *, x=None
 
 def write_store_from_csr(path, csr, assignment, *, x=None, y=None, masks=None, method: str = "metis",
                          seed: int = 0, overwrite: bool = False, extra_meta: Optional[dict] = None,
-                         keep_edge_ids: bool = False, x_dtype: str = "float32", progress=None) -> None:
-    """Write the store of an on-disk CSR ``csr`` (row i: in-neighbours j of i) part by part.
+                         keep_edge_ids: bool = False, x_dtype: str = "float32", progress=None,
+                         chunk_edges: int = CSR_CHUNK_EDGES) -> None:
+    """Write the store of an on-disk CSR ``csr`` (row i: in-neighbours j of i) in one pass over it.
 
     ``csr`` has ``num_nodes``, ``rowptr`` int64[n+1] and ``col`` int[nnz] (e.g.
-    memory-mapped); each part's rows are gathered from it, relabelled and sorted
-    alone, so memory stays O(num_nodes + largest part). With ``keep_edge_ids``
-    an edge's id is its position in ``csr.col``. Gives the same store as
-    :func:`write_store` on the CSR's edges listed row by row.
+    memory-mapped). Its rows are read front to back in chunks of about
+    ``chunk_edges`` entries, each row relabelled, sorted and appended to its
+    part's arrays (:mod:`.csr_parts`), which are written whole chunks at a
+    time: memory O(num_nodes + num_parts * chunk), the CSR read once,
+    sequentially. With ``keep_edge_ids`` an edge's id is its position in
+    ``csr.col``. Gives the same store as :func:`write_store` on the CSR's edges
+    listed row by row. ``progress(entries)`` is called after each chunk.
     """
-    from .layout import gather_part_rows
-
+    if isinstance(chunk_edges, bool) or not isinstance(chunk_edges, (int, np.integer)) or chunk_edges < 1:
+        raise ValueError(f"chunk_edges must be an int >= 1, got {chunk_edges!r}")
     n = int(csr.num_nodes)
     assign, k, xs, ys, ms = _check_nodes(n, assignment, x, y, masks, x_dtype)
     final, tmp = prepare_target(path, overwrite)
@@ -337,18 +343,64 @@ def write_store_from_csr(path, csr, assignment, *, x=None, y=None, masks=None, m
     def write(root) -> None:
         node_ranges, orig_ids, new_of = relabel(assign, k)
         _write_nodes(root, node_ranges, orig_ids, new_of, xs, ys, ms, x_dtype)
-        nnz, cut = [], 0
-        for p in range(k):
-            lo, hi = int(node_ranges[p]), int(node_ranges[p + 1])
-            rowptr, col, eid = gather_part_rows(csr.rowptr, csr.col, orig_ids[lo:hi], new_of)
-            a, c = _put_part_csr(root["parts"].require_group(str(p)), lo, hi, rowptr, col,
-                                 eid if keep_edge_ids else None, n)
-            nnz.append(a)
-            cut += c
-            if progress is not None:
-                progress(a)
+        nnz, cut = _write_csr_parts(root["parts"], csr, assign, node_ranges, orig_ids, new_of, keep_edge_ids,
+                                    int(chunk_edges), progress)
         part_w = _part_weights(node_ranges, nnz, ms, orig_ids)
-        _finish(root, _meta(n, int(sum(nnz)), k, method, seed, cut, part_w, xs, ys, ms,
+        _finish(root, _meta(n, int(nnz.sum()), k, method, seed, cut, part_w, xs, ys, ms,
                             extra_meta or {}, x_dtype, keep_edge_ids), part_w)
 
     _written(tmp, final, write)
+
+
+def _write_csr_parts(parts, csr, assign, node_ranges, orig_ids, new_of, keep_edge_ids: bool, chunk_edges: int,
+                     progress) -> Tuple[np.ndarray, int]:
+    """Every part's rowptr, col, edge_ids and halo_ids from one pass over ``csr``; returns (nnz[k], cut)."""
+    from .csr_parts import halo_from_bitmap, new_bitmap, route_rows
+
+    n, k = int(csr.num_nodes), node_ranges.shape[0] - 1
+    ids = id_dtype(n)
+    deg = np.diff(np.asarray(csr.rowptr, np.int64))
+    nnz = np.zeros(k, np.int64)
+    cols, eids = [], []
+    for p in range(k):
+        g = parts.require_group(str(p))
+        lo, hi = int(node_ranges[p]), int(node_ranges[p + 1])
+        rowptr = np.zeros(hi - lo + 1, np.int64)
+        np.cumsum(deg[orig_ids[lo:hi]], out=rowptr[1:])
+        put_array(g, "rowptr", rowptr)
+        nnz[p] = rowptr[-1]
+        cols.append(ArrayAppender(g, "col", nnz[p], ids))
+        eids.append(ArrayAppender(g, "edge_ids", nnz[p], np.int64) if keep_edge_ids else None)
+    del deg
+    bitmap = new_bitmap(k, n)
+    new_ids = new_of.astype(ids)
+    part_of = assign.astype(np.int32 if k < 1 << 31 else np.int64)
+    cut = 0
+    for a, b in _row_chunks(csr.rowptr, n, chunk_edges):
+        rp = np.asarray(csr.rowptr[a:b + 1], np.int64)
+        col = np.asarray(csr.col[rp[0]:rp[-1]])
+        c, e, off, part_cut = route_rows(rp, col, int(rp[0]), part_of[a:b], new_ids, node_ranges, bitmap, ids,
+                                         keep_edge_ids)
+        cut += int(part_cut.sum())
+        for p in np.flatnonzero(np.diff(off)):
+            cols[p].append(c[off[p]:off[p + 1]])
+            if keep_edge_ids:
+                eids[p].append(e[off[p]:off[p + 1]])
+        if progress is not None:
+            progress(int(rp[-1] - rp[0]))
+    for p in range(k):
+        cols[p].close()
+        if keep_edge_ids:
+            eids[p].close()
+        put_array(parts[str(p)], "halo_ids", halo_from_bitmap(bitmap[p], n), ids)
+    return nnz, cut
+
+
+def _row_chunks(rowptr, n: int, chunk_edges: int) -> Iterator[Tuple[int, int]]:
+    """Consecutive row ranges ``[a, b)`` of about ``chunk_edges`` entries (at least one row each)."""
+    a = 0
+    while a < n:
+        b = int(np.searchsorted(rowptr, int(rowptr[a]) + chunk_edges, side="right")) - 1
+        b = min(max(b, a + 1), n)
+        yield a, b
+        a = b
