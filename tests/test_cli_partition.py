@@ -122,3 +122,19 @@ def test_ids_beyond_num_nodes_leave_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "[0, num_nodes=150)" in err and "edges.parquet" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["edges.parquet"]
+
+
+def test_no_symmetrize_with_metis_keeps_directed_edges_and_cuts_as_undirected(tmp_path):
+    inp = _edges(tmp_path)
+    out = tmp_path / "g.zarr"
+    assert main(["partition", str(inp), "-k", "4", "-o", str(out), "--method", "metis", "--no-symmetrize",
+                 "--seed", "1", "-q"]) == 0
+    s = open_store(out)
+    ei = pq.read_table(inp).to_pandas().to_numpy().T
+    directed = {(a, b) for a, b in ei.T if a != b}
+    assert s.num_edges == len(directed) and s.meta["symmetrized"] is False
+    sym = tmp_path / "s.zarr"  # the same parts as partitioning the symmetrised graph
+    assert main(["partition", str(inp), "-k", "4", "-o", str(sym), "--method", "metis", "--seed", "1", "-q"]) == 0
+    t = open_store(sym)
+    assert np.array_equal(s.part_of(s.to_new(np.arange(200))), t.part_of(t.to_new(np.arange(200))))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["edges.parquet", "g.zarr", "s.zarr"]

@@ -106,6 +106,14 @@ def _available_bytes() -> float:
 
 
 def _partition_csr(csr, k: int, method: str, seed: int, options: dict) -> np.ndarray:
+    if method in ("metis", "graclus", "kaminpar") and not csr.undirected:
+        # the cut counts edges as undirected: partition a symmetrised copy built on disk beside the CSR
+        with tempfile.TemporaryDirectory(prefix=".distgnn-sym-", dir=os.path.dirname(csr.path)) as tmp:
+            return _partition_undirected(csr.symmetrized_copy(os.path.join(tmp, "csr")), k, method, seed, options)
+    return _partition_undirected(csr, k, method, seed, options)
+
+
+def _partition_undirected(csr, k: int, method: str, seed: int, options: dict) -> np.ndarray:
     if method == "random":
         from .simple import random_partition
         return random_partition(csr.num_nodes, k, seed)

@@ -115,6 +115,19 @@ class DiskCSR:
             cols = np.asarray(self.col[lo:hi], np.int64)
             yield np.stack([rows, cols]) if by_source else np.stack([cols, rows])
 
+    @property
+    def undirected(self) -> bool:
+        """True when the CSR is what the partitioners read as it is: symmetrised, deduplicated, loop-free."""
+        m = self.meta
+        return bool(m.get("symmetrized") and m.get("deduplicated") and m.get("self_loops_removed"))
+
+    def symmetrized_copy(self, out_dir, *, bucket_bytes: int = DEFAULT_BUCKET_BYTES) -> "DiskCSR":
+        """A new on-disk CSR in ``out_dir``: this one's edges in both directions, deduplicated,
+        without self loops (built out of core like any other input)."""
+        return build_disk_csr(self.edge_chunks(), self.num_nodes, out_dir, num_edges_hint=self.num_edges,
+                              bucket_bytes=bucket_bytes, source=f"{self.meta.get('source', self.path)} (symmetrised)",
+                              id_dtype=self.col.dtype)
+
     def __repr__(self) -> str:
         return f"DiskCSR({self.path!r}, num_nodes={self.num_nodes}, num_edges={self.num_edges})"
 

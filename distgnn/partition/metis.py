@@ -199,14 +199,10 @@ def metis_partition(edge_index: np.ndarray, num_nodes: int, num_parts: int, *, s
 
 def metis_partition_csr(csr, num_parts: int, *, seed: int = 0, imbalance: float = 0.03,
                         matching: str = "heavy_edge", **options) -> np.ndarray:
-    """Multilevel k-way partition of an on-disk CSR. An undirected CSR (symmetrised, deduplicated,
-    loop-free) is level 0 as it is, read from its memory maps; a directed one is symmetrised in memory."""
+    """Multilevel k-way partition of an undirected on-disk CSR (symmetrised, deduplicated, loop-free;
+    ``partition_graph`` symmetrises a directed one on disk first): level 0 is read from its memory maps."""
     _check_options(imbalance, matching)
-    meta = csr.meta
-    if meta.get("symmetrized") and meta.get("deduplicated") and meta.get("self_loops_removed"):
-        g = graph_from_disk_csr(csr)
-    else:
-        g = build_csr(np.concatenate(list(csr.edge_chunks()), axis=1), csr.num_nodes)
+    g = graph_from_disk_csr(csr)  # refuses a directed CSR
     options.setdefault("spill_dir", os.path.dirname(os.path.abspath(csr.path)))
     return multilevel_kway(g, num_parts, seed=seed, imbalance=float(imbalance),
                            matching=matching, **options)

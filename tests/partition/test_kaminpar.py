@@ -4,7 +4,7 @@ import pytest
 from distgnn.partition import partition_graph
 from distgnn.partition.api import choose_method
 from distgnn.partition.disk_csr import DiskCSR, build_disk_csr
-from distgnn.partition.kaminpar import available, write_parhip
+from distgnn.partition.kaminpar import available, kaminpar_partition, write_parhip
 
 from partition_helpers import cut_edges, grid, two_cliques
 
@@ -49,7 +49,7 @@ def test_kaminpar_balanced_deterministic_and_good(tmp_path, context):
 def test_kaminpar_refuses_directed_csr_and_bad_context(tmp_path):
     c = build_disk_csr([grid(5, 5)], 25, tmp_path / "d", symmetrize=False)
     with pytest.raises(ValueError, match="undirected"):
-        partition_graph(c, None, 2, method="kaminpar")
+        kaminpar_partition(c, 2)
     s = build_disk_csr([grid(5, 5)], 25, tmp_path / "s")
     with pytest.raises(ValueError, match="context must be one of"):
         partition_graph(s, None, 2, method="kaminpar", context="nope")
@@ -77,3 +77,18 @@ def test_metis_on_the_csr_memory_maps(tmp_path):
     assert isinstance(DiskCSR.open(tmp_path / "g").col, np.memmap)
     s = partition_graph(c, None, 4, method="stream", seed=1).numpy()
     assert np.bincount(s, minlength=4).max() <= 1.03 * 100 + 1
+
+
+@pytest.mark.parametrize("method", ["metis", pytest.param("kaminpar", marks=needs_kaminpar)])
+def test_directed_csr_is_partitioned_as_its_symmetrised_copy(tmp_path, method):
+    rng = np.random.default_rng(4)
+    ei = rng.integers(0, 300, (2, 1500))
+    d = build_disk_csr([ei], 300, tmp_path / "d", symmetrize=False, remove_duplicates=False,
+                       remove_self_loops=False)
+    s = build_disk_csr([ei], 300, tmp_path / "s")
+    a = partition_graph(d, None, 4, method=method, seed=2).numpy()
+    assert np.array_equal(a, partition_graph(s, None, 4, method=method, seed=2).numpy())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "s"]  # the copy is gone
+    sym = d.symmetrized_copy(tmp_path / "c")
+    assert sym.undirected and not d.undirected
+    assert np.array_equal(sym.rowptr, s.rowptr) and np.array_equal(sym.col, s.col)
