@@ -4,11 +4,13 @@ Each graph is generated and ingested once into an on-disk CSR (R-MAT and
 planted: raw samples symmetrised, deduplicated, without self loops). Each
 (graph, k, tool) then runs in its own child process that opens the CSR
 memory-mapped and partitions it; reported: wall time of the partitioning call,
-peak memory and the cut and balance. Peak memory is measured two ways:
+peak memory and the cut and balance. Peak memory is measured three ways:
 machine-wide (the largest drop of ``MemAvailable`` in /proc/meminfo below its
 value at the child's start, sampled every 50 ms: all processes, other users of
 the machine included) and the child's peak RSS (getrusage of the child, which
-counts touched pages of the memory-mapped CSR). pymetis is handed an in-memory
+counts touched pages of the memory-mapped CSR) and the child's largest RssAnon
+(its private memory without mapped file pages, sampled every 50 ms: the figure
+that other processes on a shared machine do not disturb). pymetis is handed an in-memory
 CSR copied from the on-disk one (its copy is part of its memory) and runs only up
 to ``--pymetis-max-scale``. Usage::
 
@@ -82,17 +84,33 @@ def mem_available() -> int:
     raise RuntimeError("no MemAvailable in /proc/meminfo")
 
 
+def rss_anon(pid: int) -> int:
+    """RssAnon of process ``pid`` in bytes (its private memory, without mapped file pages); 0 once gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 class MachinePeak:
-    """Largest drop of MemAvailable below its value at start, sampled in a thread (all processes)."""
+    """Largest drop of MemAvailable below its value at start, sampled in a thread (all processes),
+    and the largest RssAnon of the process ``pid`` once it is set."""
 
     def __init__(self, interval: float = 0.05) -> None:
         self.interval, self.base, self.low = interval, mem_available(), mem_available()
+        self.pid, self.anon = None, 0
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.low = min(self.low, mem_available())
+            if self.pid is not None:
+                self.anon = max(self.anon, rss_anon(self.pid))
             time.sleep(self.interval)
 
     def __enter__(self) -> "MachinePeak":
@@ -110,14 +128,21 @@ class MachinePeak:
 
 
 def run_child(code: str, *args: str) -> dict:
-    """Run ``code`` in a child Python; returns its last JSON line plus ``machine_gb`` (or ``error``)."""
+    """Run ``code`` in a child Python; returns its last JSON line plus ``machine_gb`` and ``anon_gb``
+    (the child's largest private memory, sampled) (or ``error``)."""
     with MachinePeak() as peak:
-        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
-    if out.returncode:
-        lines = out.stderr.strip().splitlines()
-        return {"error": lines[-1] if lines else f"rc {out.returncode}"}
-    res = json.loads(out.stdout.strip().splitlines()[-1])
+        proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        peak.pid = proc.pid
+        stdout, stderr = proc.communicate()
+    if proc.returncode:
+        lines = stderr.strip().splitlines()
+        return {"error": lines[-1] if lines else f"rc {proc.returncode}"}
+    lines = stdout.strip().splitlines()
+    res = json.loads(lines[-1])
     res["machine_gb"] = peak.peak_gb
+    res["anon_gb"] = peak.anon / 2**30
+    res["log"] = lines[:-1]  # what the child printed before its result
     return res
 
 
@@ -133,7 +158,8 @@ def build_graph(spec: str, where: str) -> str:
 def _fmt(r: dict) -> str:
     if "error" in r:
         return f"error: {r['error']}"
-    return (f"{r['time']:8.2f} s  {r['machine_gb']:6.2f} GB machine  {r['rss_mb'] / 1024:6.2f} GB rss  "
+    return (f"{r['time']:8.2f} s  {r['machine_gb']:6.2f} GB machine  {r['anon_gb']:6.2f} GB anon  "
+            f"{r['rss_mb'] / 1024:6.2f} GB rss  "
             f"cut {r['cut']:>10} ({100 * r['cut'] / max(r['m'], 1):5.1f}%)  bal {r['balance']:.3f}")
 
 

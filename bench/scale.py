@@ -1,9 +1,10 @@
 """Scale ladder: R-MAT 20 .. ``--max-scale`` through generate -> ingest -> partition -> store.
 
 Every stage of every scale runs in its own child process; reported per stage:
-seconds, peak memory machine-wide (largest drop of MemAvailable below its value
-at the stage's start, all processes, see ``bench/partition.py``) and the
-child's peak RSS, and edges per second (edges = directed edges of the
+seconds, CPU seconds of the child, peak memory machine-wide (largest drop of
+MemAvailable below its value at the stage's start, all processes, see
+``bench/partition.py``), the child's largest private memory (RssAnon) and peak
+RSS, and edges per second (edges = directed edges of the
 symmetrised graph; for ``generate`` the sampled edges). The stages:
 
 - generate: ``distgnn generate rmat:S`` -> Parquet (edge factor 16, raw samples)
@@ -11,13 +12,17 @@ symmetrised graph; for ``generate`` the sampled edges). The stages:
 - partition: ``partition_graph`` on the CSR (``--method``, default kaminpar; k = ``--parts``)
 - store: ``write_store_from_csr`` into a Zarr store of ``--parts`` shards
 
-Writes ``--csv`` (stage, scale, nodes, edges, seconds, peak_gb, rss_gb, edges_per_s),
+Writes ``--csv`` (stage, scale, nodes, edges, seconds, cpu_s, peak_gb, anon_gb, rss_gb, edges_per_s),
 a log-log plot of time and memory against edges (``--plot``) and prints the
 table with the growth of time per stage against edges from the smallest scale
 (linear = 1.00x). Free disk is checked before each scale; each scale's files
-are removed when it is done. Usage::
+are removed when its store is written (``--keep DIR`` keeps the store). With
+``--workdir`` and ``--stages`` one scale runs stage by stage, one invocation
+each, the files handed on in the work directory. Usage::
 
     flock /tmp/distgnn-cpu.lock python bench/scale.py --max-scale 22
+    flock /tmp/distgnn-cpu.lock python bench/scale.py --min-scale 25 --max-scale 25 --append \
+        --workdir /work/scratch/s25 --stages generate,ingest
 """
 from __future__ import annotations
 
@@ -33,56 +38,65 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from partition import run_child  # noqa: E402
 
 STAGES = ("generate", "ingest", "partition", "store")
-FIELDS = ("stage", "scale", "nodes", "edges", "seconds", "peak_gb", "rss_gb", "edges_per_s")
+FIELDS = ("stage", "scale", "nodes", "edges", "seconds", "cpu_s", "peak_gb", "anon_gb", "rss_gb", "edges_per_s")
 
-GENERATE = r"""
+USAGE = r"""
 import json, resource, sys, time
+def cpu_now():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+_c0 = [0.0]
+def start():
+    _c0[0] = cpu_now()
+    return time.perf_counter()
+def usage():
+    return {"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "cpu": cpu_now() - _c0[0]}
+"""
+
+GENERATE = USAGE + r"""
 from distgnn.cli import main
-t = time.perf_counter()
+t = start()
 rc = main(["generate", sys.argv[1], "--out", sys.argv[2], "-q"])
 assert rc == 0, rc
 import pyarrow.parquet as pq
 print(json.dumps({"time": time.perf_counter() - t, "edges": pq.ParquetFile(sys.argv[2]).metadata.num_rows,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  **usage()}))
 """
 
-INGEST = r"""
-import json, resource, sys, time
+INGEST = USAGE + r"""
 from distgnn.partition.ingest import ingest
-t = time.perf_counter()
+t = start()
 csr, _ = ingest(sys.argv[1], sys.argv[2], num_nodes=int(sys.argv[3]), quiet=True)
 print(json.dumps({"time": time.perf_counter() - t, "edges": csr.num_edges, "nodes": csr.num_nodes,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  **usage()}))
 """
 
-PARTITION = r"""
-import json, resource, sys, time
+PARTITION = USAGE + r"""
 import numpy as np
 from distgnn.partition import partition_graph
 from distgnn.partition.disk_csr import DiskCSR
 csr = DiskCSR.open(sys.argv[1])
-method, k = sys.argv[3], int(sys.argv[4])
-opts = {}
+method, k, memory_gb = sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+opts = {"memory_gb": memory_gb, "verbose": True} if method == "auto" else {}
 if method.startswith("kaminpar"):
     method, opts = "kaminpar", {"context": method.split(":")[1] if ":" in method else "default"}
-t = time.perf_counter()
+t = start()
 part = partition_graph(csr, None, k, method=method, **opts).numpy()
-dt = time.perf_counter() - t
+dt, u = time.perf_counter() - t, usage()
 np.save(sys.argv[2], part.astype(np.int32))
-print(json.dumps({"time": dt, "edges": csr.num_edges, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"time": dt, "edges": csr.num_edges, **u}))
 """
 
-STORE = r"""
-import json, resource, sys, time
+STORE = USAGE + r"""
 import numpy as np
 from distgnn.partition.disk_csr import DiskCSR
 from distgnn.partition.store import write_store_from_csr
 csr = DiskCSR.open(sys.argv[1])
 part = np.load(sys.argv[2])
-t = time.perf_counter()
+t = start()
 write_store_from_csr(sys.argv[3], csr, part.astype(np.int64), method="bench")
 print(json.dumps({"time": time.perf_counter() - t, "edges": csr.num_edges,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  **usage()}))
 """
 
 
@@ -92,40 +106,77 @@ def disk_needed(scale: int, edge_factor: int = 16) -> int:
     return sampled * (8 + 16 + 8 + 8)
 
 
-def run_scale(scale: int, work: str, method: str, parts: int) -> list:
+def stage_paths(scale: int, work: str) -> dict:
+    """The files of one scale in ``work``: parquet, csr, part (.npy), store (.zarr)."""
+    return {key: os.path.join(work, f"rmat{scale}{ext}")
+            for key, ext in (("pq", ".parquet"), ("csr", ".csr"), ("part", ".npy"), ("store", ".zarr"))}
+
+
+def _remove(*paths: str) -> None:
+    for p in paths:
+        if os.path.isdir(p):
+            shutil.rmtree(p, ignore_errors=True)
+        elif os.path.exists(p):
+            os.remove(p)
+
+
+def run_scale(scale: int, work: str, method: str, parts: int, stages=STAGES, keep=None,
+              memory_gb: float = 20.0) -> list:
+    """Run ``stages`` of one scale; a stage reads what the one before it left in ``work``.
+
+    The Parquet file is removed once ingested; the CSR, parts and store once the
+    store stage is done (the store moved to ``keep``/rmat<S>.zarr instead when
+    given), so a scale can be run one stage per invocation.
+    """
     n = 1 << scale
-    pq, csr, part, store = (os.path.join(work, f"rmat{scale}{ext}") for ext in (".parquet", ".csr", ".npy", ".zarr"))
-    steps = [("generate", GENERATE, (f"rmat:{scale}", pq)), ("ingest", INGEST, (pq, csr, str(n))),
-             ("partition", PARTITION, (csr, part, method, str(parts))), ("store", STORE, (csr, part, store))]
+    f = stage_paths(scale, work)
+    steps = {"generate": (GENERATE, (f"rmat:{scale}", f["pq"])), "ingest": (INGEST, (f["pq"], f["csr"], str(n))),
+             "partition": (PARTITION, (f["csr"], f["part"], method, str(parts), str(memory_gb))),
+             "store": (STORE, (f["csr"], f["part"], f["store"]))}
     rows = []
-    for stage, code, args in steps:
+    for stage in (s for s in STAGES if s in stages):
+        code, args = steps[stage]
+        _remove(args[-1])  # a stale output of an earlier, interrupted run
         r = run_child(code, *args)
         if "error" in r:
             print(f"scale {scale} {stage}: error: {r['error']}", flush=True)
             break
+        for line in r.get("log", ()):
+            print(f"  [{stage} {scale}] {line}", flush=True)
         rows.append({"stage": stage, "scale": scale, "nodes": n, "edges": int(r["edges"]),
-                     "seconds": round(r["time"], 3), "peak_gb": round(r["machine_gb"], 3),
+                     "seconds": round(r["time"], 3), "cpu_s": round(r["cpu"], 3), "peak_gb": round(r["machine_gb"], 3),
+                     "anon_gb": round(r["anon_gb"], 3),
                      "rss_gb": round(r["rss_mb"] / 1024, 3), "edges_per_s": round(r["edges"] / max(r["time"], 1e-9))})
         print("  ".join(f"{k}={rows[-1][k]}" for k in FIELDS), flush=True)
         if stage == "ingest":
-            os.remove(pq)
-    for p in (pq, part):
-        if os.path.exists(p):
-            os.remove(p)
-    for p in (csr, store):
-        shutil.rmtree(p, ignore_errors=True)
+            _remove(f["pq"])
+        if stage == "store":
+            if keep:
+                os.makedirs(keep, exist_ok=True)
+                dest = os.path.join(keep, os.path.basename(f["store"]))
+                _remove(dest)
+                os.rename(f["store"], dest)
+                open(os.path.join(keep, f"rmat{scale}.READY"), "w").close()
+                print(f"kept the store at {dest}", flush=True)
+            _remove(f["pq"], f["part"], f["csr"], f["store"])
     return rows
 
 
 def print_table(rows: list) -> None:
+    """Per stage and scale: time, CPU time, peak, edges/s and the growth of time (wall and CPU) per edge
+    against the stage's smallest scale (linear = 1.00x)."""
     base = {}
-    print(f"{'stage':10} {'scale':>5} {'nodes':>10} {'edges':>12} {'seconds':>9} {'peak GB':>8} {'rss GB':>7} "
-          f"{'edges/s':>11} {'vs linear':>9}")
+    print(f"{'stage':10} {'scale':>5} {'nodes':>10} {'edges':>12} {'seconds':>9} {'cpu s':>9} {'peak GB':>8} "
+          f"{'anon GB':>7} {'rss GB':>7} {'edges/s':>11} {'vs linear':>9} {'cpu vs lin':>10}")
     for r in rows:
         b = base.setdefault(r["stage"], r)
-        lin = (r["seconds"] / max(b["seconds"], 1e-9)) / (r["edges"] / max(b["edges"], 1))
+        grow = r["edges"] / max(b["edges"], 1)
+        lin = (r["seconds"] / max(b["seconds"], 1e-9)) / grow
+        cpu = r.get("cpu_s")
+        clin = (cpu / max(b["cpu_s"], 1e-9)) / grow if cpu not in (None, "") and b.get("cpu_s") else float("nan")
         print(f"{r['stage']:10} {r['scale']:>5} {r['nodes']:>10} {r['edges']:>12} {r['seconds']:>9.2f} "
-              f"{r['peak_gb']:>8.2f} {r['rss_gb']:>7.2f} {r['edges_per_s']:>11.3g} {lin:>8.2f}x")
+              f"{cpu if cpu not in (None, '') else float('nan'):>9.2f} {r['peak_gb']:>8.2f} {r.get('anon_gb') or float('nan'):>7.2f} {r['rss_gb']:>7.2f} "
+              f"{r['edges_per_s']:>11.3g} {lin:>8.2f}x {clin:>9.2f}x")
 
 
 def plot(rows: list, path: str) -> None:
@@ -161,24 +212,38 @@ def main(argv=None) -> int:
     ap.add_argument("--method", default="kaminpar", help="partition method (kaminpar, kaminpar:terapart, metis, "
                                                          "stream, auto; default kaminpar)")
     ap.add_argument("--parts", type=int, default=16)
+    ap.add_argument("--memory-gb", type=float, default=20.0, help="memory budget of --method auto (default 20)")
     ap.add_argument("--workdir", default=None, help="scratch directory (default: a temporary one)")
     ap.add_argument("--csv", default="bench/results/scale.csv")
     ap.add_argument("--plot", default="bench/results/scale.png")
-    ap.add_argument("--append", action="store_true", help="keep the rows already in --csv (other scales)")
+    ap.add_argument("--append", action="store_true",
+                    help="keep the rows already in --csv (other scales and stages)")
+    ap.add_argument("--stages", default=",".join(STAGES),
+                    help="comma-separated stages to run (default all); a stage reads the files the one "
+                         "before it left in --workdir, so one scale can be run stage by stage")
+    ap.add_argument("--keep", metavar="DIR", default=None,
+                    help="move each finished store to DIR/rmat<S>.zarr and touch DIR/rmat<S>.READY "
+                         "instead of deleting it")
     a = ap.parse_args(argv)
     work = a.workdir or tempfile.mkdtemp(prefix="distgnn-scale-")
     os.makedirs(work, exist_ok=True)
     subprocess.run([sys.executable, "-c", PARTITION.split("csr = ")[0]], check=True)  # imports, cached kernels
+    stages = tuple(s.strip() for s in a.stages.split(",") if s.strip())
+    if not stages or any(s not in STAGES for s in stages):
+        ap.error(f"--stages must be a comma-separated subset of {','.join(STAGES)}, got {a.stages!r}")
+    if a.workdir is None and stages != STAGES:
+        ap.error("--stages needs --workdir (the stages hand files to each other there)")
     rows = _read(a.csv) if a.append and os.path.exists(a.csv) else []
-    rows = [r for r in rows if not a.min_scale <= r["scale"] <= a.max_scale]
+    rows = [r for r in rows if not (a.min_scale <= r["scale"] <= a.max_scale and r["stage"] in stages)]
     try:
         for scale in range(a.min_scale, a.max_scale + 1):
             free = shutil.disk_usage(work).free
-            if free < disk_needed(scale):
+            if "generate" in stages and free < disk_needed(scale):
                 print(f"scale {scale}: needs ~{disk_needed(scale) / 2**30:.0f} GB of disk, "
                       f"{free / 2**30:.0f} GB free in {work}; stopping", flush=True)
                 break
-            rows += run_scale(scale, work, a.method, a.parts)
+            rows += run_scale(scale, work, a.method, a.parts, stages, a.keep, a.memory_gb)
+            rows.sort(key=lambda r: (r["scale"], STAGES.index(r["stage"])))
             _write(rows, a.csv, a.plot)
     finally:
         if a.workdir is None:
@@ -189,8 +254,8 @@ def main(argv=None) -> int:
 
 def _read(path: str) -> list:
     with open(path) as f:
-        return [{k: (v if k == "stage" else float(v) if "." in v else int(v)) for k, v in r.items()}
-                for r in csv.DictReader(f)]
+        return [{k: (v if k == "stage" or v in (None, "") else float(v) if "." in v else int(v))
+                 for k, v in r.items()} for r in csv.DictReader(f)]
 
 
 def _write(rows: list, csv_path: str, plot_path: str) -> None:
