@@ -46,3 +46,47 @@ def test_spmm_gradient():
     x = X.double().requires_grad_()
     assert torch.autograd.gradcheck(lambda t: ops.spmm(adj, t, "sum"), (x,))
     assert torch.autograd.gradcheck(lambda t: ops.spmm(adj, t, "mean"), (x,))
+
+
+# Shapes whose product holds no entry: torch_sparse's kernels divide by the row count and by
+# the feature count, so each of these stopped the process with SIGFPE before spmm caught them.
+EMPTY_SHAPES = [(0, 0, 0, 4), (3, 0, 0, 4), (0, 3, 0, 4), (3, 3, 0, 4), (3, 3, 4, 0), (0, 0, 0, 0)]
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min"])
+@pytest.mark.parametrize("rows,cols,nnz,features", EMPTY_SHAPES)
+def test_spmm_without_entries_rows_or_features(reduce, rows, cols, nnz, features):
+    row, col = torch.arange(nnz) % max(rows, 1), torch.arange(nnz) % max(cols, 1)
+    value = torch.arange(1.0, nnz + 1).requires_grad_()
+    x = torch.randn(cols, features, requires_grad=True)
+    for _ in range(2):
+        adj = SparseTensor(row=row, col=col, value=value, sparse_sizes=(rows, cols))
+        out = ops.spmm(adj, x, reduce)
+        assert out.shape == (rows, features) and torch.equal(out, torch.zeros(rows, features))
+        (out.sum() + x.sum() + value.sum()).backward()
+    assert torch.equal(x.grad, torch.full((cols, features), 2.0))  # the spmm adds nothing
+    assert torch.equal(value.grad, torch.full((nnz,), 2.0))
+
+
+@pytest.mark.parametrize("rows,cols,nnz,features", EMPTY_SHAPES[:4])
+def test_spmm_of_an_empty_edge_index_structure(rows, cols, nnz, features):
+    """The cached transposed adjacency of an edge_index with no edges (what the fused conv
+    path builds for a graph of 0 nodes) multiplies like any other."""
+    ei = torch.zeros(2, 0, dtype=torch.long)
+    adj = ops.adj_t_from_edge_index(ei, cols, rows)
+    assert adj.sizes() == [rows, cols] and adj.nnz() == 0
+    x = torch.randn(cols, features, requires_grad=True)
+    out = ops.spmm(adj, x, "sum")
+    out.sum().backward()
+    assert torch.equal(out, torch.zeros(rows, features))
+    assert torch.equal(x.grad, torch.zeros(cols, features))
+
+
+def test_spmm_torch_csr_without_rows_or_entries():
+    for rows, cols in ((0, 0), (0, 3), (3, 0), (3, 3)):
+        adj = torch.sparse_csr_tensor(torch.zeros(rows + 1, dtype=torch.long),
+                                      torch.zeros(0, dtype=torch.long), torch.zeros(0), (rows, cols))
+        x = torch.randn(cols, 2, requires_grad=True)
+        out = ops.spmm(adj, x)
+        out.sum().backward()
+        assert torch.equal(out, torch.zeros(rows, 2)) and torch.equal(x.grad, torch.zeros(cols, 2))
