@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from distgnn.jobs.context import ReplicaContext
+from distgnn.jobs.hash_dropout import hash_dropout
 from distgnn.jobs.progress import Progress
 
 __all__ = ["GraphSAGE", "graphsage_replica", "train_on_data", "build_model", "replica_share", "MASKS"]
@@ -69,7 +70,7 @@ class GraphSAGE(torch.nn.Module):
         h = F.relu(h)
         if self.residual and h.shape == x_dst.shape:
             h = h + x_dst
-        return F.dropout(h, self.dropout, self.training)
+        return hash_dropout(h, self.dropout, self.training)
 
     def forward(self, x: torch.Tensor, edge_index: Optional[torch.Tensor] = None,
                 blocks: Optional[Sequence] = None) -> torch.Tensor:
@@ -83,8 +84,22 @@ class GraphSAGE(torch.nn.Module):
             raise ValueError(f"GraphSAGE: expected {self.num_layers} blocks (one per layer), "
                              f"got {len(blocks)}")
         for i, block in enumerate(blocks):
-            x = self.layer(i, x, block.edge_index, tuple(block.size))
+            x = self.layer(i, x, _block_adj_t(block), tuple(block.size))
         return x
+
+
+def _block_adj_t(block):
+    """The transposed adjacency of a sampled block, built without sorting: the sampler
+    writes each target's edges together, targets in order (``edge_index[1]`` sorted), so
+    the fused sparse-dense product runs with no gather of per-edge messages."""
+    from distgnn.typing import SparseTensor
+
+    n_src, n_dst = int(block.size[0]), int(block.size[1])
+    src, dst = block.edge_index[0], block.edge_index[1]
+    if src.numel() == 0 or bool((dst[1:] < dst[:-1]).any()):
+        return block.edge_index  # empty, or not in target order: the plain path
+    return SparseTensor(row=dst, col=src, sparse_sizes=(n_dst, n_src), is_sorted=True,
+                        trust_data=True)
 
 
 def build_model(model_cfg, num_features: int, num_classes: int) -> GraphSAGE:
@@ -263,7 +278,8 @@ class _Setup:
         return NeighborLoader(self.client, list(fan), batch_size=batch_size, input_nodes=nodes,
                               shuffle=shuffle, seed=self.cfg.run.seed + 1000 * self.ctx.rank,
                               prefetch=max(self.cfg.sampler.prefetch, 1), feature_cache=self.cache,
-                              label_cache=labels, pin_memory=self.ctx.device.type == "cuda")
+                              label_cache=labels, pin_memory=self.ctx.device.type == "cuda",
+                              edge_ids=False)  # SAGEConv takes no edge ids: none are shipped
 
     def close(self) -> None:
         for loader in [self.train_loader, *self.eval_loaders.values()]:

@@ -11,11 +11,12 @@ __all__ = ["Block", "NeighborBatch", "ClusterBatch", "WalkBatch"]
 
 class Block(NamedTuple):
     """One bipartite layer: ``edge_index`` [2, e] (row: source position in
-    ``n_id``, col: target position), ``e_id`` the global edge ids, ``size``
+    ``n_id``, col: target position), ``e_id`` the global edge ids (None when the
+    loader was asked for none), ``size``
     ``(num_sources, num_targets)``; the targets are the first ``size[1]`` sources."""
 
     edge_index: Tensor
-    e_id: Tensor
+    e_id: Optional[Tensor]
     size: Tuple[int, int]
 
 

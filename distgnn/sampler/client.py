@@ -108,18 +108,21 @@ class ShardClient:
                       if bounds[s + 1] > bounds[s]]
 
     # ------------------------------------------------------------------ requests
-    def sample(self, nodes: np.ndarray, fanout: int, replace: bool, seed: int,
-               hop: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(counts, nbr, e_id)`` in the order of ``nodes``, whoever owns them."""
+    def sample(self, nodes: np.ndarray, fanout: int, replace: bool, seed: int, hop: int,
+               edge_ids: bool = True) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+        """``(counts, nbr, e_id)`` in the order of ``nodes``, whoever owns them (``e_id``
+        None unless ``edge_ids``: the servers then send none)."""
         perm, groups = self._split(nodes)
+        args = (fanout, replace, seed, hop, edge_ids)
         if perm is None:
-            return self._gather([(0, "sample", (nodes, fanout, replace, seed, hop))])[0]
+            return self._gather([(0, "sample", (nodes, *args))])[0]
         sorted_nodes = nodes[perm]
-        res = self._gather([(s, "sample", (sorted_nodes[lo:hi], fanout, replace, seed, hop))
-                            for s, lo, hi in groups])
+        res = self._gather([(s, "sample", (sorted_nodes[lo:hi], *args)) for s, lo, hi in groups])
         counts_sorted = np.concatenate([r[0] for r in res])
         counts, nbr = unpermute_segments(perm, counts_sorted, np.concatenate([r[1] for r in res]))
-        _, eid = unpermute_segments(perm, counts_sorted, np.concatenate([r[2] for r in res]))
+        eid = None
+        if edge_ids:
+            _, eid = unpermute_segments(perm, counts_sorted, np.concatenate([r[2] for r in res]))
         return counts, nbr, eid
 
     def fetch(self, name: str, ids: np.ndarray) -> np.ndarray:

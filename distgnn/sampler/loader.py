@@ -127,13 +127,15 @@ class NeighborLoader(_Loader):
     seeds' labels; ``timings`` holds the seconds spent sampling and fetching
     since it was last cleared. ``pin_memory`` puts each batch's tensors in
     page-locked memory on the prefetch thread (for non-blocking copies to a GPU).
+    ``edge_ids=False`` leaves the blocks' ``e_id`` None: the servers then neither
+    gather nor send edge ids (a model that does not use them, such as GraphSAGE).
     """
 
     def __init__(self, data, num_neighbors: Sequence[int], batch_size: int = 1, input_nodes=None,
                  shuffle: bool = False, replace: bool = False, drop_last: bool = False,
                  seed: Optional[int] = None, prefetch: int = 2, fetch_features: bool = True,
                  timeout: float = 120.0, feature_cache=None, label_cache=None,
-                 pin_memory: bool = False) -> None:
+                 pin_memory: bool = False, edge_ids: bool = True) -> None:
         super().__init__(seed, prefetch)
         self.client = as_client(data, timeout)
         if not isinstance(num_neighbors, (list, tuple)) or not num_neighbors or any(
@@ -145,7 +147,7 @@ class NeighborLoader(_Loader):
         self.shuffle, self.replace, self.drop_last = bool(shuffle), bool(replace), bool(drop_last)
         self.fetch_features = fetch_features
         self.feature_cache, self.label_cache = feature_cache, label_cache
-        self.pin_memory = bool(pin_memory)
+        self.pin_memory, self.edge_ids = bool(pin_memory), bool(edge_ids)
         self.timings = {"sample_s": 0.0, "fetch_s": 0.0}
         self._slot = np.full(self.client.num_nodes, -1, np.int64)
 
@@ -165,7 +167,8 @@ class NeighborLoader(_Loader):
         _, seed, seeds = task
         slot = self._slot if slot is None else slot
         t0 = time.perf_counter()
-        n_id, blocks = sample_blocks(self.client, seeds, self.num_neighbors, self.replace, seed, slot)
+        n_id, blocks = sample_blocks(self.client, seeds, self.num_neighbors, self.replace, seed, slot,
+                                     self.edge_ids)
         t1 = time.perf_counter()
         x = y = None
         if self.fetch_features and self.client.num_features:

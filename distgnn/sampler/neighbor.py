@@ -9,7 +9,7 @@ neighbours whichever part, process or thread serves it.
 ``relabel`` turns sampled global ids into positions of a growing ``n_id``
 list, the relabelling step of a layer-wise (bipartite block) sampler.
 """
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 from numba import njit, prange
@@ -66,21 +66,21 @@ def _fill(rowptr, rows, keys, counts, offsets, replace, seed, hop, pos):
         _draw_one_row(a, deg, counts[i], replace, key3(seed, hop, keys[i]), pos, offsets[i])
 
 
-def sample_rows(rowptr: np.ndarray, col: np.ndarray, eid: np.ndarray, rows: np.ndarray,
+def sample_rows(rowptr: np.ndarray, col: np.ndarray, eid: Optional[np.ndarray], rows: np.ndarray,
                 keys: np.ndarray, fanout: int, replace: bool, seed: int,
-                hop: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+                hop: int) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
     """Sample ``fanout`` entries of each row in ``rows``.
 
     ``keys`` are the rows' global ids (they key the random stream). Returns
     ``(counts, nbr, e_id)``: per-row counts, then the sampled columns and edge
-    ids concatenated in row order.
+    ids concatenated in row order (``e_id`` None when ``eid`` is None: not wanted).
     """
     counts = sample_counts(rowptr, rows, np.int64(fanout), bool(replace))
     offsets = np.zeros(rows.shape[0] + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
     pos = np.empty(offsets[-1], np.int64)
     _fill(rowptr, rows, keys, counts, offsets, bool(replace), np.int64(seed), np.int64(hop), pos)
-    return counts, col[pos], eid[pos]
+    return counts, col.take(pos), None if eid is None else eid.take(pos)
 
 
 @njit(cache=True, nogil=True)

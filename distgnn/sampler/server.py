@@ -91,12 +91,13 @@ class ShardServer:
                 "has_y": a.y is not None, "masks": sorted(a.masks)}
 
     def sample(self, nodes: np.ndarray, fanout: int, replace: bool, seed: int,
-               hop: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+               hop: int, edge_ids: bool = True) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
         """``(counts, nbr, e_id)``: ``fanout`` in-neighbours of each node (see
-        :func:`distgnn.sampler.neighbor.sample_rows`)."""
+        :func:`distgnn.sampler.neighbor.sample_rows`); ``e_id`` None unless ``edge_ids``."""
         a = self._open()
         nodes = np.asarray(nodes, np.int64)
-        return sample_rows(a.rowptr, a.col, a.eid, self._rows(nodes), nodes, fanout, replace, seed, hop)
+        return sample_rows(a.rowptr, a.col, a.eid if edge_ids else None, self._rows(nodes), nodes,
+                           fanout, replace, seed, hop)
 
     def fetch(self, name: str, ids: np.ndarray) -> np.ndarray:
         """Rows of ``x``, ``y`` or a mask for the given global ids."""
@@ -105,7 +106,7 @@ class ShardServer:
         if table is None:
             raise KeyError(f"expected node data 'x', 'y' or one of the masks {sorted(a.masks)}, "
                            f"got {name!r}, which this graph does not have")
-        rows = table[self._rows(ids)]
+        rows = table.take(self._rows(ids), axis=0)  # take: several times faster than x[rows]
         return rows.astype(np.float32) if rows.dtype == np.float16 else rows  # stored half, served float
 
     def where(self, name: str) -> np.ndarray:

@@ -183,3 +183,32 @@ def test_cora_from_files(tmp_path, ray_instance, cora_root):
     last = read_metrics(os.path.join(run, "metrics.csv"))[-1]
     assert last["test_nodes"] == 1000 and last["val_nodes"] == 500
     assert last["test_acc"] >= 0.78
+
+
+def test_hash_dropout_keeps_one_minus_p_and_recomputes_its_mask_backward():
+    import numba
+
+    from distgnn.jobs.hash_dropout import hash_dropout
+
+    x = torch.rand(300, 257) + 0.5  # no zeros of its own: a zero in the output is a dropped element
+    x.requires_grad_(True)
+    torch.manual_seed(5)
+    out = hash_dropout(x, 0.3)
+    kept = out != 0
+    assert abs(kept.float().mean().item() - 0.7) < 0.01
+    assert torch.allclose(out[kept], x.detach()[kept] / 0.7) and x.grad is None
+    g = torch.randn_like(out)
+    out.backward(g)
+    assert torch.equal(x.grad, torch.where(kept, g * torch.tensor(1 / 0.7), torch.zeros(())))
+    # the mask depends on the seed alone, not on the thread count
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        torch.manual_seed(5)
+        assert torch.equal(hash_dropout(x, 0.3), out)
+    finally:
+        numba.set_num_threads(threads)
+    assert not torch.equal(hash_dropout(x, 0.3), out)  # the next call draws another seed
+    assert hash_dropout(x, 0.3, training=False) is x and hash_dropout(x, 0.0) is x
+    with pytest.raises(ValueError, match=r"in \[0, 1\), got 1.0"):
+        hash_dropout(x, 1.0)

@@ -106,3 +106,16 @@ def test_break_and_restart_is_clean(graph):
     again = next(iter(NeighborLoader(graph, [3], batch_size=16, seed=0)))
     assert torch.equal(first.n_id, again.n_id)
     loader.close()
+
+
+def test_without_edge_ids_the_batches_are_the_same(graph, store4):
+    args = dict(batch_size=40, input_nodes="train_mask", shuffle=True, seed=2)
+    for source in (graph, store4.path):
+        with_ids = list(NeighborLoader(source, [4, 3], **args))
+        without = list(NeighborLoader(source, [4, 3], edge_ids=False, **args))
+        assert len(with_ids) == len(without) > 1
+        for a, b in zip(with_ids, without):
+            assert torch.equal(a.n_id, b.n_id) and torch.equal(a.x, b.x) and torch.equal(a.y, b.y)
+            for ba, bb in zip(a.blocks, b.blocks):
+                assert torch.equal(ba.edge_index, bb.edge_index) and ba.size == bb.size
+                assert ba.e_id is not None and bb.e_id is None

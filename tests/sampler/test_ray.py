@@ -44,6 +44,17 @@ def test_cross_part_sampling_equals_whole_graph(actors, store4, graph):
     assert crossed > len(a)  # batches really span several parts
 
 
+def test_actor_batches_without_edge_ids_equal_in_process(actors, store4):
+    args = dict(batch_size=64, input_nodes="train_mask", shuffle=True, seed=4, edge_ids=False)
+    a = list(NeighborLoader(actors, [5, 3], **args))
+    b = list(NeighborLoader(store4.path, [5, 3], **args))
+    assert len(a) == len(b) > 1
+    for x, y in zip(a, b):
+        assert torch.equal(x.n_id, y.n_id) and torch.equal(x.x, y.x) and torch.equal(x.y, y.y)
+        for bx, by in zip(x.blocks, y.blocks):
+            assert torch.equal(bx.edge_index, by.edge_index) and bx.e_id is None and by.e_id is None
+
+
 def test_cluster_batches_through_actors(actors, store4, graph):
     local = list(ClusterLoader(store4.path, num_parts_per_batch=2, seed=4))
     remote = list(ClusterLoader(actors, num_parts_per_batch=2, seed=4))
