@@ -49,7 +49,8 @@ def _shard_source(cfg: TrainConfig, store: str):
     from distgnn.sampler import launch_shard_servers
     parts = open_store(store).num_parts
     client = launch_shard_servers(store, min(cfg.sampler.num_actors, parts),
-                                  timeout=cfg.sync.remote_timeout_s)
+                                  timeout=cfg.sync.remote_timeout_s,
+                                  max_relaunches=cfg.run.max_failures)
     print(f"sampler: {len(client.servers)} shard-server actors")
     return client, client
 

@@ -9,7 +9,9 @@ path readable where it runs.
 Shard servers hold no state of their own (they reopen the store on their
 first request), so a server whose process dies is restarted by Ray and the
 calls it was serving are sent again: a killed server costs a retry, not the
-job (``max_restarts`` times per server).
+job (``max_restarts`` times per server). Once Ray's restarts are used up, the
+client relaunches the server as a new actor over the same parts
+(``max_relaunches`` times; see :mod:`distgnn.sampler.relaunch`).
 """
 import os
 from typing import List, Optional, Sequence
@@ -19,7 +21,7 @@ import numpy as np
 from distgnn.remote import is_actor
 
 from .client import ShardClient
-from .server import ShardServer
+from .relaunch import ServerLauncher, kill_replacements
 
 __all__ = ["launch_shard_servers", "shutdown_shard_servers", "split_parts", "SERVER_RESTARTS"]
 
@@ -38,13 +40,15 @@ def split_parts(num_parts: int, num_servers: int) -> List[List[int]]:
 def launch_shard_servers(store_path: str, num_servers: Optional[int] = None, *, num_cpus: float = 0,
                          scheduling_strategy: str = "SPREAD", timeout: float = 120.0,
                          parts: Optional[Sequence[Sequence[int]]] = None,
-                         max_restarts: int = SERVER_RESTARTS) -> ShardClient:
+                         max_restarts: int = SERVER_RESTARTS,
+                         max_relaunches: int = SERVER_RESTARTS) -> ShardClient:
     """Start shard-server actors over the store at ``store_path`` (Ray must be initialised).
 
     ``num_servers`` defaults to one per part; ``parts`` lists the parts of each
     server explicitly instead. ``timeout`` bounds every wait on an actor.
     A server whose process dies is restarted up to ``max_restarts`` times,
-    each time resending the calls it had not answered.
+    each time resending the calls it had not answered; after that the client
+    relaunches it up to ``max_relaunches`` times (``-1``: no limit).
     """
     import ray
     from distgnn.partition import open_store
@@ -59,19 +63,25 @@ def launch_shard_servers(store_path: str, num_servers: Optional[int] = None, *, 
         raise ValueError(f"parts must cover each of the {k} parts exactly once, got {groups}")
     if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
         raise ValueError(f"max_restarts must be an int >= 0, got {max_restarts!r}")
-    remote_cls = ray.remote(ShardServer)
-    actors = [remote_cls.options(num_cpus=num_cpus, scheduling_strategy=scheduling_strategy,
-                                 max_concurrency=1, max_restarts=max_restarts,
-                                 max_task_retries=max_restarts).remote(path, g) for g in groups]
+    launcher = ServerLauncher(path, groups, dict(
+        num_cpus=num_cpus, scheduling_strategy=scheduling_strategy, max_concurrency=1,
+        max_restarts=max_restarts, max_task_retries=max_restarts), max_relaunches)
+    actors = [launcher.launch(s) for s in range(len(groups))]
     server_of_part = np.empty(k, np.int64)
     for s, g in enumerate(groups):
         server_of_part[g] = s
-    return ShardClient(actors, server_of_part, timeout)
+    return ShardClient(actors, server_of_part, timeout, launcher=launcher)
 
 
 def shutdown_shard_servers(client: ShardClient) -> None:
-    """Kill the actors behind ``client`` for good (in-process servers are left alone)."""
+    """Kill the actors behind ``client`` for good, relaunched ones too (in-process servers
+    are left alone); its calls fail from now on."""
     import ray
+    launcher = getattr(client, "launcher", None)
+    if launcher is not None:
+        launcher.enabled = False
     for server in client.servers:
         if is_actor(server):
             ray.kill(server, no_restart=True)
+    if launcher is not None:
+        kill_replacements(launcher.prefix)

@@ -7,12 +7,15 @@ at once, and the answers put back in request order. Every remote wait has a
 timeout, and a failing server surfaces as one of :mod:`distgnn.remote`'s errors
 (:class:`~distgnn.remote.ActorDiedError`, :class:`~distgnn.remote.RemoteTimeoutError`,
 :class:`~distgnn.remote.RemoteCallError`) naming the server and the request.
+A server that died for good is relaunched by the client's
+:class:`~distgnn.sampler.relaunch.ServerLauncher`, when it has one, and the calls
+sent again (the servers are stateless).
 """
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from distgnn.remote import Remote, wait
+from distgnn.remote import ActorDiedError, Remote, wait
 
 from .cluster import batch_offsets
 from .neighbor import unpermute_segments
@@ -30,10 +33,12 @@ class ShardClient:
     """
 
     def __init__(self, servers: Sequence[Any], server_of_part: Sequence[int],
-                 timeout: float = 120.0, orig_ids: Optional[np.ndarray] = None) -> None:
+                 timeout: float = 120.0, orig_ids: Optional[np.ndarray] = None,
+                 launcher: Any = None) -> None:
         if not servers:
             raise ValueError("expected at least one shard server, got none")
         self.servers = list(servers)
+        self.launcher = launcher  # relaunches a dead actor (see distgnn.sampler.relaunch)
         self._remotes = [Remote(s, f"shard server {i}", timeout) for i, s in enumerate(self.servers)]
         self.server_of_part = np.asarray(server_of_part, np.int64)
         self.timeout = float(timeout)
@@ -94,8 +99,26 @@ class ShardClient:
 
     # ------------------------------------------------------------------ dispatch
     def _gather(self, calls: List[Tuple[int, str, tuple]]) -> List[Any]:
-        """Issue all calls (remote ones in parallel), then wait for each."""
-        return wait([self._remotes[i].call(m, *a) for i, m, a in calls])
+        """Issue all calls (remote ones in parallel), then wait for each; a server that died
+        for good is relaunched (within the launcher's budget) and the calls sent again."""
+        while True:
+            pending = [self._remotes[i].call(m, *a) for i, m, a in calls]
+            try:
+                return wait(pending)
+            except ActorDiedError as exc:
+                if self.launcher is None:
+                    raise
+                self._replace(exc, {p.remote.name: p.remote for p in pending})
+
+    def _replace(self, exc: ActorDiedError, called: Dict[str, Remote]) -> None:
+        """Swap the server that raised ``exc`` for a relaunched one (unless done meanwhile)."""
+        i = next((k for k, r in enumerate(self._remotes) if r.name == exc.actor), None)
+        if i is None:
+            raise exc
+        if self._remotes[i] is not called.get(exc.actor):
+            return  # another thread replaced it already
+        self.servers[i] = self.launcher.relaunch(i, self.servers[i], exc)
+        self._remotes[i] = Remote(self.servers[i], f"shard server {i}", self.timeout)
 
     def _split(self, ids: np.ndarray) -> Tuple[Optional[np.ndarray], List[Tuple[int, int, int]]]:
         """``(perm, [(server, lo, hi)])``: ids[perm][lo:hi] belong to server."""

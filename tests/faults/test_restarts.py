@@ -1,5 +1,7 @@
 """Processes that die come back: a SIGKILLed shard server is restarted by Ray and answers the
-calls it dropped (the same batches as without the kill); a SIGKILLed embedding shard comes back
+calls it dropped (the same batches as without the kill), and once Ray's restarts are used up the
+client relaunches it (within its budget; past it one line says what died and what to do);
+a SIGKILLed embedding shard comes back
 empty, says so (ShardLostError) and serves again once restored or started afresh; actor names
 carry the run's id, so runs whose directories share a base name keep their own actors."""
 import os
@@ -16,6 +18,7 @@ from distgnn.distributed.run_id import ensure_run_id, read_run_id  # noqa: E402
 from distgnn.distributed.sharded_embedding import SHARD_NAMESPACE  # noqa: E402
 from distgnn.remote import ActorDiedError, ShardLostError  # noqa: E402
 from distgnn.sampler import NeighborLoader, launch_shard_servers, shutdown_shard_servers  # noqa: E402
+from distgnn.sampler.relaunch import SERVER_NAMESPACE  # noqa: E402
 
 from fault_helpers import actor_pid, sigkill  # noqa: E402
 
@@ -70,6 +73,62 @@ def test_killed_shard_server_costs_a_retry_not_the_run(store):
     for (n1, x1, e1), (n2, x2, e2) in zip(faulted, reference):
         assert torch.equal(n1, n2) and torch.equal(x1, x2)
         assert all(torch.equal(a, b) for a, b in zip(e1, e2))
+
+
+def _replacements():
+    return sorted(e["name"] for e in ray.util.list_named_actors(all_namespaces=True)
+                  if e.get("namespace") == SERVER_NAMESPACE)
+
+
+def _same_batches(a, b):
+    assert len(a) == len(b) == 8
+    for (n1, x1, e1), (n2, x2, e2) in zip(a, b):
+        assert torch.equal(n1, n2) and torch.equal(x1, x2)
+        assert all(torch.equal(p, q) for p, q in zip(e1, e2))
+
+
+def test_server_past_its_restarts_is_relaunched(store):
+    client = launch_shard_servers(store, num_servers=2, timeout=60, max_restarts=1)
+    try:
+        reference = _batches(client)
+        first = actor_pid(client.servers[0])
+        sigkill(first)
+        restarted = actor_pid(client.servers[0])  # Ray's one restart
+        assert restarted != first
+        dead = client.servers[0]
+        faulted = _batches(client, kill=lambda: sigkill(restarted))  # dead for good now
+        assert client.servers[0] is not dead and actor_pid(client.servers[0]) not in (first, restarted)
+        assert client.launcher.relaunches == 1 and len(_replacements()) == 1
+        _same_batches(faulted, reference)
+        # a second copy of the client (what another replica holds) finds the same replacement
+        copy = ray.cloudpickle.loads(ray.cloudpickle.dumps(client))
+        copy.servers[0], copy._remotes[0] = dead, type(client._remotes[0])(dead, "shard server 0", 60)
+        copy.launcher.generation[0] = 0
+        _same_batches(_batches(copy), reference)
+        assert actor_pid(copy.servers[0]) == actor_pid(client.servers[0])
+        assert len(_replacements()) == 1
+    finally:
+        shutdown_shard_servers(client)
+    assert _replacements() == []  # the relaunched server went with the others
+
+
+def test_server_past_its_relaunch_budget_fails_in_one_line(store):
+    client = launch_shard_servers(store, num_servers=2, timeout=60, max_restarts=0,
+                                  max_relaunches=1)
+    try:
+        sigkill(actor_pid(client.servers[1]))
+        _batches(client)  # relaunched once
+        sigkill(actor_pid(client.servers[1]))
+        with pytest.raises(ActorDiedError) as info:
+            _batches(client)
+    finally:
+        shutdown_shard_servers(client)
+    text = str(info.value)
+    assert "\n" not in text and info.value.actor == "shard server 1"
+    assert text.startswith(f"shard server 1 (parts [2, 3] of {store}) died and is not relaunched: "
+                           "Ray's 0 restart(s) and 1 relaunch(es) (limit 1, run.max_failures) "
+                           "are used up")
+    assert "--resume" in text and "raise run.max_failures" in text
 
 
 def _call_until_lost(emb):
