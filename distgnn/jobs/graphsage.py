@@ -21,7 +21,8 @@ from distgnn.jobs.context import ReplicaContext
 from distgnn.jobs.hash_dropout import hash_dropout
 from distgnn.jobs.progress import Progress
 
-__all__ = ["GraphSAGE", "graphsage_replica", "train_on_data", "build_model", "replica_share", "MASKS"]
+__all__ = ["GraphSAGE", "graphsage_replica", "train_on_data", "build_model", "replica_share", "MASKS",
+           "bar_figures"]
 
 MASKS = ("train", "val", "test")
 
@@ -150,12 +151,27 @@ def _step(model, optimizer, batch, num_features: int, device) -> Tuple[float, in
     return float(loss.detach()) * n, n, correct, nodes
 
 
+def bar_figures(loader, compute_s: float) -> Dict[str, str]:
+    """What the progress bar shows after the rate: the feature cache's hit rate ("-" without
+    a cache), the MB of features fetched from the servers and the sampling / fetch /
+    compute time shares, all since the epoch started (``compute_s``: training steps)."""
+    t, cache = loader.timings, loader.feature_cache
+    busy = max(t["sample_s"] + t["fetch_s"] + compute_s, 1e-9)
+    return {"cache hit": "-" if cache is None else f"{cache.stats()['hit_rate']:.2f}",
+            "fetched": f"{t['x_bytes'] / 2 ** 20:,.0f} MB",
+            "sample/fetch/compute": f"{t['sample_s'] / busy:.2f}/{t['fetch_s'] / busy:.2f}/"
+                                    f"{compute_s / busy:.2f}"}
+
+
 def train_epoch(model, loader, optimizer, device, steps: int, progress: Progress, schedule,
                 skip: int, on_checkpoint=None) -> Dict[str, float]:
     """``steps`` optimizer steps: this replica's batches, then empty steps (the largest share
     sets ``steps``); the first ``skip`` were trained before a resume."""
     model.train()
     loss_sum, seeds, correct, compute = 0.0, 0, 0, 0.0
+    live = [0.0]  # compute seconds so far, for the bar
+    if progress.figures is None:
+        progress.figures = lambda: bar_figures(loader, live[0])
     batches = iter(loader)
     for i in range(steps):
         batch = next(batches, None)
@@ -166,6 +182,7 @@ def train_epoch(model, loader, optimizer, device, steps: int, progress: Progress
         t0 = time.perf_counter()
         ls, n, c, nodes = _step(model, optimizer, batch, loader.client.num_features, device)
         compute += time.perf_counter() - t0
+        live[0] = compute
         loss_sum, seeds, correct = loss_sum + ls, seeds + n, correct + c
         progress.update(nodes)
         if schedule.after_step() and on_checkpoint is not None:
@@ -279,7 +296,8 @@ class _Setup:
                               shuffle=shuffle, seed=self.cfg.run.seed + 1000 * self.ctx.rank,
                               prefetch=max(self.cfg.sampler.prefetch, 1), feature_cache=self.cache,
                               label_cache=labels, pin_memory=self.ctx.device.type == "cuda",
-                              edge_ids=False)  # SAGEConv takes no edge ids: none are shipped
+                              edge_ids=False,  # SAGEConv takes no edge ids: none are shipped
+                              kernel_threads=1)  # the other cores train (see NeighborLoader)
 
     def close(self) -> None:
         for loader in [self.train_loader, *self.eval_loaders.values()]:
@@ -289,12 +307,13 @@ class _Setup:
 def _epoch_row(ctx: ReplicaContext, setup: _Setup, stats: Dict[str, float],
                counts: Optional[Dict[str, float]], progress: Progress, train_s: float) -> Dict[str, float]:
     """The epoch's metrics row, summed over the replicas (``epoch_time_s``: training only)."""
-    cache = setup.cache.stats() if setup.cache is not None else {"hits": 0.0, "misses": 0.0,
-                                                                  "bytes_fetched": 0.0}
+    cache = setup.cache.stats() if setup.cache is not None else {"hits": 0.0, "misses": 0.0}
     t = setup.train_loader.timings
+    # bytes_fetched: features of the training batches served by the shard servers (or the
+    # store read in this process), cache hits excluded
     local = {**stats, "sample_s": t["sample_s"], "fetch_s": t["fetch_s"], "samples": float(progress.samples),
              "cache_hits": cache["hits"], "cache_misses": cache["misses"],
-             "bytes_fetched": cache["bytes_fetched"], **(counts or {})}
+             "bytes_fetched": t["x_bytes"], **(counts or {})}
     keys = sorted(local)
     total = dict(zip(keys, ctx.all_sum([local[k] for k in keys]).tolist()))
     busy = max(total["sample_s"] + total["fetch_s"] + total["compute_s"], 1e-9)
@@ -332,7 +351,7 @@ def graphsage_replica(inputs, ctx: ReplicaContext) -> None:
         for epoch in schedule.epochs():
             skip = schedule.start_epoch(epoch)
             setup.train_loader.epoch = epoch  # reproducible epochs, also after a resume
-            setup.train_loader.timings.update(sample_s=0.0, fetch_s=0.0)
+            setup.train_loader.timings.update(sample_s=0.0, fetch_s=0.0, x_bytes=0.0)
             if setup.cache is not None:
                 setup.cache.reset_stats()
             progress = ctx.progress(setup.steps - skip, epoch, inputs.bars)

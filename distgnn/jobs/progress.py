@@ -5,7 +5,8 @@ writes ``progress.json`` into the run directory at most twice a second. On
 the driver, :class:`Console` draws a ``tqdm`` bar (rate and ETA) from that file
 and prints one line per finished epoch as ``metrics.csv`` grows -- the same
 with one in-process replica or Ray workers on other nodes, and without any of
-Ray's own log lines.
+Ray's own log lines. A job may add figures of its own to the bar (the GraphSAGE
+job: feature-cache hit rate, MB fetched, sampling/fetch/compute time shares).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import os
 import sys
 import threading
 import time
-from typing import Callable, Dict, Optional, Set
+from typing import Callable, Dict, Mapping, Optional, Set
 
 __all__ = ["Progress", "Console", "PROGRESS_FILE"]
 
@@ -22,11 +23,17 @@ PROGRESS_FILE = "progress.json"
 
 
 class Progress:
-    """One epoch on one replica: ``update(samples)`` per step; ``rates`` at the end."""
+    """One epoch on one replica: ``update(samples)`` per step; ``rates`` at the end.
+
+    ``figures`` (optional) returns ``{name: value}`` shown after the bar; it is
+    called only when ``progress.json`` is written (at most every ``interval_s``).
+    """
 
     def __init__(self, total: int, desc: str, run_dir: Optional[str] = None,
-                 interval_s: float = 0.5) -> None:
+                 interval_s: float = 0.5,
+                 figures: Optional[Callable[[], Mapping[str, object]]] = None) -> None:
         self.total, self.desc = int(total), desc
+        self.figures = figures
         self.batches = 0
         self.samples = 0
         self.start = time.perf_counter()
@@ -53,9 +60,11 @@ class Progress:
             return
         self._last = time.perf_counter()
         tmp = f"{self._path}.{os.getpid()}.tmp"
+        state = {"desc": self.desc, "n": self.batches, "total": self.total, "samples": self.samples}
+        if self.figures is not None:
+            state["figures"] = {str(k): str(v) for k, v in self.figures().items()}
         with open(tmp, "w") as fh:
-            json.dump({"desc": self.desc, "n": self.batches, "total": self.total,
-                       "samples": self.samples}, fh)
+            json.dump(state, fh)
         os.replace(tmp, self._path)
 
     def close(self) -> None:
@@ -126,6 +135,10 @@ class Console:
                              file=sys.stderr, leave=False)
             self._bar_desc = state["desc"]
         if self._bar is not None:
+            figures = state.get("figures")
+            if figures:
+                self._bar.set_postfix_str(", ".join(f"{k} {v}" for k, v in figures.items()),
+                                          refresh=False)
             self._bar.update(max(state["n"] - self._bar.n, 0))
 
     def _close_bar(self) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
@@ -140,6 +140,10 @@ class FeatureCache:
 
     def fetch(self, ids: np.ndarray) -> np.ndarray:
         """Rows of ``ids`` (any order, repeats allowed): cached ones copied, the rest fetched."""
+        return self.fetch_counted(ids)[0]
+
+    def fetch_counted(self, ids: np.ndarray) -> Tuple[np.ndarray, int]:
+        """``(rows, misses)``: :meth:`fetch` and how many of the rows came from the servers."""
         t0 = time.perf_counter()
         ids = self.client.check_ids(ids)
         pos, hit = self._positions(ids)
@@ -155,7 +159,7 @@ class FeatureCache:
             self._hits += ids.shape[0] - n_miss
             self._misses += n_miss
             self._fetch_s += time.perf_counter() - t0
-        return out
+        return out, n_miss
 
     # ------------------------------------------------------------------ statistics
     def reset_stats(self) -> None:

@@ -54,9 +54,11 @@ def _base_seed(seed: Optional[int]) -> int:
 class _Loader:
     """Epoch bookkeeping and prefetching shared by the loaders."""
 
-    def __init__(self, seed: Optional[int], prefetch: int) -> None:
+    def __init__(self, seed: Optional[int], prefetch: int, kernel_threads: Optional[int] = None) -> None:
         self.seed = _base_seed(seed)
         self.prefetch = _check_positive_int("prefetch", prefetch)
+        self.kernel_threads = None if kernel_threads is None else \
+            _check_positive_int("kernel_threads", kernel_threads)
         self.epoch = 0
         self._active: Optional[Prefetcher] = None
 
@@ -71,7 +73,7 @@ class _Loader:
         rng = np.random.default_rng([self.seed, self.epoch])
         tasks = [(i, int(rng.integers(0, 2**62)), t) for i, t in enumerate(self._tasks(rng))]
         self.epoch += 1
-        self._active = Prefetcher(self._make, tasks, self.prefetch)
+        self._active = Prefetcher(self._make, tasks, self.prefetch, self.kernel_threads)
         return self._active
 
     def close(self) -> None:
@@ -124,19 +126,23 @@ class NeighborLoader(_Loader):
     when the graph has them). Over a store, ids are the store's numbering.
     ``feature_cache`` (a :class:`~distgnn.sampler.feature_cache.FeatureCache`
     over the same client) serves ``x``, ``label_cache`` (one of ``"y"``) the
-    seeds' labels; ``timings`` holds the seconds spent sampling and fetching
+    seeds' labels; ``timings`` holds the seconds spent sampling and fetching and
+    the bytes of ``x`` fetched from the servers (``x_bytes``; cache hits excluded)
     since it was last cleared. ``pin_memory`` puts each batch's tensors in
     page-locked memory on the prefetch thread (for non-blocking copies to a GPU).
     ``edge_ids=False`` leaves the blocks' ``e_id`` None: the servers then neither
     gather nor send edge ids (a model that does not use them, such as GraphSAGE).
+    ``kernel_threads`` caps the numba threads of the sampling kernels that run on
+    the prefetch thread (in-process sources), leaving the other cores to training.
     """
 
     def __init__(self, data, num_neighbors: Sequence[int], batch_size: int = 1, input_nodes=None,
                  shuffle: bool = False, replace: bool = False, drop_last: bool = False,
                  seed: Optional[int] = None, prefetch: int = 2, fetch_features: bool = True,
                  timeout: float = 120.0, feature_cache=None, label_cache=None,
-                 pin_memory: bool = False, edge_ids: bool = True) -> None:
-        super().__init__(seed, prefetch)
+                 pin_memory: bool = False, edge_ids: bool = True,
+                 kernel_threads: Optional[int] = None) -> None:
+        super().__init__(seed, prefetch, kernel_threads)
         self.client = as_client(data, timeout)
         if not isinstance(num_neighbors, (list, tuple)) or not num_neighbors or any(
                 isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < -1 for k in num_neighbors):
@@ -148,7 +154,7 @@ class NeighborLoader(_Loader):
         self.fetch_features = fetch_features
         self.feature_cache, self.label_cache = feature_cache, label_cache
         self.pin_memory, self.edge_ids = bool(pin_memory), bool(edge_ids)
-        self.timings = {"sample_s": 0.0, "fetch_s": 0.0}
+        self.timings = {"sample_s": 0.0, "fetch_s": 0.0, "x_bytes": 0.0}
         self._slot = np.full(self.client.num_nodes, -1, np.int64)
 
     def __len__(self) -> int:
@@ -172,8 +178,13 @@ class NeighborLoader(_Loader):
         t1 = time.perf_counter()
         x = y = None
         if self.fetch_features and self.client.num_features:
-            rows = self.feature_cache.fetch(n_id) if self.feature_cache is not None \
-                else self.client.fetch("x", n_id)
+            cache = self.feature_cache
+            if cache is None:
+                rows = self.client.fetch("x", n_id)
+                self.timings["x_bytes"] += rows.nbytes
+            else:
+                rows, misses = cache.fetch_counted(n_id)
+                self.timings["x_bytes"] += misses * cache.row_bytes
             x = torch.from_numpy(rows)
         if self.fetch_features and self.client.has_y:
             labels = self.label_cache.fetch(seeds) if self.label_cache is not None \

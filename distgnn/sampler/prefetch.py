@@ -20,11 +20,16 @@ class Prefetcher(Iterator[T]):
     Results come in task order; an exception in ``make`` is raised by
     ``__next__`` (with its traceback as the cause chain). ``close()`` stops the
     thread; it is also called when iteration ends or the object is collected.
+    ``threads`` (optional) caps the numba threads of the kernels ``make`` runs on
+    that thread (numba's setting is per thread), so they leave the other cores to
+    the consumer, e.g. the training step.
     """
 
-    def __init__(self, make: Callable[[object], T], tasks: Sequence[object], depth: int = 2) -> None:
+    def __init__(self, make: Callable[[object], T], tasks: Sequence[object], depth: int = 2,
+                 threads: Optional[int] = None) -> None:
         if depth < 1:
             raise ValueError(f"prefetch depth must be >= 1, got {depth}")
+        self._threads = threads
         self._queue: "queue.Queue" = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(make, list(tasks)), daemon=True,
@@ -43,6 +48,9 @@ class Prefetcher(Iterator[T]):
 
     def _run(self, make, tasks) -> None:
         try:
+            if self._threads is not None:
+                import numba
+                numba.set_num_threads(max(1, min(int(self._threads), numba.config.NUMBA_NUM_THREADS)))
             for task in tasks:
                 if self._stop.is_set() or not self._put(make(task)):
                     return

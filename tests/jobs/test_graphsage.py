@@ -75,6 +75,10 @@ def test_trains_on_an_in_memory_graph(tmp_path):
     rows = train_on_data(g, cfg)
     assert len(rows) == 3 and rows[-1]["test_nodes"] == 150 and rows[-1]["val_nodes"] == 60
     assert rows[-1]["test_acc"] > 0.7  # three planted blocks: chance is 1/3
+    # no cache on an in-memory graph: every feature row of every batch is fetched
+    last = rows[-1]
+    assert last["cache_hit_rate"] == 0.0 and last["bytes_fetched"] >= 4 * 8 * last["train_nodes"]
+    assert abs(last["sample_share"] + last["fetch_share"] + last["compute_share"] - 1.0) < 1e-6
     with pytest.raises(ValueError, match="runs job graphsage, got a config of job node2vec"):
         train_on_data(g, config_from_dict({"job": "node2vec"}))
 
@@ -212,3 +216,41 @@ def test_hash_dropout_keeps_one_minus_p_and_recomputes_its_mask_backward():
     assert hash_dropout(x, 0.3, training=False) is x and hash_dropout(x, 0.0) is x
     with pytest.raises(ValueError, match=r"in \[0, 1\), got 1.0"):
         hash_dropout(x, 1.0)
+
+
+def test_bar_figures_follow_the_cache_and_the_loader(tmp_path, capsys):
+    import json
+    import time
+
+    from distgnn.jobs.graphsage import bar_figures
+    from distgnn.jobs.progress import Console, Progress
+    from distgnn.sampler import ShardClient
+    from distgnn.sampler.feature_cache import FeatureCache
+
+    g = planted_partition(300, 3, avg_degree=5, num_features=8, train_per_class=20, num_val=20,
+                          num_test=20, seed=1)
+    client = ShardClient.from_data(g)
+    cache = FeatureCache(client, np.arange(150), 1.0)  # rows of nodes 0..149
+    loader = NeighborLoader(client, [3, 2], batch_size=16, feature_cache=cache, edge_ids=False)
+    batches = list(loader)
+    n_id = np.concatenate([b.n_id.numpy() for b in batches])
+    misses = int((n_id >= 150).sum())
+    assert loader.timings["x_bytes"] == misses * 8 * 4
+    loader.timings.update(sample_s=1.0, fetch_s=1.0)
+    figures = bar_figures(loader, 2.0)
+    assert figures == {"cache hit": f"{1 - misses / n_id.shape[0]:.2f}",
+                       "fetched": f"{misses * 32 / 2 ** 20:,.0f} MB",
+                       "sample/fetch/compute": "0.25/0.25/0.50"}
+    plain = NeighborLoader(client, [3, 2], batch_size=16)
+    assert bar_figures(plain, 0.0)["cache hit"] == "-"
+
+    with Console(str(tmp_path), lambda r: "", bars=True, poll_s=0.01):
+        progress = Progress(3, "epoch 1/1", str(tmp_path), interval_s=0.0,
+                            figures=lambda: {"cache hit": "0.93", "fetched": "12 MB"})
+        for _ in range(2):
+            time.sleep(0.05)
+            progress.update(5)
+        time.sleep(0.05)
+    assert json.loads((tmp_path / "progress.json").read_text())["figures"] == {
+        "cache hit": "0.93", "fetched": "12 MB"}
+    assert "cache hit 0.93, fetched 12 MB" in capsys.readouterr().err
