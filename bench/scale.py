@@ -233,8 +233,7 @@ def main(argv=None) -> int:
         ap.error(f"--stages must be a comma-separated subset of {','.join(STAGES)}, got {a.stages!r}")
     if a.workdir is None and stages != STAGES:
         ap.error("--stages needs --workdir (the stages hand files to each other there)")
-    rows = _read(a.csv) if a.append and os.path.exists(a.csv) else []
-    rows = [r for r in rows if not (a.min_scale <= r["scale"] <= a.max_scale and r["stage"] in stages)]
+    rows = []  # this invocation's rows; with --append merged into --csv as it is when written
     try:
         for scale in range(a.min_scale, a.max_scale + 1):
             free = shutil.disk_usage(work).free
@@ -243,13 +242,22 @@ def main(argv=None) -> int:
                       f"{free / 2**30:.0f} GB free in {work}; stopping", flush=True)
                 break
             rows += run_scale(scale, work, a.method, a.parts, stages, a.keep, a.memory_gb)
-            rows.sort(key=lambda r: (r["scale"], STAGES.index(r["stage"])))
-            _write(rows, a.csv, a.plot)
+            table = _merged(rows, a.csv) if a.append else rows
+            _write(table, a.csv, a.plot)
     finally:
         if a.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
-    print_table(sorted(rows, key=lambda r: (STAGES.index(r["stage"]), r["scale"])))
+    table = _merged(rows, a.csv) if a.append else rows
+    print_table(sorted(table, key=lambda r: (STAGES.index(r["stage"]), r["scale"])))
     return 0
+
+
+def _merged(rows: list, path: str) -> list:
+    """The rows in ``path`` now (other invocations may have added some) with ``rows`` replacing the same
+    (stage, scale), sorted by scale then stage."""
+    mine = {(r["stage"], r["scale"]) for r in rows}
+    old = [r for r in (_read(path) if os.path.exists(path) else []) if (r["stage"], r["scale"]) not in mine]
+    return sorted(old + rows, key=lambda r: (r["scale"], STAGES.index(r["stage"])))
 
 
 def _read(path: str) -> list:
