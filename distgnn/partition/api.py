@@ -19,9 +19,13 @@ __all__ = ["partition_graph", "choose_method", "estimate_bytes", "METHODS", "MEM
 
 METHODS = ("auto", "metis", "graclus", "kaminpar", "random", "stream")
 
-#: peak bytes per directed edge entry and per node of each method, measured with bench/partition.py
-#: on R-MAT 20/22 (machine-wide peak including the memory-mapped CSR pages)
-MEMORY_MODEL = {"metis": (36.0, 200.0), "kaminpar": (20.0, 150.0), "kaminpar-terapart": (10.0, 150.0),
+#: peak private bytes per directed edge entry and per node of each method (the partitioning child's largest
+#: RssAnon, or the machine-wide peak where larger), measured with bench/scale.py and bench/partition.py on
+#: R-MAT 20-25 (k=16); the largest bytes per edge seen on the ladder, as all grow a little with the scale:
+#: metis 62 B/edge at R-MAT 20 and 89 at 22 (10.6 GB); KaMinPar default (the wheel's 64-bit ids: 8 B per
+#: edge for the input graph alone, plus its coarse graphs with edge weights) 15 B/edge at 22 and 26 at 24
+#: (13.4 GB); KaMinPar terapart (the input graph compressed) 11.7 B/edge at 22 and 11.3 at 23
+MEMORY_MODEL = {"metis": (90.0, 200.0), "kaminpar": (26.0, 48.0), "kaminpar-terapart": (12.0, 48.0),
                 "stream": (0.0, 40.0)}
 #: above this many directed edges our metis (best cut, slowest) gives way to KaMinPar
 METIS_MAX_EDGES = 1 << 27

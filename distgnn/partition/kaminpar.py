@@ -7,8 +7,20 @@ of the edges): a 24-byte header (version, n, m), ``n + 1`` 64-bit byte offsets
 version's 32-bit-vertex-id flag) below 2**31 nodes, else 64-bit ids.
 
 Contexts: ``"default"`` (multilevel with label-propagation coarsening and
-refinement) and ``"terapart"`` (the same on a compressed graph, about a byte
-per edge) or any name of ``kaminpar.context_names()``.
+refinement) and ``"terapart"`` (the same on a compressed input graph) or any
+name of ``kaminpar.context_names()``.
+
+Memory: the PyPI wheel is built with 64-bit node and edge ids
+(``kaminpar.__64bit__``), so the uncompressed graph ``load_graph`` builds for
+the default context takes 8 bytes per directed edge before partitioning
+starts, twice our int32 CSR, and its coarse levels (with edge weights) come on
+top: measured 15 B/edge at R-MAT 22 and 26 B/edge (13.4 GB) at R-MAT 24 — about
+27 GB at R-MAT 25. ``terapart`` loads the graph compressed (``compress=True``)
+and peaks at ~11-12 B/edge (R-MAT 22-23), ~13 GB at R-MAT 25: the context that
+fits a 20 GB machine at a billion edges (``method="auto"`` picks it from
+:data:`~distgnn.partition.api.MEMORY_MODEL`). Our own copies are the ParHIP file
+(written from the memory maps in chunks, on disk, removed after loading) and
+the returned partition (8 B per node).
 
 Determinism: KaMinPar is seeded with ``kaminpar.reseed(seed)``; with one thread
 (the default, ``threads=1``) the ``default`` context gives the same partition for

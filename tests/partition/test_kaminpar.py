@@ -66,6 +66,22 @@ def test_auto_choice_by_size_and_memory():
     assert m == "stream"
 
 
+@pytest.mark.parametrize("scale, memory_gb, method, context", [
+    (22, 20, "metis", None),          # 128M edges: metis (~11 GB measured) fits and is below METIS_MAX_EDGES
+    (22, 8, "kaminpar", "default"),   # metis does not fit 8 GB
+    (24, 20, "kaminpar", "default"),  # 13.4 GB measured
+    (25, 20, "kaminpar", "terapart"), # default ~27 GB would not fit; terapart ~13 GB does
+    (25, 32, "kaminpar", "default"),
+    (25, 8, "stream", None),
+])
+def test_auto_picks_by_the_measured_model_at_rmat_sizes(scale, memory_gb, method, context):
+    n = 1 << scale
+    edges = int(31.2 * n)  # R-MAT, edge factor 16, symmetrised and deduplicated
+    m, opts, why = choose_method(n, edges, memory_gb=memory_gb, kaminpar_ok=True)
+    assert (m, opts.get("context")) == (method, context), why
+    assert f"{memory_gb:.1f} GB" in why and str(edges) in why
+
+
 def test_metis_on_the_csr_memory_maps(tmp_path):
     ei = grid(20, 20)
     c = build_disk_csr([ei], 400, tmp_path / "g")
