@@ -224,7 +224,14 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", metavar="DIR", default=None,
                     help="move each finished store to DIR/rmat<S>.zarr and touch DIR/rmat<S>.READY "
                          "instead of deleting it")
+    ap.add_argument("--report", action="store_true",
+                    help="run nothing: print the table of --csv and redraw --plot")
     a = ap.parse_args(argv)
+    if a.report:
+        table = _read(a.csv)
+        _write(table, a.csv, a.plot)
+        print_table(sorted(table, key=lambda r: (STAGES.index(r["stage"]), r["scale"])))
+        return 0
     work = a.workdir or tempfile.mkdtemp(prefix="distgnn-scale-")
     os.makedirs(work, exist_ok=True)
     subprocess.run([sys.executable, "-c", PARTITION.split("csr = ")[0]], check=True)  # imports, cached kernels
