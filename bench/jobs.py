@@ -13,10 +13,13 @@ process and all its descendants, Ray's workers included, sampled every 0.2 s):
 * graphsage -- ``distgnn partition`` + ``distgnn train -p job=graphsage``
   (2-layer SAGE, hidden 256, fan-out [15, 10], batch 1024, 1 replica, store read
   in-process; then over 2 shard-server actors without and with the cache) vs PyG
-  ``NeighborLoader`` + ``SAGEConv`` in one process, in PyG's hierarchical form
-  (``trim_to_layer``: each layer computes only the nodes the next still needs):
-  epoch time, peak memory, test accuracy (both evaluate every test node with the
-  same fan-outs);
+  ``NeighborLoader`` + ``SAGEConv`` in one process (every layer over every sampled
+  node: without pyg-lib the loader gives no per-hop counts for ``trim_to_layer``;
+  timed over its first batches) and PyG's ``NeighborSampler`` with the same model in
+  bipartite form: epoch time, peak memory, test accuracy (every test node, same
+  fan-outs); rows are kept in ``graphsage_rows.json`` in the workdir, so ``--skip``
+  of row keys (ours, peer_loader, peer_blocks, actors_nocache, actors_cache64,
+  actors_cache256, or actors) splits the bench over several invocations;
 * paths -- sampling + feature fetch of the GraphSAGE batches: in-process store
   vs 2 shard-server actors, each without and with the feature cache;
 * cluster_gcn -- ``distgnn partition`` + ``distgnn train`` (64 parts, 8 per batch,
@@ -162,6 +165,12 @@ def _peer_data(files: Dict[str, str]):
 
 
 def peer_graphsage(files: Dict[str, str], epochs: int, blocks: bool = False) -> None:
+    """The PyG 2.8.1 peer in one process; prints one JSON line (epoch seconds, test accuracy).
+
+    ``DISTGNN_BENCH_PEER_BATCHES=N`` (set by :func:`bench_graphsage` for the NeighborLoader
+    peer, whose epoch on the 2M-node graph takes longer than a bench slot) times the first
+    N training batches after one untimed warm-up batch and reports the epoch time as the
+    mean batch time x the batches of an epoch, with no accuracy."""
     import torch
     import torch.nn.functional as F
     from torch_geometric.loader import NeighborLoader
@@ -192,16 +201,34 @@ def peer_graphsage(files: Dict[str, str], epochs: int, blocks: bool = False) -> 
     if blocks:
         return _peer_blocks(model, opt, data, epochs)
     train = NeighborLoader(data, [15, 10], batch_size=1024, input_nodes=data.train_mask, shuffle=True)
+    cap = int(os.environ.get("DISTGNN_BENCH_PEER_BATCHES", "0"))
+
+    def step(b):
+        opt.zero_grad()
+        out = model(b.x, b.edge_index)[:b.batch_size]
+        F.cross_entropy(out, b.y[:b.batch_size]).backward()
+        opt.step()
+
+    model.train()
+    if cap:
+        it = iter(train)
+        step(next(it))  # warm-up, untimed
+        t0, timed = time.perf_counter(), 0
+        for _, b in zip(range(cap), it):
+            step(b)
+            timed += 1
+        per = (time.perf_counter() - t0) / max(timed, 1)
+        cap = timed
+        print(json.dumps({"epoch_s": [per * len(train)] * epochs, "test_acc": None, "test_nodes": 0,
+                          "batches_timed": cap}))
+        return
     test = NeighborLoader(data, [15, 10], batch_size=4096, input_nodes=data.test_mask)
     times = []
     for _ in range(epochs):
         t0 = time.perf_counter()
         model.train()
         for b in train:
-            opt.zero_grad()
-            out = model(b.x, b.edge_index)[:b.batch_size]
-            F.cross_entropy(out, b.y[:b.batch_size]).backward()
-            opt.step()
+            step(b)
         times.append(time.perf_counter() - t0)
     model.eval()
     correct = total = 0
@@ -302,7 +329,8 @@ def _endless(loader):
 
 
 def sampler_paths(store: str, batches: int, cache_mb: float) -> List[list]:
-    """Seconds per batch of sampling + fetching ``[15, 10]`` batches of 1024 training nodes."""
+    """Seconds per batch of sampling + fetching ``[15, 10]`` batches of 1024 training nodes, as
+    the GraphSAGE job does it (no edge ids), with the seconds spent sampling and fetching."""
     import ray
 
     from distgnn.partition import open_store
@@ -311,7 +339,7 @@ def sampler_paths(store: str, batches: int, cache_mb: float) -> List[list]:
 
     ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
     s = open_store(store)
-    rows = []
+    rows, detail = [], []
     try:
         clients = {"in-process": ShardClient.from_store(store),
                    "2 actors": launch_shard_servers(store, 2)}
@@ -320,9 +348,12 @@ def sampler_paths(store: str, batches: int, cache_mb: float) -> List[list]:
             for mb in (0.0, cache_mb):
                 cache = optional_cache(client, s, mb, remote_only=False)
                 loader = NeighborLoader(client, [15, 10], batch_size=1024, input_nodes="train",
-                                        shuffle=True, seed=0, feature_cache=cache)
+                                        shuffle=True, seed=0, feature_cache=cache, edge_ids=False)
                 it = _endless(loader)
                 next(it)  # opens the parts (spooling) outside the timing
+                loader.timings.update(sample_s=0.0, fetch_s=0.0, x_bytes=0.0)
+                if cache is not None:
+                    cache.reset_stats()
                 t0 = time.perf_counter()
                 for _ in range(batches):
                     next(it)
@@ -330,10 +361,17 @@ def sampler_paths(store: str, batches: int, cache_mb: float) -> List[list]:
                 loader.close()
                 base = base or per
                 hit = cache.stats()["hit_rate"] if cache is not None else 0.0
+                t = loader.timings
                 rows.append([name, f"{mb:g}", f"{per * 1e3:.1f}", f"{hit:.2f}", f"{per / base:.2f}x"])
+                detail.append([name, f"{mb:g}", f"{t['sample_s'] / batches * 1e3:.1f}",
+                               f"{t['fetch_s'] / batches * 1e3:.1f}",
+                               f"{t['x_bytes'] / batches / 2**20:.1f}"])
         shutdown_shard_servers(clients["2 actors"])
     finally:
         ray.shutdown()
+    from common import print_table
+    print("(per batch: seconds on the prefetch thread and features shipped)")
+    print_table(["path", "cache MB", "sampling ms", "fetching ms", "MB fetched"], detail)
     return rows
 
 
@@ -346,43 +384,97 @@ def _graphsage(store, workdir, epochs, name, *extra):
     return distgnn_train(store, os.path.join(workdir, f"run_{name}"), "graphsage.yaml", [
         "job=graphsage", f"run.epochs={epochs}", f"run.eval_every={epochs}",
         "sampler.num_neighbors=[15,10]", "sampler.batch_size=1024", "model.hidden_channels=256",
-        "scaling.num_workers=1", *extra])
+        "run.lr=0.01", "run.weight_decay=0.0005", "model.dropout=0.5", "scaling.num_workers=1",
+        *extra])
+
+
+#: the GraphSAGE rows: key -> (label, how it runs); ``--skip KEY`` (or ``actors``: the last
+#: three) leaves a row out; rows measured by an earlier invocation on the same workdir and
+#: epoch count are read back from ``graphsage_rows.json`` there, so a bench too long for one
+#: slot runs as several (``--skip`` the rows already measured or not wanted now)
+GRAPHSAGE_ROWS = {
+    "ours": ("distgnn (CLI, 1 replica, store read in-process)", ["sampler.num_actors=0"]),
+    "peer_loader": ("PyG 2.8.1 NeighborLoader+SAGEConv", "graphsage"),
+    "peer_blocks": ("PyG 2.8.1 NeighborSampler+SAGEConv (bipartite)", "graphsage_blocks"),
+    "actors_nocache": ("2 shard-server actors, no cache", ["sampler.num_actors=2", "sampler.cache_mb=0"]),
+    "actors_cache64": ("2 shard-server actors, 64 MB cache", ["sampler.num_actors=2", "sampler.cache_mb=64"]),
+    "actors_cache256": ("2 shard-server actors, 256 MB cache (the default)",
+                        ["sampler.num_actors=2", "sampler.cache_mb=256"]),
+}
+#: training batches the NeighborLoader peer is timed over (its epoch is extrapolated)
+PEER_LOADER_BATCHES = 30
+
+
+def _graphsage_row(key, store, workdir, epochs) -> dict:
+    label, how = GRAPHSAGE_ROWS[key]
+    if isinstance(how, str):
+        env = {"DISTGNN_BENCH_PEER_BATCHES": str(PEER_LOADER_BATCHES)} if key == "peer_loader" else {}
+        out, _, peak = run_measured([PY, __file__, "--peer", how, "--workdir", workdir, "--epochs",
+                                     str(epochs)], env)
+        res = last_json(out)
+        return {"epoch_s": sum(res["epoch_s"]) / epochs, "peak_mb": peak, "test_acc": res["test_acc"],
+                "test_nodes": res["test_nodes"], "batches_timed": res.get("batches_timed")}
+    run, peak = _graphsage(store, workdir, epochs, key, *how)
+    row = run["row"]
+    return {"epoch_s": sum(run["epoch_s"]) / epochs, "peak_mb": peak, "test_acc": run["test_acc"],
+            "test_nodes": int(row["test_nodes"]), **{k: row[k] for k in (
+                "cache_hit_rate", "bytes_fetched", "sample_share", "fetch_share", "compute_share",
+                "train_nodes")}}
+
+
+def _graphsage_rows(store, workdir, epochs, skip) -> Dict[str, dict]:
+    path = os.path.join(workdir, "graphsage_rows.json")
+    kept = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            kept = json.load(f)
+    rows = kept.setdefault(str(epochs), {})
+    for key in GRAPHSAGE_ROWS:
+        if key in skip or (key.startswith("actors") and "actors" in skip):
+            continue
+        rows[key] = _graphsage_row(key, store, workdir, epochs)
+        with open(path, "w") as f:
+            json.dump(kept, f, indent=1)
+    return rows
 
 
 def bench_graphsage(files, store, workdir, epochs, part_s, part_mb, skip=()):
     from common import print_table
 
-    ours, mb = _graphsage(store, workdir, epochs, "graphsage", "sampler.num_actors=0")
-    e_ours = sum(ours["epoch_s"]) / epochs
-    table = [["distgnn (CLI, 1 replica)", f"{e_ours:.2f}", "", f"{mb:,.0f}", "",
-              f"{ours['test_acc']:.4f}", int(ours["row"]["test_nodes"])]]
-    peers = [("graphsage_blocks", "PyG 2.8.1 NeighborSampler+SAGEConv (bipartite)")]
-    if "peer_loader" not in skip:
-        peers.insert(0, ("graphsage", "PyG 2.8.1 NeighborLoader+SAGEConv"))
-    for flag, label in peers:
-        out, _, peer_mb = run_measured([PY, __file__, "--peer", flag, "--workdir", workdir,
-                                        "--epochs", str(epochs)])
-        peer = last_json(out)
-        e_peer = sum(peer["epoch_s"]) / epochs
-        table.append([label, f"{e_peer:.2f}", _ratio(e_ours, e_peer), f"{peer_mb:,.0f}",
-                      _ratio(mb, peer_mb), f"{peer['test_acc']:.4f}", peer["test_nodes"]])
-    print(f"\ngraphsage, {epochs} epochs ([15, 10], batch 1024, hidden 256); partition "
-          f"{part_s:.1f} s / {part_mb:,.0f} MB")
+    rows = _graphsage_rows(store, workdir, epochs, skip)
+    print(f"\ngraphsage, {epochs} epoch(s) ([15, 10], batch 1024, hidden 256, dropout 0.5, Adam "
+          f"lr 0.01); partition {part_s:.1f} s / {part_mb:,.0f} MB (not in the epoch times)")
+    ours = rows.get("ours")
+    table = []
+    for key in ("ours", "peer_loader", "peer_blocks"):
+        r = rows.get(key)
+        if r is None:
+            table.append([GRAPHSAGE_ROWS[key][0], "not run", "", "", "", "", ""])
+            continue
+        acc = "-" if r["test_acc"] is None else f"{r['test_acc']:.4f}"
+        note = f" ({r['batches_timed']} batches timed)" if r.get("batches_timed") else ""
+        vs = lambda a, b: "" if ours is None or key == "ours" else _ratio(a, b)  # noqa: E731
+        table.append([GRAPHSAGE_ROWS[key][0] + note, f"{r['epoch_s']:.2f}",
+                      vs(ours["epoch_s"], r["epoch_s"]) if ours else "", f"{r['peak_mb']:,.0f}",
+                      vs(ours["peak_mb"], r["peak_mb"]) if ours else "", acc, r["test_nodes"]])
     print_table(["", "epoch s", "distgnn/peer", "peak MB (all processes)", "distgnn/peer",
                  "test acc", "test nodes"], table)
-    if "actors" in skip:
+    actor_keys = [k for k in GRAPHSAGE_ROWS if k.startswith("actors") and k in rows]
+    if ours is None or not actor_keys:
         return
-    rows = [["store read in-process", f"{e_ours:.2f}", "1.00x", f"{mb:,.0f}", "-", ours["row"]]]
-    for label, extra in (("2 shard-server actors, no cache", ["sampler.cache_mb=0"]),
-                         ("2 shard-server actors, 64 MB cache", ["sampler.cache_mb=64"])):
-        run, peak = _graphsage(store, workdir, epochs, "graphsage_actors", "sampler.num_actors=2", *extra)
-        e = sum(run["epoch_s"]) / epochs
-        rows.append([label, f"{e:.2f}", _ratio(e, e_ours), f"{peak:,.0f}",
-                     f"{run['row']['cache_hit_rate']:.2f}", run["row"]])
-    print("\ngraphsage job: in-process store vs shard-server actors (same model and batches)")
-    print_table(["path", "epoch s", "vs in-process", "peak MB", "hit rate", "sample/fetch/compute"],
-                [r[:5] + [f"{r[5]['sample_share']:.2f}/{r[5]['fetch_share']:.2f}/"
-                          f"{r[5]['compute_share']:.2f}"] for r in rows])
+    print("\ngraphsage job: the store read in-process vs 2 shard-server actors (same model and "
+          "batches; shares of busy time on the replica)")
+    table = []
+    for key in ["ours"] + actor_keys:
+        r = rows[key]
+        label = "store read in-process" if key == "ours" else GRAPHSAGE_ROWS[key][0]
+        table.append([label, f"{r['epoch_s']:.2f}", _ratio(r["epoch_s"], ours["epoch_s"]),
+                      f"{r['peak_mb']:,.0f}", f"{r['cache_hit_rate']:.2f}",
+                      f"{r['bytes_fetched'] / 2**20:,.0f}",
+                      f"{r['sample_share']:.2f}/{r['fetch_share']:.2f}/{r['compute_share']:.2f}",
+                      f"{r['test_acc']:.4f}"])
+    print_table(["path", "epoch s", "vs in-process", "peak MB", "cache hit rate", "MB fetched/epoch",
+                 "sample/fetch/compute", "test acc"], table)
 
 
 def bench_cluster_gcn(files, store, workdir, epochs, parts, part_s, part_mb):
