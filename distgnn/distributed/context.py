@@ -9,6 +9,7 @@ import torch
 
 from .checkpoint import latest_checkpoint, read_checkpoint_dir, save_checkpoint, write_checkpoint_dir
 from .config import RunConfig, ScalingConfig, SyncConfig
+from .replica_state import capture_replica_state, pop_replica_state, with_replica_states
 
 __all__ = ["TrainContext", "LocalContext", "RayContext", "get_context", "current_context",
            "read_history", "METRICS_FILE"]
@@ -68,18 +69,22 @@ class TrainContext:
             torch.distributed.barrier()
 
     def report(self, metrics: Mapping[str, Any], checkpoint: Optional[Mapping[str, Any]] = None,
-               embeddings: Optional[Mapping[str, Any]] = None) -> None:
+               embeddings: Optional[Mapping[str, Any]] = None,
+               replica: Optional[Mapping[str, Any]] = None) -> None:
         """Record ``metrics``; with ``checkpoint`` (a state dict) also save a checkpoint.
 
         Every replica must call it at the same points. ``embeddings`` (name ->
         :class:`ShardedEmbedding`) are saved with the checkpoint, shard by shard.
+        Each replica's random state and its own ``replica`` values (plain data)
+        are saved too (:mod:`.replica_state`).
         """
         raise NotImplementedError
 
     def load_checkpoint(self, embeddings: Optional[Mapping[str, Any]] = None) -> Optional[Dict[str, Any]]:
         """The state of the newest checkpoint of this run (None on a fresh start).
 
-        ``embeddings`` named in the checkpoint are restored in place.
+        ``embeddings`` named in the checkpoint are restored in place, and this
+        replica's random state; ``state["replica"]`` holds the values it reported.
         """
         raise NotImplementedError
 
@@ -87,32 +92,36 @@ class TrainContext:
 class LocalContext(TrainContext):
     """One replica in this process; checkpoints go to ``<checkpoint_dir>/<name>``."""
 
-    def report(self, metrics, checkpoint=None, embeddings=None) -> None:
+    def report(self, metrics, checkpoint=None, embeddings=None, replica=None) -> None:
         self._record(metrics)
         if checkpoint is not None:
-            save_checkpoint(self.run_dir, checkpoint, step=_next_index(self.run_dir),
+            state = with_replica_states(checkpoint, [capture_replica_state(replica)])
+            save_checkpoint(self.run_dir, state, step=_next_index(self.run_dir),
                             embeddings=embeddings, keep=self.run.keep_checkpoints)
 
     def load_checkpoint(self, embeddings=None):
         path = latest_checkpoint(self.run_dir)
-        return None if path is None else read_checkpoint_dir(path, embeddings)
+        state = None if path is None else read_checkpoint_dir(path, embeddings)
+        pop_replica_state(state, self.rank, self.world_size)
+        return state
 
 
 class RayContext(TrainContext):
     """A replica on a Ray Train worker; Ray Train stores and restores the checkpoints."""
 
-    def report(self, metrics, checkpoint=None, embeddings=None) -> None:
+    def report(self, metrics, checkpoint=None, embeddings=None, replica=None) -> None:
         import ray.train
         self._record(metrics)
         if checkpoint is None:
             ray.train.report(dict(metrics))
             return
         self.barrier()  # every replica's updates are in before the state is read
+        states = self._gather_replica_states(replica)
         tmp = tempfile.mkdtemp(prefix="distgnn-ckpt-")
         try:
             ckpt = None
             if self.rank == 0:
-                write_checkpoint_dir(tmp, checkpoint, embeddings)
+                write_checkpoint_dir(tmp, with_replica_states(checkpoint, states), embeddings)
                 ckpt = ray.train.Checkpoint.from_directory(tmp)
             ray.train.report(dict(metrics), checkpoint=ckpt)
         finally:
@@ -129,8 +138,18 @@ class RayContext(TrainContext):
             if ckpt is not None:
                 with ckpt.as_directory() as local:
                     state = read_checkpoint_dir(local, embeddings, restore_shards=self.rank == 0)
+        pop_replica_state(state, self.rank, self.world_size)
         self.barrier()  # shards are restored before any replica pulls
         return state
+
+    def _gather_replica_states(self, replica) -> List[Dict[str, Any]]:
+        """Every rank's random state and values, in rank order."""
+        mine = capture_replica_state(replica)
+        if not self.is_distributed:
+            return [mine]
+        states: List[Any] = [None] * self.world_size
+        torch.distributed.all_gather_object(states, mine)
+        return states
 
     def _newest_checkpoint_path(self) -> Optional[str]:
         """Rank 0's choice of the newest complete checkpoint in the run directory.

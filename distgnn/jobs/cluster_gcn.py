@@ -77,10 +77,13 @@ def _step(model, optimizer, batch, num_features: int, device) -> tuple:
 
 
 def train_epoch(model, loader: ClusterLoader, optimizer, device, progress: Progress,
-                schedule: Schedule, skip: int, on_checkpoint=None) -> Dict[str, float]:
-    """``loader.steps_per_epoch`` steps (this replica's groups, then empty steps)."""
+                schedule: Schedule, skip: int, on_checkpoint=None,
+                carried: Optional[Dict[str, float]] = None) -> Dict[str, float]:
+    """``loader.steps_per_epoch`` steps (this replica's groups, then empty steps); the sums
+    start from ``carried`` (those of the ``skip`` steps trained before a resume)."""
     model.train()
-    total_loss, total_nodes = 0.0, 0
+    carried = carried or {}
+    total_loss, total_nodes = carried.get("loss_sum", 0.0), int(carried.get("train_nodes", 0))
     batches = iter(loader)
     for i in range(loader.steps_per_epoch):
         batch = next(batches, None)
@@ -93,7 +96,7 @@ def train_epoch(model, loader: ClusterLoader, optimizer, device, progress: Progr
         total_nodes += n
         progress.update(nodes)
         if schedule.after_step() and on_checkpoint is not None:
-            on_checkpoint()
+            on_checkpoint({"loss_sum": total_loss, "train_nodes": float(total_nodes)})
     return {"loss_sum": total_loss, "train_nodes": float(total_nodes)}
 
 
@@ -150,9 +153,7 @@ def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
     resume = ctx.load()
     if resume is not None:
         _plain(model).load_state_dict(resume["model"])
-        optimizer.load_state_dict(resume["optimizer"])
-        if "rng" in resume:  # dropout continues as it would have
-            torch.set_rng_state(resume["rng"])
+        optimizer.load_state_dict(resume["optimizer"])  # each replica's RNG: restored by ctx.load
     schedule = Schedule(inputs.config.run, resume)
     s, r = inputs.config.sampler, inputs.config.run
     common = dict(rank=ctx.rank, world_size=ctx.world_size, num_parts_per_batch=s.parts_per_batch,
@@ -162,7 +163,7 @@ def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
 
     def state(position):
         return {"model": _plain(model).state_dict(), "optimizer": optimizer.state_dict(),
-                "position": position, "rng": torch.get_rng_state()}
+                "position": position}
 
     try:
         for epoch in schedule.epochs():
@@ -170,13 +171,15 @@ def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
             train_loader.epoch = epoch  # reproducible epochs, also after a resume
             progress = ctx.progress(train_loader.steps_per_epoch - skip, epoch, inputs.bars)
             stats = train_epoch(model, train_loader, optimizer, ctx.device, progress, schedule, skip,
-                                lambda: ctx.checkpoint(schedule.position(), state(schedule.position())))
+                                lambda sums: ctx.checkpoint(schedule.position(),
+                                                            state(schedule.position()), sums=sums),
+                                ctx.epoch_sums(resume, epoch, skip))
             progress.close()
             counts = evaluate(_plain(model), eval_loader, ctx.device) if schedule.eval_due(epoch) else None
             row = {"epoch": epoch, **_epoch_metrics(ctx, stats, counts, progress)}
             due = schedule.checkpoint_due(epoch)
             position = schedule.end_epoch(train_loader.steps_per_epoch)
-            ctx.report(row, state(position) if due else None)
+            ctx.report(row, state(position) if due else None, sums=stats)
             if schedule.done():
                 break
     finally:

@@ -59,18 +59,33 @@ class ReplicaContext:
         return self.inner.load_checkpoint(embeddings=embeddings)
 
     def report(self, row: Dict[str, float], state: Optional[Dict[str, Any]] = None,
-               embeddings: Optional[Mapping[str, Any]] = None) -> None:
-        """Record an epoch on every replica; replica 0 writes it to metrics.csv."""
+               embeddings: Optional[Mapping[str, Any]] = None,
+               sums: Optional[Mapping[str, float]] = None) -> None:
+        """Record an epoch on every replica; replica 0 writes it to metrics.csv. ``sums``: what
+        this replica counted of the epoch (kept for a resume when ``run.max_steps`` stopped it
+        mid-way, see :meth:`epoch_sums`)."""
         if self.is_main:
             if self._metrics is None:  # a resumed run rewrites the epochs it repeats
                 self._metrics = MetricsLog(self.run_dir, start_epoch=int(row["epoch"]))
             self._metrics.log(row)
-        self.inner.report(row, checkpoint=state, embeddings=embeddings)
+        self.inner.report(row, checkpoint=state, embeddings=embeddings,
+                          replica={"epoch_sums": dict(sums or {})})
 
     def checkpoint(self, position: Dict[str, int], state: Dict[str, Any],
-                   embeddings: Optional[Mapping[str, Any]] = None) -> None:
-        """A checkpoint within an epoch (``position``: epoch and step); no metrics row."""
-        self.inner.report(dict(position), checkpoint=state, embeddings=embeddings)
+                   embeddings: Optional[Mapping[str, Any]] = None,
+                   sums: Optional[Mapping[str, float]] = None) -> None:
+        """A checkpoint within an epoch (``position``: epoch and step); no metrics row.
+        ``sums``: what this replica counted of the epoch so far (see :meth:`epoch_sums`)."""
+        self.inner.report(dict(position), checkpoint=state, embeddings=embeddings,
+                          replica={"epoch_sums": dict(sums or {})})
+
+    @staticmethod
+    def epoch_sums(resume: Optional[Dict[str, Any]], epoch: int, skip: int) -> Dict[str, float]:
+        """What this replica had counted of ``epoch`` when the checkpoint ``resume`` was taken
+        (its first ``skip`` steps), so the resumed epoch's row sums all its steps; else ``{}``."""
+        if resume is None or skip == 0 or int(resume["position"]["epoch"]) != epoch:
+            return {}
+        return dict(resume.get("replica", {}).get("epoch_sums", {}))
 
     def close(self) -> None:
         if self._metrics is not None:

@@ -164,11 +164,15 @@ def bar_figures(loader, compute_s: float) -> Dict[str, str]:
 
 
 def train_epoch(model, loader, optimizer, device, steps: int, progress: Progress, schedule,
-                skip: int, on_checkpoint=None) -> Dict[str, float]:
+                skip: int, on_checkpoint=None, carried: Optional[Dict[str, float]] = None
+                ) -> Dict[str, float]:
     """``steps`` optimizer steps: this replica's batches, then empty steps (the largest share
-    sets ``steps``); the first ``skip`` were trained before a resume."""
+    sets ``steps``); the first ``skip`` were trained before a resume, and the sums start
+    from ``carried`` (theirs)."""
     model.train()
-    loss_sum, seeds, correct, compute = 0.0, 0, 0, 0.0
+    c0 = carried or {}
+    loss_sum, seeds, correct, compute = (c0.get("loss_sum", 0.0), int(c0.get("train_nodes", 0)),
+                                         int(c0.get("train_correct", 0)), 0.0)
     live = [0.0]  # compute seconds so far, for the bar
     if progress.figures is None:
         progress.figures = lambda: bar_figures(loader, live[0])
@@ -186,7 +190,8 @@ def train_epoch(model, loader, optimizer, device, steps: int, progress: Progress
         loss_sum, seeds, correct = loss_sum + ls, seeds + n, correct + c
         progress.update(nodes)
         if schedule.after_step() and on_checkpoint is not None:
-            on_checkpoint()
+            on_checkpoint({"loss_sum": loss_sum, "train_nodes": float(seeds),
+                           "train_correct": float(correct)})
     loader.close()
     return {"loss_sum": loss_sum, "train_nodes": float(seeds), "train_correct": float(correct),
             "compute_s": compute}
@@ -357,15 +362,19 @@ def graphsage_replica(inputs, ctx: ReplicaContext) -> None:
             progress = ctx.progress(setup.steps - skip, epoch, inputs.bars)
             stats = train_epoch(model, setup.train_loader, optimizer, ctx.device, setup.steps,
                                 progress, schedule, skip,
-                                lambda: ctx.checkpoint(schedule.position(), state(schedule.position())))
+                                lambda sums: ctx.checkpoint(schedule.position(),
+                                                            state(schedule.position()), sums=sums),
+                                ctx.epoch_sums(resume, epoch, skip))
             progress.close()
             train_s = progress.elapsed
+            for loader in setup.eval_loaders.values():
+                loader.epoch = epoch  # the epoch's draws, also after a resume
             counts = evaluate(_plain(model), setup.eval_loaders, ctx.device) \
                 if schedule.eval_due(epoch) else None
             row = {"epoch": epoch, **_epoch_row(ctx, setup, stats, counts, progress, train_s)}
             due = schedule.checkpoint_due(epoch)
             position = schedule.end_epoch(setup.steps)
-            ctx.report(row, state(position) if due else None)
+            ctx.report(row, state(position) if due else None, sums=stats)
             if schedule.done():
                 break
     finally:

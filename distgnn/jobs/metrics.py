@@ -17,6 +17,11 @@ def read_metrics(path: str) -> List[Dict[str, float]]:
                 for row in csv.DictReader(fh)]
 
 
+def _typed(row: Dict[str, float]) -> Dict[str, float]:
+    """A row as written: ``epoch`` an int (kept rows of a resumed run too), the rest floats."""
+    return {k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()}
+
+
 def _tensorboard_writer(log_dir: str):
     try:
         from torch.utils.tensorboard import SummaryWriter
@@ -35,7 +40,7 @@ class MetricsLog:
     def __init__(self, run_dir: str, start_epoch: int = 0) -> None:
         os.makedirs(run_dir, exist_ok=True)
         self.path = os.path.join(run_dir, "metrics.csv")
-        self.rows = [r for r in read_metrics(self.path) if r.get("epoch", 0) < start_epoch]
+        self.rows = [_typed(r) for r in read_metrics(self.path) if r.get("epoch", 0) < start_epoch]
         self._fields: List[str] = list(self.rows[0]) if self.rows else []
         self._rewrite()
         self._tb = _tensorboard_writer(os.path.join(run_dir, "tensorboard"))
@@ -50,7 +55,7 @@ class MetricsLog:
         os.replace(tmp, self.path)
 
     def log(self, row: Dict[str, float]) -> None:
-        row = {k: (int(v) if k == "epoch" else float(v)) for k, v in row.items()}
+        row = _typed(row)
         self.rows.append(row)
         new = [k for k in row if k not in self._fields]
         self._fields += new

@@ -187,8 +187,9 @@ def _sgns_lr(run, schedule: Schedule, steps: int) -> Tuple[float, float]:
 
 def _train_epoch(tables, loader, steps: int, skip: int, schedule: Schedule, progress,
                  on_checkpoint, sgns: Optional[SgnsState] = None, run=None,
-                 rank: int = 0, world_size: int = 1) -> Dict[str, float]:
-    total, batches = 0.0, 0
+                 rank: int = 0, world_size: int = 1,
+                 carried: Optional[Dict[str, float]] = None) -> Dict[str, float]:
+    total, batches = (carried or {}).get("loss_sum", 0.0), int((carried or {}).get("batches", 0))
     it = iter(loader)
     for i in range(steps):
         batch = next(it, None)
@@ -213,7 +214,7 @@ def _train_epoch(tables, loader, steps: int, skip: int, schedule: Schedule, prog
             pairs = pos.size(0) * (pos.size(1) - 1)
         progress.update(pairs)
         if schedule.after_step():
-            on_checkpoint()
+            on_checkpoint({"loss_sum": total, "batches": float(batches)})
     return {"loss_sum": total, "batches": float(batches)}
 
 
@@ -230,7 +231,8 @@ def node2vec_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
     if inputs.config.model.optimizer == "sgns":
         embeddings[CONTEXT_NAME] = _make_embedding(inputs, n, CONTEXT_NAME)
         sgns = _sgns_state(inputs, ctx, store)
-    schedule = Schedule(inputs.config.run, ctx.load(embeddings=embeddings))
+    resume = ctx.load(embeddings=embeddings)
+    schedule = Schedule(inputs.config.run, resume)
     loader = _loader(inputs, ctx, n)
     steps = -(-len(start_nodes(n, 0, ctx.world_size)) // inputs.config.sampler.batch_size)
     try:
@@ -240,9 +242,11 @@ def node2vec_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
             progress = ctx.progress(steps - skip, epoch, inputs.bars)
             stats = _train_epoch(list(embeddings.values()), loader, steps, skip, schedule,
                                  progress,
-                                 lambda: ctx.checkpoint(schedule.position(),
-                                                        {"position": schedule.position()}, embeddings),
-                                 sgns, inputs.config.run, ctx.rank, ctx.world_size)
+                                 lambda sums: ctx.checkpoint(schedule.position(),
+                                                             {"position": schedule.position()},
+                                                             embeddings, sums),
+                                 sgns, inputs.config.run, ctx.rank, ctx.world_size,
+                                 ctx.epoch_sums(resume, epoch, skip))
             progress.close()
             scores = {}
             if schedule.eval_due(epoch) and labels is not None:
@@ -253,7 +257,8 @@ def node2vec_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
                    "epoch_time_s": progress.elapsed, **scores}
             due = schedule.checkpoint_due(epoch)
             position = schedule.end_epoch(steps)
-            ctx.report(row, {"position": position} if due else None, embeddings if due else None)
+            ctx.report(row, {"position": position} if due else None, embeddings if due else None,
+                       sums=stats)
             if schedule.done():
                 break
     finally:

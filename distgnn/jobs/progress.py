@@ -15,7 +15,7 @@ import os
 import sys
 import threading
 import time
-from typing import Callable, Dict, Mapping, Optional, Set
+from typing import Callable, Dict, Mapping, Optional
 
 __all__ = ["Progress", "Console", "PROGRESS_FILE"]
 
@@ -81,7 +81,7 @@ class Console:
     def __init__(self, run_dir: str, format_row: Callable[[Dict[str, float]], str],
                  bars: bool = False, poll_s: float = 0.25) -> None:
         self.run_dir, self.format_row, self.bars, self.poll_s = run_dir, format_row, bars, poll_s
-        self._printed: Set[int] = set()
+        self._printed: Dict[int, Dict[str, float]] = {}  # epoch -> the row last seen
         self._bar = None
         self._bar_desc = None
         self._stop = threading.Event()
@@ -90,7 +90,8 @@ class Console:
     def __enter__(self) -> "Console":
         from distgnn.jobs.metrics import read_metrics
         path = os.path.join(self.run_dir, "metrics.csv")
-        self._printed = {int(r["epoch"]) for r in read_metrics(path)}  # a resumed run's epochs
+        # a resumed run's epochs: not printed again unless they are run again (a new row)
+        self._printed = {int(r["epoch"]): r for r in read_metrics(path)}
         self._thread = threading.Thread(target=self._loop, name="distgnn-console", daemon=True)
         self._thread.start()
         return self
@@ -113,8 +114,8 @@ class Console:
         from distgnn.jobs.metrics import read_metrics
         for row in read_metrics(os.path.join(self.run_dir, "metrics.csv")):
             epoch = int(row["epoch"])
-            if epoch not in self._printed:
-                self._printed.add(epoch)
+            if self._printed.get(epoch) != row:  # new, or an epoch run again after a resume
+                self._printed[epoch] = row
                 self._close_bar()
                 print(self.format_row(row), flush=True)
         if self.bars:
