@@ -14,6 +14,7 @@ from .checkpoint import latest_checkpoint
 from .config import RunConfig, ScalingConfig, SyncConfig
 from .context import LocalContext, RayContext, _set_context, read_history
 from .errors import DistributedError
+from .local_ray import join_or_start_ray, stop_local_ray
 from .run_id import actor_prefix, ensure_run_id
 from .sharded_embedding import SHARD_NAMESPACE
 
@@ -120,6 +121,7 @@ class Trainer:
         self.train_fn, self.config = train_fn, config
         self.scaling, self.sync, self.run = scaling or ScalingConfig(), sync or SyncConfig(), run or RunConfig()
         self.run_id = ""  # on Ray Train: the id kept in the run directory, in actor names
+        self._reaper = None  # of an in-process Ray this Trainer started
 
     @property
     def run_dir(self) -> str:
@@ -174,21 +176,36 @@ class Trainer:
                 failure_config=ray.train.FailureConfig(max_failures=self.run.max_failures),
                 checkpoint_config=ray.train.CheckpointConfig(num_to_keep=self.run.keep_checkpoints)))
 
-    def _fit_ray(self) -> Result:
+    def _start_ray(self) -> bool:
+        """Join ``run.ray_address`` (or ``$RAY_ADDRESS``) or start a private in-process Ray
+        (:mod:`.local_ray`) unless Ray runs already; True when this call started or joined it."""
         import ray
-        if not ray.is_initialized():
-            ray.init(address=self.run.ray_address)
-        self.run_id = ensure_run_id(self.run_dir)
+        if ray.is_initialized():
+            return False
+        need = self.scaling.num_workers * self.scaling.cpus_per_worker + 1
+        self._reaper = join_or_start_ray(self.run.ray_address, max(os.cpu_count() or 1,
+                                                                   int(need + 0.999)),
+                                         bool(self.run.verbose))
+        return True
+
+    def _fit_ray(self) -> Result:
+        started = self._start_ray()
         try:
-            res = self._torch_trainer().fit()
-        except Exception as e:  # noqa: BLE001 - Ray's error wraps the worker's; keep both
-            raise TrainingFailedError(f"training run {self.run.name!r} failed: {e}") from e
+            self.run_id = ensure_run_id(self.run_dir)
+            try:
+                res = self._torch_trainer().fit()
+            except Exception as e:  # noqa: BLE001 - Ray's error wraps the worker's; keep both
+                raise TrainingFailedError(f"training run {self.run.name!r} failed: {e}") from e
+            finally:
+                self._remove_shard_actors()
+            history = read_history(self.run_dir)
+            return Result(metrics=history[-1] if history else dict(res.metrics or {}),
+                          history=history, checkpoint=res.checkpoint.path if res.checkpoint else None,
+                          path=self.run_dir, return_value=_decode(getattr(res, "return_value", None)))
         finally:
-            self._remove_shard_actors()
-        history = read_history(self.run_dir)
-        return Result(metrics=history[-1] if history else dict(res.metrics or {}), history=history,
-                      checkpoint=res.checkpoint.path if res.checkpoint else None,
-                      path=self.run_dir, return_value=_decode(getattr(res, "return_value", None)))
+            if started:
+                stop_local_ray(self._reaper)
+                self._reaper = None
 
     def _remove_shard_actors(self) -> None:
         """Kill the detached embedding-shard actors of this run (of no other run)."""

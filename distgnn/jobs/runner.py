@@ -3,6 +3,11 @@
 generate/read -> partition to Zarr -> (shard-server actors) -> replicas -> sync ->
 evaluation -> metrics.csv, plot.png, summary.json and a summary line. The
 driver prints one line per epoch (and a progress bar on a terminal).
+
+Ray is joined or started only where the job needs it: several replicas,
+shard-server actors, or a job whose sampler section says it needs Ray actors
+even alone (``RUNS_WITHOUT_RAY = False``, e.g. Node2Vec's embedding servers).
+One replica of a job that reads the store itself runs in this process, without Ray.
 """
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import functools
 import os
 import sys
 import time
+from contextlib import nullcontext
 from typing import Dict
 
 from distgnn.config import TrainConfig, get_job, save_config
@@ -24,7 +30,7 @@ from distgnn.jobs.replicas import has_checkpoint, run_replicas
 from distgnn.jobs.summary import finish_run
 from distgnn.ownership import mark_owned
 
-__all__ = ["run_job"]
+__all__ = ["run_job", "needs_ray"]
 
 
 def _make_run_dir(path: str) -> None:
@@ -40,6 +46,26 @@ def _check_resume(cfg: TrainConfig) -> None:
                               "continue it with --resume (-p run.resume=true) or choose another run.dir")
     if cfg.run.resume and not found:
         print(f"resume: no checkpoint in {cfg.run.dir!r}, starting from epoch 1")
+
+
+def needs_ray(cfg: TrainConfig) -> bool:
+    """Whether the job of ``cfg`` runs on Ray (else in this process alone)."""
+    return (cfg.scaling.resolved_mode == "ray" or cfg.sampler.num_actors > 0
+            or not getattr(cfg.sampler, "RUNS_WITHOUT_RAY", False))
+
+
+def _warn_oversubscribed(cfg: TrainConfig) -> None:
+    """A warning when this machine cannot run the replicas side by side."""
+    from distgnn.jobs.ray_session import cluster_address
+
+    sc, cores = cfg.scaling, os.cpu_count() or 1
+    if sc.use_gpu or sc.num_workers < 2 or cluster_address(cfg):
+        return
+    if sc.num_workers * sc.cpus_per_worker > cores:
+        print(f"warning: scaling.num_workers={sc.num_workers} replicas x {sc.cpus_per_worker:g} CPUs "
+              f"on a machine of {cores} cores: they cannot run side by side and each gets fewer "
+              "steps per epoch; one replica per machine (or per GPU) uses every core",
+              file=sys.stderr)
 
 
 def _shard_source(cfg: TrainConfig, store: str):
@@ -63,8 +89,9 @@ def run_job(cfg: TrainConfig) -> Dict[str, object]:
     _check_resume(cfg)
     save_config(cfg, os.path.join(cfg.run.dir, "config.yaml"))
     store = prepare_store(cfg)
+    _warn_oversubscribed(cfg)
     bars = cfg.run.progress and sys.stderr.isatty()
-    with ray_session(cfg):
+    with ray_session(cfg) if needs_ray(cfg) else nullcontext():
         source, client = _shard_source(cfg, store)
         inputs = JobInputs(cfg, store, source, bars)
         try:
