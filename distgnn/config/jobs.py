@@ -6,7 +6,7 @@ A new job adds its sections here (or in a module of its own imported by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Optional
 
 from distgnn.fields import FieldError, check_fields, opt
 
@@ -36,6 +36,8 @@ class ClusterGCNModel:
     num_layers: int = opt(2, "ClusterGCNConv layers", min=1)
     dropout: float = opt(0.5, "dropout probability", min=0, lt=1, example=0.5)
     diag_lambda: float = opt(0.0, "diagonal enhancement lambda", min=0)
+    root_weight: bool = opt(True, "train a separate weight for each node's own features "
+                                  "(SAGE-style); false is the layer of the Cluster-GCN paper")
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -43,6 +45,9 @@ class ClusterGCNModel:
 
 @dataclass
 class ClusterSampler(ShardSampler):
+    #: one replica reading the store itself needs no Ray: it runs in the driver's process
+    RUNS_WITHOUT_RAY: ClassVar[bool] = True
+
     parts_per_batch: int = opt(2, "parts merged into one cluster batch (q)", min=1)
 
 
@@ -62,6 +67,9 @@ class Node2VecModel:
                          "sgns: word2vec's per-pair SGD on the replicas (a second table of "
                          "4*dim bytes per row; run.lr=0.025 is word2vec's rate)",
                          choices=("sparse_adam", "adagrad", "rowwise_adagrad", "sgd", "sgns"))
+    memmap_dir: Optional[str] = opt(None, "keep the embedding servers' rows in memory-mapped "
+                                    "files under this directory (on each server's machine), for "
+                                    "tables larger than memory (null: in memory)")
 
     def __post_init__(self) -> None:
         check_fields(self)

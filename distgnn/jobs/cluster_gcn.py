@@ -5,6 +5,12 @@ Every replica walks the same shuffled list of part groups and takes every
 every part. Shares that are one group short are padded with an empty step, so
 every replica runs the same number of steps (the gradient all-reduce needs
 that); evaluation covers every node of every part.
+
+A replica that reads the store itself (``sampler.num_actors: 0``) reads each
+batch's parts only (:mod:`distgnn.jobs.cluster_batches`) and gets the batch's
+normalised adjacency ready-made from the prefetch thread; over shard-server
+actors the batches come from :class:`~distgnn.sampler.ClusterLoader` as edge
+lists. Both give the same groups and the same model output.
 """
 from __future__ import annotations
 
@@ -13,6 +19,8 @@ from typing import Dict, Optional
 import torch
 import torch.nn.functional as F
 
+from distgnn import ops
+from distgnn.jobs.cluster_batches import PreparedBatch, StoreClusterBatches
 from distgnn.jobs.context import ReplicaContext
 from distgnn.jobs.inputs import JobInputs
 from distgnn.jobs.progress import Progress
@@ -28,14 +36,24 @@ def build_model(model_cfg, num_features: int, num_classes: int) -> "ClusterGCN":
     """A :class:`ClusterGCN` from the job's ``model`` section."""
     m = model_cfg
     return ClusterGCN(num_features, m.hidden_channels, num_classes, m.num_layers, m.dropout,
-                      m.diag_lambda)
+                      m.diag_lambda, root_weight=m.root_weight)
 
 
 class ClusterGCN(torch.nn.Module):
-    """``num_layers`` ClusterGCNConv layers with ReLU and dropout between them."""
+    """``num_layers`` ClusterGCNConv layers with ReLU and dropout between them.
+
+    A layer is :math:`(\hat{A} + \lambda\,\mathrm{diag}(\hat{A})) X W_1 + X W_2 + b`
+    with :math:`\hat{A} = (D + I)^{-1}(A + I)`. ``root_weight=False`` is the layer
+    the Cluster-GCN paper evaluates (Chiang et al. 2019, eq. 10): :math:`W_2` is
+    held at zero and not trained; ``True`` trains it (a SAGE-style root weight).
+
+    ``forward(x, adj)`` takes an ``edge_index`` (the convs normalise it) or the
+    prepared :math:`\hat{A} + \lambda\,\mathrm{diag}(\hat{A})` of a batch as a
+    ``SparseTensor`` (see :mod:`distgnn.jobs.cluster_batches`); both give the same output.
+    """
 
     def __init__(self, in_channels: int, hidden: int, out_channels: int, num_layers: int = 2,
-                 dropout: float = 0.5, diag_lambda: float = 0.0) -> None:
+                 dropout: float = 0.5, diag_lambda: float = 0.0, root_weight: bool = True) -> None:
         super().__init__()
         from distgnn.nn import ClusterGCNConv
 
@@ -43,20 +61,47 @@ class ClusterGCN(torch.nn.Module):
         self.convs = torch.nn.ModuleList(
             ClusterGCNConv(a, b, diag_lambda=diag_lambda) for a, b in zip(sizes[:-1], sizes[1:]))
         self.dropout = dropout
+        self.diag_lambda = float(diag_lambda)
+        self.root_weight = bool(root_weight)
+        if not self.root_weight:
+            for conv in self.convs:
+                with torch.no_grad():
+                    conv.root_weight.zero_()
+                conv.root_weight.requires_grad_(False)
 
-    def forward(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, adj) -> torch.Tensor:
+        prepared = not isinstance(adj, torch.Tensor)
         for i, conv in enumerate(self.convs):
             x = F.dropout(x, self.dropout, self.training)
-            x = conv(x, edge_index)
+            x = self._layer(conv, x, adj) if prepared else conv(x, adj)
             if i < len(self.convs) - 1:
                 x = F.relu(x)
         return x
+
+    def _layer(self, conv, x: torch.Tensor, adj) -> torch.Tensor:
+        """ClusterGCNConv's output on an adjacency already normalised (the same sums)."""
+        if conv.out_channels < conv.in_channels:  # transform first: fewer channels to move
+            out = ops.spmm(adj, x @ conv.weight)
+        else:
+            out = ops.spmm(adj, x) @ conv.weight
+        if self.root_weight:
+            out = out + x @ conv.root_weight
+        if conv.bias is not None:
+            out = out + conv.bias
+        return out
 
 
 def _masked_ce(out: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     if not bool(mask.any()):
         return out.sum() * 0.0  # keeps every replica's backward (and all-reduce) in step
     return F.cross_entropy(out[mask], y[mask])
+
+
+def _inputs(batch, device) -> tuple:
+    """``(x, adjacency)`` of a prepared batch or of a :class:`ClusterBatch`."""
+    if isinstance(batch, PreparedBatch):
+        return batch.x.to(device), batch.adj.to(device)
+    return batch.x.to(device), batch.edge_index.to(device)
 
 
 def _step(model, optimizer, batch, num_features: int, device) -> tuple:
@@ -68,7 +113,7 @@ def _step(model, optimizer, batch, num_features: int, device) -> tuple:
         loss, n, nodes = out.sum() * 0.0, 0, 0
     else:
         mask = batch["train"].to(device)
-        out = model(batch.x.to(device), batch.edge_index.to(device))
+        out = model(*_inputs(batch, device))
         loss = _masked_ce(out, batch.y.to(device), mask)
         n, nodes = int(mask.sum()), int(batch.num_nodes)
     loss.backward()
@@ -76,7 +121,7 @@ def _step(model, optimizer, batch, num_features: int, device) -> tuple:
     return float(loss.detach()) * n, n, nodes
 
 
-def train_epoch(model, loader: ClusterLoader, optimizer, device, progress: Progress,
+def train_epoch(model, loader, optimizer, device, progress: Progress,
                 schedule: Schedule, skip: int, on_checkpoint=None,
                 carried: Optional[Dict[str, float]] = None) -> Dict[str, float]:
     """``loader.steps_per_epoch`` steps (this replica's groups, then empty steps); the sums
@@ -91,7 +136,7 @@ def train_epoch(model, loader: ClusterLoader, optimizer, device, progress: Progr
             continue
         if schedule.done():
             break
-        loss_sum, n, nodes = _step(model, optimizer, batch, loader.client.num_features, device)
+        loss_sum, n, nodes = _step(model, optimizer, batch, _num_features(loader), device)
         total_loss += loss_sum
         total_nodes += n
         progress.update(nodes)
@@ -100,13 +145,18 @@ def train_epoch(model, loader: ClusterLoader, optimizer, device, progress: Progr
     return {"loss_sum": total_loss, "train_nodes": float(total_nodes)}
 
 
+def _num_features(loader) -> int:
+    return loader.num_features if isinstance(loader, StoreClusterBatches) \
+        else loader.client.num_features
+
+
 @torch.no_grad()
-def evaluate(model, loader: ClusterLoader, device) -> Dict[str, float]:
+def evaluate(model, loader, device) -> Dict[str, float]:
     """Correct predictions and node counts per mask over this replica's share of parts."""
     model.eval()
     counts = {f"{m}_{k}": 0.0 for m in MASKS for k in ("correct", "total")}
     for batch in loader:
-        pred = model(batch.x.to(device), batch.edge_index.to(device)).argmax(-1).cpu()
+        pred = model(*_inputs(batch, device)).argmax(-1).cpu()
         for m in MASKS:
             if m not in batch:
                 continue
@@ -155,11 +205,7 @@ def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
         _plain(model).load_state_dict(resume["model"])
         optimizer.load_state_dict(resume["optimizer"])  # each replica's RNG: restored by ctx.load
     schedule = Schedule(inputs.config.run, resume)
-    s, r = inputs.config.sampler, inputs.config.run
-    common = dict(rank=ctx.rank, world_size=ctx.world_size, num_parts_per_batch=s.parts_per_batch,
-                  prefetch=s.prefetch, timeout=inputs.config.sync.remote_timeout_s)
-    train_loader = ClusterLoader(inputs.source, shuffle=True, seed=r.seed, **common)
-    eval_loader = ClusterLoader(inputs.source, shuffle=False, seed=r.seed, **common)
+    train_loader, eval_loader = _loaders(inputs, ctx)
 
     def state(position):
         return {"model": _plain(model).state_dict(), "optimizer": optimizer.state_dict(),
@@ -185,6 +231,21 @@ def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
     finally:
         train_loader.close()
         eval_loader.close()
+
+
+def _loaders(inputs: JobInputs, ctx: ReplicaContext):
+    """Training and evaluation batches: from the store itself, or over one client of the
+    shard servers (both loaders share it)."""
+    s, r = inputs.config.sampler, inputs.config.run
+    common = dict(rank=ctx.rank, world_size=ctx.world_size, prefetch=s.prefetch)
+    if isinstance(inputs.source, str):
+        loop = 1.0 + inputs.config.model.diag_lambda
+        return tuple(StoreClusterBatches(inputs.source, s.parts_per_batch, shuffle, r.seed,
+                                         loop_value=loop, **common) for shuffle in (True, False))
+    from distgnn.sampler.loader import as_client
+    client = as_client(inputs.source, inputs.config.sync.remote_timeout_s)
+    return tuple(ClusterLoader(client, num_parts_per_batch=s.parts_per_batch, shuffle=shuffle,
+                               seed=r.seed, **common) for shuffle in (True, False))
 
 
 def _plain(model: torch.nn.Module) -> torch.nn.Module:
