@@ -23,7 +23,7 @@ from distgnn.sampler._rng import key3, next_unit
 
 from ._prefetch import prefetch_row
 from .negatives import alias_draw
-from .step import _adagrad, _check_tables, _distinct5, _pair_step, _pair_step5
+from .step import _adagrad, _check_tables, _fast_kind, _pair_step, _pair_step1, _pair_step5
 
 __all__ = ["train_walks", "touched_rows", "expected_pairs"]
 
@@ -121,11 +121,14 @@ def _train_walks(syn0, syn1, walks, first_walk_id, window, num_neg, prob, alias,
                     prefetch_row(syn1, rows[i + 1])
                     if i + 1 + window < n:
                         prefetch_row(syn0, rows[i + 1 + window])
-                fast = acc0.shape[0] == 0 and _distinct5(rows[i], negs)
+                fast = _fast_kind(rows[i], negs) if acc0.shape[0] == 0 else 0
                 for j in range(max(0, i - b), min(n, i + b + 1)):
                     if j != i:
-                        if fast:
+                        if fast == 5:
                             loss += _pair_step5(syn0, syn1, rows[j], rows[i], negs, lr, with_loss)
+                        elif fast == 1:
+                            loss += _pair_step1(syn0, syn1, rows[j], rows[i], negs[0], lr,
+                                                with_loss)
                         else:
                             loss += _pair_step(syn0, syn1, rows[j], rows[i], negs, lr, work,
                                                with_loss, acc0, acc1)

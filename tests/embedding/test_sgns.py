@@ -33,15 +33,32 @@ def test_pair_step_equals_hand_computed_gradient_step():
     np.testing.assert_allclose(syn1, want1, rtol=1e-5, atol=1e-6)
 
 
+def test_one_negative_step_equals_hand_computed_gradient_step():
+    rng = np.random.default_rng(2)
+    syn0 = rng.normal(0, 0.5, (3, 4)).astype(np.float32)
+    syn1 = rng.normal(0, 0.5, (3, 4)).astype(np.float32)
+    u, v = syn0.astype(np.float64), syn1.astype(np.float64)
+    lr = 0.1
+    s1, s2 = _sig(u[0] @ v[1]), _sig(u[0] @ v[2])  # input 0, positive 1, negative 2
+    want0, want1 = u.copy(), v.copy()
+    want0[0] += lr * ((1 - s1) * v[1] - s2 * v[2])
+    want1[1] += lr * (1 - s1) * u[0]
+    want1[2] -= lr * s2 * u[0]
+    got = sgns_step(syn0, syn1, 0, 1, [2], lr)
+    assert got == pytest.approx(-math.log(s1) - math.log(1 - s2), rel=1e-5)
+    np.testing.assert_allclose(syn0, want0, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(syn1, want1, rtol=1e-5, atol=1e-6)
+
+
 def test_negative_equal_to_the_positive_is_skipped():
     rng = np.random.default_rng(1)
     a0 = rng.normal(0, 0.5, (3, 4)).astype(np.float32)
     a1 = rng.normal(0, 0.5, (3, 4)).astype(np.float32)
     b0, b1 = a0.copy(), a1.copy()
     sgns_step(a0, a1, 0, 1, [1, 2], 0.1)
-    sgns_step(b0, b1, 0, 1, [2], 0.1)
-    np.testing.assert_array_equal(a0, b0)
-    np.testing.assert_array_equal(a1, b1)
+    sgns_step(b0, b1, 0, 1, [2], 0.1)  # the fused one-negative step: the same to rounding
+    np.testing.assert_allclose(a0, b0, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(a1, b1, rtol=1e-6, atol=1e-7)
 
 
 def test_step_rejects_bad_tables_and_rows():

@@ -188,10 +188,16 @@ class Node2Vec(nn.Module):
         Args (trainer options, default: ...):
             window: largest centre-context distance (``context_size - 1``: the
                 pairs of the model's windows, on both sides).
-            num_negative_samples: negatives per centre (5: word2vec's default; on
-                Cora, one epoch of 10 walks of 80 steps, 2 seeds: 1 negative 0.686
-                test accuracy in 0.27x the time, 2: 0.685 in 0.41x, 5: 0.698,
-                10: 0.701 in 2.5x -- 5 is where more negatives stop paying).
+            num_negative_samples: negatives per centre (1, chosen for accuracy per
+                second; word2vec's default is 5). On Cora (10 walks of 80 steps per
+                node, window 10, 3 epochs, 3 seeds, test accuracy after epochs 1/2/3):
+                1 negative 0.695/0.704/0.711 at 11.8/16.2/21.8 s, 5 negatives
+                0.699/0.710 after epochs 1/3 at 18.0/54.0 s (loaded machine), against
+                PecanPy + gensim's 0.701 at 68.6 s. One epoch, 2 seeds: 1 negative
+                0.686 in 0.27x the time of 5 (0.698), 10 negatives 0.701 in 2.5x.
+                One negative takes its own fused step (2.1x the pairs per CPU-second
+                of 5), so a second epoch of it costs less than the first of 5 and
+                overtakes it.
             lr, min_lr: linear decay over all epochs (0.025 to 1e-4, word2vec's;
                 0.05 gave 0.696 +- 0.017 against 0.698 +- 0.005).
             sample: frequent-node subsampling threshold, 0 for none (0: 1e-3
@@ -278,7 +284,7 @@ class Node2Vec(nn.Module):
         return f"{self.__class__.__name__}({self.num_nodes}, {self.embedding_dim})"
 
 
-_FIT_DEFAULTS = dict(num_negative_samples=5, lr=0.025, min_lr=1e-4, sample=0.0, init="word2vec",
+_FIT_DEFAULTS = dict(num_negative_samples=1, lr=0.025, min_lr=1e-4, sample=0.0, init="word2vec",
                      threads=0, batch_walks=65536, seed=None, with_loss=False, on_epoch=None)
 
 
