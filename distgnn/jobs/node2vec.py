@@ -16,6 +16,7 @@ embedding and of a second, output table, pushing the changes.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
@@ -158,10 +159,17 @@ def _make_embedding(inputs: JobInputs, num_nodes: int, name: str = EMBEDDING_NAM
         init = dict(init="zeros") if name == CONTEXT_NAME else dict(std=0.5 / d / 3 ** 0.5)
         return ShardedEmbedding(num_nodes, d, num_shards=shards, optimizer="sgd", lr=1.0,
                                 seed=cfg.run.seed, name=name, timeout_s=cfg.sync.remote_timeout_s,
-                                **init)
+                                memmap_dir=_mapped(cfg, name), **init)
     return ShardedEmbedding(num_nodes, cfg.model.embedding_dim, num_shards=shards,
                             optimizer=cfg.model.optimizer, lr=cfg.run.lr, seed=cfg.run.seed,
-                            name=name, timeout_s=cfg.sync.remote_timeout_s)
+                            name=name, timeout_s=cfg.sync.remote_timeout_s,
+                            memmap_dir=_mapped(cfg, name))
+
+
+def _mapped(cfg, name: str) -> Optional[str]:
+    """The folder of table ``name``'s memory-mapped rows (one per table: the shards of two
+    tables cover the same row ranges), or None for tables in memory."""
+    return None if cfg.model.memmap_dir is None else os.path.join(cfg.model.memmap_dir, name)
 
 
 def _loader(inputs: JobInputs, ctx: ReplicaContext, num_nodes: int):
