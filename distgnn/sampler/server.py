@@ -90,14 +90,19 @@ class ShardServer:
                 "num_features": 0 if a.x is None else int(a.x.shape[1]),
                 "has_y": a.y is not None, "masks": sorted(a.masks)}
 
-    def sample(self, nodes: np.ndarray, fanout: int, replace: bool, seed: int,
-               hop: int, edge_ids: bool = True) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+    def sample(self, nodes: np.ndarray, fanout: int, replace: bool, seed: int, hop: int,
+               edge_ids: bool = True,
+               narrow: bool = False) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
         """``(counts, nbr, e_id)``: ``fanout`` in-neighbours of each node (see
-        :func:`distgnn.sampler.neighbor.sample_rows`); ``e_id`` None unless ``edge_ids``."""
+        :func:`distgnn.sampler.neighbor.sample_rows`); ``e_id`` None unless ``edge_ids``;
+        ``narrow``: counts and neighbour ids as int32 (ids below 2^31), half the bytes to send."""
         a = self._open()
         nodes = np.asarray(nodes, np.int64)
-        return sample_rows(a.rowptr, a.col, a.eid if edge_ids else None, self._rows(nodes), nodes,
-                           fanout, replace, seed, hop)
+        counts, nbr, eid = sample_rows(a.rowptr, a.col, a.eid if edge_ids else None,
+                                       self._rows(nodes), nodes, fanout, replace, seed, hop)
+        if narrow:
+            counts, nbr = counts.astype(np.int32), nbr.astype(np.int32)
+        return counts, nbr, eid
 
     def fetch(self, name: str, ids: np.ndarray) -> np.ndarray:
         """Rows of ``x``, ``y`` or a mask for the given global ids."""
