@@ -68,10 +68,9 @@ class GraphSAGE(torch.nn.Module):
             return h
         if self.norms is not None:
             h = self.norms[i](h)
-        h = F.relu(h)
-        if self.residual and h.shape == x_dst.shape:
-            h = h + x_dst
-        return hash_dropout(h, self.dropout, self.training)
+        if not (self.residual and h.shape == x_dst.shape):
+            return hash_dropout(h, self.dropout, self.training, relu=True)  # one fused pass
+        return hash_dropout(F.relu(h) + x_dst, self.dropout, self.training)
 
     def forward(self, x: torch.Tensor, edge_index: Optional[torch.Tensor] = None,
                 blocks: Optional[Sequence] = None) -> torch.Tensor:

@@ -218,6 +218,22 @@ def test_hash_dropout_keeps_one_minus_p_and_recomputes_its_mask_backward():
         hash_dropout(x, 1.0)
 
 
+def test_fused_relu_dropout_equals_relu_then_dropout():
+    from distgnn.jobs.hash_dropout import hash_dropout
+
+    x = torch.randn(200, 65, requires_grad=True)
+    g = torch.randn(200, 65)
+    torch.manual_seed(2)
+    fused = hash_dropout(x, 0.4, relu=True)
+    fused.backward(g)
+    grad_fused, x.grad = x.grad, None
+    torch.manual_seed(2)
+    plain = hash_dropout(torch.relu(x), 0.4)
+    plain.backward(g)
+    assert torch.equal(fused, plain) and torch.equal(grad_fused, x.grad)
+    assert torch.equal(hash_dropout(x, 0.4, training=False, relu=True), torch.relu(x))
+
+
 def test_bar_figures_follow_the_cache_and_the_loader(tmp_path, capsys):
     import json
     import time
