@@ -20,7 +20,8 @@ __all__ = ["EmbeddingShard", "EmbeddingShardActor", "init_rows", "mapped_rows"]
 
 def mapped_rows(directory: str, lo: int, hi: int, dim: int) -> Tensor:
     """A float32 ``[hi - lo, dim]`` tensor backed by a file in ``directory`` (memory-mapped):
-    a table larger than memory lives in the page cache, written back by the OS."""
+    a table larger than memory lives in the page cache, written back by the OS. The file is
+    created afresh (an existing one is truncated), so every row reads zero."""
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"rows-{lo}-{hi}-{dim}.f32")
     mm = np.memmap(path, dtype=np.float32, mode="w+", shape=(hi - lo, dim))
@@ -55,7 +56,10 @@ class EmbeddingShard:
         self.lo, self.hi, self.dim, self.spec = int(lo), int(hi), int(dim), spec
         self.init = (init, float(std), int(seed))
         out = None if memmap_dir is None else mapped_rows(memmap_dir, self.lo, self.hi, self.dim)
-        self.weight = init_rows(self.lo, self.hi, self.dim, init, std, seed, out)
+        if out is not None and init == "zeros":  # a new mapped file reads as zeros already:
+            self.weight = out                     # writing them would dirty every page
+        else:
+            self.weight = init_rows(self.lo, self.hi, self.dim, init, std, seed, out)
         self.state = init_state(spec, self.weight)
         self.step = 0
 
