@@ -28,7 +28,7 @@ from .embedding_shard import EmbeddingShard, EmbeddingShardActor
 from .run_id import actor_prefix
 from .sparse_optim import OptimizerSpec, coalesce_rows
 
-__all__ = ["ShardedEmbedding", "even_ranges", "SHARD_NAMESPACE"]
+__all__ = ["ShardedEmbedding", "even_ranges", "pull_rows", "push_rows", "SHARD_NAMESPACE"]
 
 _META = "meta.json"
 SHARD_NAMESPACE = "distgnn"  # Ray namespace of the named shard actors of Trainer runs
@@ -289,6 +289,46 @@ class ShardedEmbedding:
     def actors(self) -> List[Any]:
         """The Ray actor handles of the shards (empty for the local backend)."""
         return [h.target for h in self._handles if h.is_actor]
+
+
+def _sorted_distinct(tables: Sequence["ShardedEmbedding"], ids: Tensor) -> Tensor:
+    ids = tables[0]._check_ids(ids)
+    if ids.dim() != 1 or not bool((ids[1:] > ids[:-1]).all()):
+        raise ValueError("ids must be a 1-D tensor of strictly increasing row ids")
+    return ids
+
+
+def pull_rows(tables: Sequence["ShardedEmbedding"], ids: Tensor) -> List[Tensor]:
+    """Rows ``ids`` (sorted, distinct) of each table of the same size, every shard's call
+    of every table in flight at once (one round trip instead of one per table)."""
+    ids = _sorted_distinct(tables, ids)
+    calls = [[t._handles[k].call("pull", ids[a:b]) for k, a, b in t._segments(ids)]
+             for t in tables]
+    out = []
+    for t, pending in zip(tables, calls):
+        parts = wait(pending)
+        out.append(torch.cat(parts) if len(parts) > 1 else parts[0] if parts else
+                   torch.empty(0, t.embedding_dim))
+    return out
+
+
+def push_rows(tables: Sequence["ShardedEmbedding"], ids: Tensor, grads: Sequence[Tensor]) -> None:
+    """:meth:`ShardedEmbedding.push_gradients` of ``grads[i]`` to ``tables[i]`` for rows
+    ``ids`` (sorted, distinct), all shards' calls in flight at once where no replica
+    exchange comes first (``sync.sparse_sync`` off, or one process)."""
+    ctx = current_context()
+    if ctx is not None and ctx.is_distributed and ctx.sync.sparse_sync:
+        for t, g in zip(tables, grads):
+            t.push_gradients(ids, g)
+        return
+    ids = _sorted_distinct(tables, ids)
+    pending = []
+    for t, g in zip(tables, grads):
+        g = g.detach().float()
+        t.step += 1
+        pending += [t._handles[k].call("push", ids[a:b], g[a:b], t.step)
+                    for k, a, b in t._segments(ids)]
+    wait(pending)
 
 
 def _allgather_rows(ids: Tensor, grad: Tensor) -> Tuple[Tensor, Tensor]:

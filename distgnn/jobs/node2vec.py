@@ -64,14 +64,14 @@ def sgns_step(tables, walks: torch.Tensor, sgns: "SgnsState", lr_start: float, l
     from distgnn.embedding import train_pulled
     from distgnn.embedding.trainer import cut_at_sinks
 
-    def pull(ids):
-        t = torch.from_numpy(ids)
-        return [table.pull_unique(t)[2].numpy() for table in tables]
+    from distgnn.distributed.sharded_embedding import pull_rows, push_rows
+
+    def pull(ids):  # touched_rows: sorted, distinct
+        return [rows.numpy() for rows in pull_rows(tables, torch.from_numpy(ids))]
 
     def push(ids, deltas):
-        t = torch.from_numpy(ids)
-        for table, delta in zip(tables, deltas):
-            table.push_gradients(t, torch.from_numpy(delta).mul_(-sgns.push_scale))
+        push_rows(tables, torch.from_numpy(ids),
+                  [torch.from_numpy(d).mul_(-sgns.push_scale) for d in deltas])
 
     walks = walks.numpy().copy()
     cut_at_sinks(walks, sgns.sinks)
