@@ -55,3 +55,26 @@ def test_pull_that_returns_the_wrong_rows_is_named():
     with pytest.raises(ValueError, match="pull must return 2 arrays of"):
         train_pulled(lambda ids: [np.zeros((1, 4), np.float32)] * 2, lambda ids, d: None,
                      np.zeros((1, 3), np.int64), window=1, prob=prob, alias=alias)
+
+
+def test_pull_rows_and_push_rows_move_several_tables_as_one_table_at_a_time():
+    from distgnn.distributed import ShardedEmbedding
+    from distgnn.distributed.sharded_embedding import pull_rows, push_rows
+
+    def tables(seed):
+        return [ShardedEmbedding(20, 3, num_shards=3, optimizer="sgd", lr=1.0, backend="local",
+                                 seed=seed + k, name=f"t{k}") for k in range(2)]
+
+    ids = torch.tensor([0, 6, 7, 13, 19])
+    together, alone = tables(0), tables(0)
+    got = pull_rows(together, ids)
+    for t, rows in zip(alone, got):
+        torch.testing.assert_close(rows, t.pull_unique(ids)[2], rtol=0, atol=0)
+    grads = [torch.randn(5, 3, generator=torch.Generator().manual_seed(k)) for k in range(2)]
+    push_rows(together, ids, grads)
+    for t, g in zip(alone, grads):
+        t.push_gradients(ids, g)
+    for a, b in zip(together, alone):
+        torch.testing.assert_close(a.weight(), b.weight(), rtol=0, atol=0)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        pull_rows(together, torch.tensor([3, 1]))
