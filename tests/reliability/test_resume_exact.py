@@ -16,6 +16,7 @@ ray = pytest.importorskip("ray")
 from distgnn.cli import main  # noqa: E402
 from distgnn.config import load_config  # noqa: E402
 from distgnn.distributed import latest_checkpoint, load_checkpoint  # noqa: E402
+from distgnn.distributed.replica_state import REPLICAS_KEY  # noqa: E402
 from distgnn.jobs import prepare_store, read_metrics  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EPOCHS = 3
 GRAPH = ["data.generator.num_nodes=600", "data.generator.num_blocks=3",
          "data.generator.num_features=8", "data.generator.train_per_class=30",
-         "data.generator.num_val=60", "data.generator.num_test=100", "data.num_parts=8",
+         "data.generator.num_val=60", "data.generator.num_test=100", "data.num_parts=7",
          "data.method=random"]
 JOBS = {"cluster_gcn": ["sampler.parts_per_batch=2", "model.hidden_channels=16", "run.lr=0.02"],
         "graphsage": ["sampler.batch_size=16", "sampler.num_neighbors=[4,3]", "sampler.cache_mb=0",
@@ -110,6 +111,9 @@ def test_stopped_and_resumed_run_ends_as_the_uninterrupted_one(capsys, store, tm
     out = _train(capsys, store, job, run, workers, resume=True)
     final_position, final_model = _final(run)
     assert final_position == position
+    if workers == 2 and job == "cluster_gcn":  # groups of 2 and 1 of 7 parts: the replicas'
+        replicas = load_checkpoint(latest_checkpoint(str(run)))[REPLICAS_KEY]  # dropout differs
+        assert not torch.equal(replicas[0]["rng"]["torch"], replicas[1]["rng"]["torch"])
     for key in model:
         assert torch.equal(final_model[key], model[key]), key
     assert _exact(read_metrics(str(run / "metrics.csv"))) == _exact(rows)
