@@ -94,7 +94,7 @@ from distgnn.partition.store import write_store_from_csr
 csr = DiskCSR.open(sys.argv[1])
 part = np.load(sys.argv[2])
 t = start()
-write_store_from_csr(sys.argv[3], csr, part.astype(np.int64), method="bench")
+write_store_from_csr(sys.argv[3], csr, part.astype(np.int64), method=sys.argv[4])
 print(json.dumps({"time": time.perf_counter() - t, "edges": csr.num_edges,
                   **usage()}))
 """
@@ -132,11 +132,12 @@ def run_scale(scale: int, work: str, method: str, parts: int, stages=STAGES, kee
     f = stage_paths(scale, work)
     steps = {"generate": (GENERATE, (f"rmat:{scale}", f["pq"])), "ingest": (INGEST, (f["pq"], f["csr"], str(n))),
              "partition": (PARTITION, (f["csr"], f["part"], method, str(parts), str(memory_gb))),
-             "store": (STORE, (f["csr"], f["part"], f["store"]))}
+             "store": (STORE, (f["csr"], f["part"], f["store"], method))}
+    outputs = {"generate": f["pq"], "ingest": f["csr"], "partition": f["part"], "store": f["store"]}
     rows = []
     for stage in (s for s in STAGES if s in stages):
         code, args = steps[stage]
-        _remove(args[-1])  # a stale output of an earlier, interrupted run
+        _remove(outputs[stage])  # a stale output of an earlier, interrupted run
         r = run_child(code, *args)
         if "error" in r:
             print(f"scale {scale} {stage}: error: {r['error']}", flush=True)
