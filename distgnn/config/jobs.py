@@ -49,6 +49,10 @@ class ClusterSampler(ShardSampler):
     RUNS_WITHOUT_RAY: ClassVar[bool] = True
 
     parts_per_batch: int = opt(2, "parts merged into one cluster batch (q)", min=1)
+    eval_parts_per_batch: int = opt(0, "parts per evaluation batch (0: parts_per_batch); more "
+                                       "parts keep more of each node's neighbourhood, all parts "
+                                       "evaluate on the whole graph (the paper's test protocol)",
+                                    min=0)
 
 
 @dataclass

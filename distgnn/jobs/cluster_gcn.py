@@ -234,18 +234,19 @@ def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
 
 
 def _loaders(inputs: JobInputs, ctx: ReplicaContext):
-    """Training and evaluation batches: from the store itself, or over one client of the
-    shard servers (both loaders share it)."""
+    """Training and evaluation batches (``sampler.eval_parts_per_batch`` parts each): from the
+    store itself, or over one client of the shard servers (both loaders share it)."""
     s, r = inputs.config.sampler, inputs.config.run
     common = dict(rank=ctx.rank, world_size=ctx.world_size, prefetch=s.prefetch)
+    sizes = ((True, s.parts_per_batch), (False, s.eval_parts_per_batch or s.parts_per_batch))
     if isinstance(inputs.source, str):
         loop = 1.0 + inputs.config.model.diag_lambda
-        return tuple(StoreClusterBatches(inputs.source, s.parts_per_batch, shuffle, r.seed,
-                                         loop_value=loop, **common) for shuffle in (True, False))
+        return tuple(StoreClusterBatches(inputs.source, q, shuffle, r.seed, loop_value=loop,
+                                         **common) for shuffle, q in sizes)
     from distgnn.sampler.loader import as_client
     client = as_client(inputs.source, inputs.config.sync.remote_timeout_s)
-    return tuple(ClusterLoader(client, num_parts_per_batch=s.parts_per_batch, shuffle=shuffle,
-                               seed=r.seed, **common) for shuffle in (True, False))
+    return tuple(ClusterLoader(client, num_parts_per_batch=q, shuffle=shuffle, seed=r.seed,
+                               **common) for shuffle, q in sizes)
 
 
 def _plain(model: torch.nn.Module) -> torch.nn.Module:

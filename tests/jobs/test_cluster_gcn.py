@@ -136,3 +136,28 @@ def test_one_replica_from_the_store_runs_without_ray(store, tmp_path, capsys):
     assert summary["final"]["test_nodes"] == 101
     ray = sys.modules.get("ray")
     assert bool(ray and ray.is_initialized()) == was
+
+
+def test_evaluation_on_all_parts_is_the_whole_graph_forward(store, tmp_path):
+    import numpy as np
+
+    from distgnn.partition import open_store
+
+    _, state, rows = _run(store, tmp_path / "whole", "sampler.eval_parts_per_batch=7",
+                          "run.epochs=1")
+    from distgnn.jobs.cluster_gcn import ClusterGCN
+    model = ClusterGCN(8, 16, 3)
+    model.load_state_dict(state)
+    model.eval()
+    s = open_store(store)
+    parts = [s.part(p) for p in range(s.num_parts)]
+    x = torch.from_numpy(np.concatenate([p.x for p in parts]))
+    y = torch.from_numpy(np.concatenate([p.y for p in parts]))
+    test = torch.from_numpy(np.concatenate([p.masks["test"] for p in parts]))
+    dst = np.concatenate([np.repeat(np.arange(p.lo, p.hi), np.diff(p.rowptr)) for p in parts])
+    src = np.concatenate([p.col for p in parts]).astype(np.int64)
+    with torch.no_grad():
+        pred = model(x, torch.from_numpy(np.stack([src, dst]))).argmax(-1)
+    correct = int((pred[test] == y[test]).sum())
+    assert rows[-1]["test_nodes"] == 101
+    assert round(rows[-1]["test_acc"] * 101) == correct
