@@ -6,7 +6,8 @@
 
 * ``cora`` -- logistic-regression test accuracy (Planetoid split) after each
   epoch against wall time, plotted, for: distgnn ``Node2Vec.fit`` (numba
-  cache cold and warm), the peer PecanPy walks + gensim skip-gram (what a user
+  cache cold and warm, its defaults; warm also with 2 threads), the peer
+  PecanPy walks + gensim skip-gram (what a user
   picks for one machine: 2 workers, its defaults), and torch_geometric 1.7.2's
   ``Node2Vec`` with its example recipe (SparseAdam, batch 128). Walks: 10 per
   node of 80 steps (81 nodes, PecanPy's walk_length=80), window 10, d=128,
@@ -73,7 +74,9 @@ def peer_python() -> str:
 
 def pyg_path() -> str:
     """A folder holding torch_geometric 1.7.2 alone (it runs on the main venv's torch)."""
-    target = os.path.join(CACHE, "pyg-1.7.2")
+    target = os.path.join(ROOT, ".venv", "pyg17")  # where scripts/setup_venv.sh puts it
+    if not os.path.isdir(os.path.join(target, "torch_geometric")):
+        target = os.path.join(CACHE, "pyg-1.7.2")
     if not os.path.isdir(os.path.join(target, "torch_geometric")):
         print(f"installing {PYG} into {target} ...", flush=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
@@ -109,7 +112,7 @@ def _ours_worker(spec: dict) -> None:
     model = Node2Vec(ei, spec["dim"], walk_length=spec["walk_length"], context_size=spec["window"] + 1,
                      walks_per_node=spec["walks_per_node"], p=spec["p"], q=spec["q"],
                      num_nodes=spec["num_nodes"])
-    model.fit(epochs=spec["epochs"], on_epoch=snap, seed=spec["seed"])
+    model.fit(epochs=spec["epochs"], on_epoch=snap, seed=spec["seed"], threads=spec.get("threads", 0))
     json.dump({"epoch_times": times}, open(os.path.join(spec["out"], "result.json"), "w"))
 
 
@@ -189,6 +192,8 @@ def bench_cora(args) -> dict:
     for seed in range(args.seed, args.seed + args.seeds):
         run("ours (warm)", me + ["_ours"], {"epochs": args.epochs, "seed": seed},
             {"NUMBA_CACHE_DIR": numba_cache})
+        run("ours (2 threads)", me + ["_ours"], {"epochs": args.epochs, "seed": seed, "threads": 2},
+            {"NUMBA_CACHE_DIR": numba_cache})
         peer_parts.append(run("pecanpy+gensim", peer, {"epochs": args.peer_epochs, "seed": seed,
                                                        "workers": args.workers, "sample": 1e-3,
                                                        "negative": 5}))
@@ -223,7 +228,7 @@ def report_cora(all_runs: dict, plot: str) -> None:
               "  ".join(f"{t:6.1f}s {a:.3f}+-{sd:.3f}" for t, a, sd in curve))
     peer_t, peer_acc, peer_sd = runs["pecanpy+gensim"][-1]
     print(f"peer's final accuracy {peer_acc:.3f} +- {peer_sd:.3f} at {peer_t:.1f} s")
-    for name in ("ours (cold)", "ours (warm)", "pyg 1.7.2"):
+    for name in ("ours (cold)", "ours (warm)", "ours (2 threads)", "pyg 1.7.2"):
         if name in runs:
             t = _time_to([(t, a) for t, a, _ in runs[name]], peer_acc)
             print(f"  {name:16s} reaches it at {t:6.1f} s = {t / peer_t:.2f}x the peer's time; "

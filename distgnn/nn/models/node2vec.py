@@ -207,7 +207,13 @@ class Node2Vec(nn.Module):
                 first fit after :meth:`reset_parameters`; ``'keep'`` trains from the
                 current values ('word2vec': from ``nn.Embedding``'s N(0, 1) rows the
                 scores saturate, and Cora reached 0.550 instead of 0.698).
-            threads: lock-free threads (0: numba's thread count).
+            threads: lock-free threads (0: one thread for tables below
+                ``SMALL_TABLE_ROWS`` = 65536 rows, numba's thread count above). On Cora
+                (2708 rows, quiet machine, 3 seeds) 2 threads reached 0.691/0.698/0.702
+                after epochs 1/2/3 at 1.6/2.8/4.0 s, one thread 0.708 after its first
+                epoch at 2.3 s (PecanPy + gensim: 0.702 at 14.9 s): on a small table
+                the threads' unlocked updates collide often enough to cost more
+                accuracy than the second thread gains time.
             batch_walks: walks per kernel call (65536: ~42 MB of walks at length 80).
             seed: walks and draws (None: drawn from the model's generator).
             with_loss, on_epoch: see :func:`~distgnn.embedding.train_skipgram`.
@@ -284,6 +290,9 @@ class Node2Vec(nn.Module):
         return f"{self.__class__.__name__}({self.num_nodes}, {self.embedding_dim})"
 
 
+#: fit() trains tables of fewer rows on one thread unless told otherwise (see fit's ``threads``)
+SMALL_TABLE_ROWS = 1 << 16
+
 _FIT_DEFAULTS = dict(num_negative_samples=1, lr=0.025, min_lr=1e-4, sample=0.0, init="word2vec",
                      threads=0, batch_walks=65536, seed=None, with_loss=False, on_epoch=None)
 
@@ -301,6 +310,8 @@ def _fit_options(model: "Node2Vec", epochs, options) -> dict:
         raise ValueError(f"init must be 'word2vec' or 'keep', got {opts['init']!r}")
     if opts["seed"] is None:
         opts["seed"] = model._next_seed()
+    if opts["threads"] == 0 and model.num_nodes < SMALL_TABLE_ROWS:
+        opts["threads"] = 1
     return opts
 
 
