@@ -18,8 +18,9 @@ training steps, without start-up and the closing checkpoint), walks and pairs
 trained, pairs/s, the projected full-epoch time (seconds x walks per epoch /
 walks trained), the job's wall time, and the machine-wide peak memory: the
 largest drop of MemAvailable below its value at the start, sampled every 50 ms
-over the whole run (driver, Ray, replicas, shard and embedding servers, the
-checkpoint; other users of the machine included). The job's run directory and
+over the whole run (driver, Ray, replicas, shard and embedding servers; other
+users of the machine included). The job is ended once its metrics row is
+written (``--stop-after-row 0`` lets it write its closing checkpoint). The job's run directory and
 the table files are removed at the end (``--keep`` keeps them).
 """
 from __future__ import annotations
@@ -28,6 +29,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -49,6 +51,24 @@ def plan(num_nodes: int, workers: int, batch_size: int, walks_per_node: int,
     walks = min(max_steps * batch_size, per_replica) * workers * walks_per_node
     return {"steps_per_epoch": steps, "max_steps": max_steps, "walks": walks,
             "epoch_walks": num_nodes * walks_per_node}
+
+
+def _wait(proc: subprocess.Popen, metrics) -> int:
+    """Wait for the job; with ``metrics``, end it (its process group: the driver and the Ray
+    processes it started) once its metrics row is written -- the closing checkpoint of
+    both tables (2 x 8.6 GB at R-MAT 25) is not part of the timed part."""
+    while proc.poll() is None:
+        if metrics and os.path.exists(metrics) and len(open(metrics).read().splitlines()) >= 2:
+            time.sleep(2)
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            return 0
+        time.sleep(1)
+    return proc.returncode
 
 
 def overrides(a, store: str, run_dir: str, max_steps: int, memmap_dir) -> list:
@@ -85,6 +105,9 @@ def main(argv=None) -> int:
                          "word2vec's threads do)")
     ap.add_argument("--memmap", default="auto", choices=("auto", "yes", "no"))
     ap.add_argument("--keep", action="store_true", help="keep the run directory and table files")
+    ap.add_argument("--stop-after-row", type=int, default=1, choices=(0, 1),
+                    help="end the job once its metrics row is written, skipping the closing "
+                         "checkpoint (1); 0 waits for the job to finish")
     ap.add_argument("--json", default=None, help="append the result as a JSON line here")
     a = ap.parse_args(argv)
 
@@ -107,10 +130,12 @@ def main(argv=None) -> int:
         overrides(a, a.store, run_dir, p["max_steps"], memmap_dir)
     log_path = os.path.join(a.workdir, "train.log")
     t0 = time.perf_counter()
+    metrics = os.path.join(run_dir, "metrics.csv")
     with MachinePeak() as peak, open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                                start_new_session=True)
         peak.pid = proc.pid
-        rc = proc.wait()
+        rc = _wait(proc, metrics if a.stop_after_row else None)
     wall = time.perf_counter() - t0
     if rc:
         print(open(log_path).read()[-4000:])
