@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from distgnn.jobs.context import ReplicaContext
-from distgnn.jobs.hash_dropout import hash_dropout
+from distgnn.ops.dropout import hash_dropout
 from distgnn.jobs.progress import Progress
 
 __all__ = ["GraphSAGE", "graphsage_replica", "train_on_data", "build_model", "replica_share", "MASKS",

@@ -192,7 +192,7 @@ def test_cora_from_files(tmp_path, ray_instance, cora_root):
 def test_hash_dropout_keeps_one_minus_p_and_recomputes_its_mask_backward():
     import numba
 
-    from distgnn.jobs.hash_dropout import hash_dropout
+    from distgnn.ops.dropout import hash_dropout
 
     x = torch.rand(300, 257) + 0.5  # no zeros of its own: a zero in the output is a dropped element
     x.requires_grad_(True)
@@ -219,7 +219,7 @@ def test_hash_dropout_keeps_one_minus_p_and_recomputes_its_mask_backward():
 
 
 def test_fused_relu_dropout_equals_relu_then_dropout():
-    from distgnn.jobs.hash_dropout import hash_dropout
+    from distgnn.ops.dropout import hash_dropout
 
     x = torch.randn(200, 65, requires_grad=True)
     g = torch.randn(200, 65)
