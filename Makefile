@@ -14,10 +14,10 @@ demo: .venv/.ready
 	$(PY) -m distgnn.demo
 
 test: .venv/.ready
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	PYTHONFAULTHANDLER=1 $(PY) -m pytest tests $(PYTEST_ARGS)
 
 test-quick: .venv/.ready
-	$(PY) -m pytest tests -m "not slow and not multinode" $(PYTEST_ARGS)
+	PYTHONFAULTHANDLER=1 $(PY) -m pytest tests -m "not slow and not multinode" $(PYTEST_ARGS)
 
 bench: .venv/.ready
 	$(PY) -m pip install -q -e ".[bench]"
