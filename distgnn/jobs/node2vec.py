@@ -182,7 +182,7 @@ def _loader(inputs: JobInputs, ctx: ReplicaContext, num_nodes: int):
                             batch_size=s.batch_size, prefetch=s.prefetch,
                             start_nodes=start_nodes(num_nodes, ctx.rank, ctx.world_size),
                             shuffle=True, seed=loader_seed(cfg.run.seed, ctx.rank),
-                            timeout=cfg.sync.remote_timeout_s)
+                            timeout=cfg.sync.remote_timeout_s, windows=m.optimizer != "sgns")
 
 
 def _sgns_lr(run, schedule: Schedule, steps: int) -> Tuple[float, float]:

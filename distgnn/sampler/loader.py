@@ -279,13 +279,16 @@ class RandomWalkLoader(_Loader):
     On an in-memory graph walks follow ``edge_index`` (source -> target) with
     the numba kernels; over a store or shard servers they follow stored
     in-edges one step at a time for all walkers (the same on undirected graphs).
+    ``windows=False`` leaves the windows out (``pos_rw``/``neg_rw`` empty, ``walks``
+    alone) for trainers that cut their own pairs from the walks.
     """
 
     def __init__(self, source, walk_length: int, context_size: int, walks_per_node: int = 1,
                  num_negative_samples: int = 1, p: float = 1.0, q: float = 1.0, batch_size: int = 128,
                  start_nodes=None, shuffle: bool = True, seed: Optional[int] = None, prefetch: int = 2,
-                 timeout: float = 120.0) -> None:
+                 timeout: float = 120.0, windows: bool = True) -> None:
         super().__init__(seed, prefetch)
+        self.windows = bool(windows)
         self.walk_length = _check_positive_int("walk_length", walk_length)
         if not isinstance(context_size, (int, np.integer)) or not 1 <= context_size <= walk_length + 1:
             raise ValueError(f"context_size must be an int in [1, walk_length + 1], got {context_size!r}")
@@ -320,6 +323,9 @@ class RandomWalkLoader(_Loader):
             walks = random_walk(self._csr[0], self._csr[1], start, self.walk_length, self.p, self.q, seed=seed)
         else:
             walks = torch.from_numpy(client_walks(self.client, start, self.walk_length, self.p, self.q, seed))
+        if not self.windows:
+            empty = torch.empty(0, self.context_size, dtype=torch.long)
+            return WalkBatch(empty, empty, walks)
         pos, neg = skipgram_samples(walks, self.num_nodes, self.context_size, self.num_negative_samples,
                                     seed=seed + 1)
         return WalkBatch(pos, neg, walks)

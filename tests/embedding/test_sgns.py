@@ -274,3 +274,17 @@ def test_five_negatives_by_hand_through_the_public_step():
     sgns_step(syn0, syn1, 0, 1, [2, 3, 4, 5, 6], lr)
     np.testing.assert_allclose(syn0, want0, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(syn1, want1, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("size,high", [(0, 10), (1, 10), (7, 3), (5000, 70_000), (3000, 2**32 - 1)])
+def test_sorted_distinct_is_numpy_unique(size, high):
+    from distgnn.embedding.sgns import sorted_distinct
+    ids = np.random.default_rng(size).integers(0, high, size, dtype=np.int64)
+    got = sorted_distinct(ids)
+    assert got.dtype == np.int64 and np.array_equal(got, np.unique(ids))
+
+
+def test_sorted_distinct_takes_ids_beyond_32_bits():
+    from distgnn.embedding.sgns import sorted_distinct
+    ids = np.array([2**40, 3, 2**40, 0, 3], np.int64)
+    assert sorted_distinct(ids).tolist() == [0, 3, 2**40]

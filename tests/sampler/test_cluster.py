@@ -81,6 +81,16 @@ def test_walk_loader_in_memory(graph):
     assert b.pos_rw.shape == (64 * 3 * 8, 4) and b.neg_rw.shape == (64 * 3 * 2 * 8, 4)
 
 
+def test_walk_loader_without_windows_gives_the_same_walks(graph):
+    kw = dict(walk_length=10, context_size=4, walks_per_node=3, batch_size=64, seed=0)
+    full = list(RandomWalkLoader(graph, **kw))
+    bare = list(RandomWalkLoader(graph, windows=False, **kw))
+    assert len(full) == len(bare)
+    for a, b in zip(full, bare):
+        assert torch.equal(a.walks, b.walks)
+        assert b.pos_rw.shape == (0, 4) and b.neg_rw.shape == (0, 4)
+
+
 def test_cluster_loader_splits_groups_between_replicas(graph):
     loaders = [ClusterLoader.from_data(graph, num_parts=6, num_parts_per_batch=1, method="random",
                                        seed=3, rank=r, world_size=2) for r in (0, 1)]
