@@ -195,3 +195,16 @@ def test_cli_print_config(capsys):
     tree = yaml.safe_load(capsys.readouterr().out)
     assert tree["job"] == "node2vec" and tree["run"]["resume"] is True
     assert "embedding_dim" in tree["model"] and "hidden_channels" not in tree["model"]
+
+
+@pytest.mark.parametrize("rule,expected", [("sqrt", 0.02), ("linear", 0.04), ("none", 0.01)])
+def test_learning_rate_grows_with_the_replicas_by_the_chosen_rule(rule, expected):
+    run = RunConfig(lr=0.01, lr_scaling=rule)
+    assert run.scaled_lr(1) == pytest.approx(0.01)
+    assert run.scaled_lr(4) == pytest.approx(expected)
+
+
+def test_unknown_learning_rate_rule_is_named_with_the_choices():
+    with pytest.raises(ValueError, match=r"^run\.lr_scaling: expected one of sqrt, linear, "
+                                         r"none, got 'cubic'; .* -p run\.lr_scaling=sqrt"):
+        RunConfig(lr_scaling="cubic")

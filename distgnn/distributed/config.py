@@ -83,6 +83,12 @@ class RunConfig:
                                "(shared by all nodes in a cluster)")
     epochs: int = opt(20, "training epochs", min=1)
     lr: float = opt(0.01, "learning rate", gt=0)
+    lr_scaling: str = opt("sqrt", "how run.lr grows with the replicas of a data-parallel job "
+                                  "trained with Adam (ClusterGCN, GraphSAGE), whose averaged "
+                                  "gradients cover world_size batches in 1/world_size of the "
+                                  "steps: 'sqrt' (lr x sqrt(world_size), the square-root rule "
+                                  "for adaptive optimizers), 'linear' (lr x world_size, the "
+                                  "rule for SGD) or 'none'", choices=("sqrt", "linear", "none"))
     weight_decay: float = opt(5e-4, "L2 weight decay (dense parameters)", min=0)
     seed: int = opt(0, "seed of model init and sampling")
     max_steps: Optional[int] = opt(None, "stop after this many steps per replica (null: all "
@@ -109,6 +115,11 @@ class RunConfig:
         if not self.dir or not os.path.basename(os.path.normpath(self.dir)):
             raise FieldError("run.dir", f"expected a directory path, got {self.dir!r}",
                              "set -p run.dir=runs/NAME")
+
+    def scaled_lr(self, world_size: int) -> float:
+        """``lr`` for ``world_size`` replicas under ``lr_scaling``."""
+        factor = {"sqrt": world_size ** 0.5, "linear": float(world_size), "none": 1.0}
+        return self.lr * factor[self.lr_scaling]
 
     @property
     def run_dir(self) -> str:

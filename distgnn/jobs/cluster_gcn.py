@@ -193,7 +193,8 @@ def _setup(inputs: JobInputs, ctx: ReplicaContext):
     torch.manual_seed(r.seed)
     model = build_model(m, store.num_features, store.num_classes).to(ctx.device)
     model = ctx.prepare_model(model)
-    optimizer = torch.optim.Adam(model.parameters(), lr=r.lr, weight_decay=r.weight_decay)
+    optimizer = torch.optim.Adam(model.parameters(), lr=r.scaled_lr(ctx.world_size),
+                                 weight_decay=r.weight_decay)
     return model, optimizer
 
 

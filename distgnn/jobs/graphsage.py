@@ -258,7 +258,8 @@ class _Setup:
         torch.manual_seed(cfg.run.seed)
         model = build_model(cfg.model, num_features, num_classes).to(ctx.device)
         self.model = ctx.prepare_model(model)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.run.lr,
+        self.optimizer = torch.optim.Adam(self.model.parameters(),
+                                          lr=cfg.run.scaled_lr(ctx.world_size),
                                           weight_decay=cfg.run.weight_decay)
         nodes = self.client.where(train)
         self.cache = self._cache(store, replica_share(nodes, ctx.rank, ctx.world_size, cfg.run.seed))
