@@ -25,12 +25,14 @@
   are reported beside (PecanPy's walks over all nodes, its compile included).
 
 * ``sharded`` -- the Node2Vec job (``distgnn train``, ``model.optimizer=sgns``:
-  the same per-pair step on rows pulled from 2 embedding servers) on the
-  example's planted-partition graph, 1 replica against 2 replicas on Ray
-  (``sync.sparse_sync`` true: the replicas' changes summed before each push;
-  false: each replica pushes its own, as word2vec's threads do): test accuracy
-  after each epoch against the summed epoch times; "the same accuracy" is 1
-  replica's final one less 0.005 (under half the ~0.013 standard error of an accuracy on 1000 test nodes).
+  the same per-pair step on rows pulled from 2 embedding servers) on a
+  planted-partition graph (``--job-nodes``, ``--job-p-ratio``), 1 replica
+  against 2 replicas on Ray (``sync.sparse_sync`` true: the replicas' changes
+  summed before each push; false: each replica pushes its own, as word2vec's
+  threads do), and ``Node2Vec.fit`` in one process (one thread) on the same
+  graph with the same settings: test accuracy after each epoch against the
+  summed epoch times (fit: wall time from its CSR); "the same accuracy" is the
+  baseline's final one less 0.005.
 
 Peers install themselves on first use, outside the repository, under
 ``$DISTGNN_BENCH_CACHE`` (default ``~/.cache/distgnn-bench``): PecanPy pins
@@ -320,21 +322,57 @@ def report_rmat(out: dict) -> None:
     print(json.dumps(out))
 
 
+def _store_fit_curve(store_path: str, args) -> list:
+    """One process: ``Node2Vec.fit`` on the store's graph (its numbering, the job's settings),
+    epoch by epoch: (wall time from the CSR to the end of the epoch, test accuracy)."""
+    import torch
+    from distgnn.jobs.node2vec import logistic_regression_scores, store_labels
+    from distgnn.nn import Node2Vec
+    from distgnn.partition import open_store
+    s = open_store(store_path)
+    parts = [s.part(p) for p in range(s.num_parts)]
+    deg = np.concatenate([np.diff(np.asarray(q.rowptr)) for q in parts])
+    col = np.concatenate([np.asarray(q.col) for q in parts]).astype(np.int64)
+    row = np.repeat(np.arange(s.num_nodes, dtype=np.int64), deg)
+    labels = store_labels(s)
+    torch.manual_seed(args.seed)
+    model = Node2Vec(torch.from_numpy(np.stack([row, col])), args.job_dim,
+                     walk_length=args.job_walk_length, context_size=10,
+                     walks_per_node=args.job_walks_per_node, num_nodes=int(s.num_nodes))
+    t0, paused, curve = time.perf_counter(), [0.0], []
+
+    def snap(st):
+        now = time.perf_counter()
+        z = model.embedding.weight.detach().numpy()
+        curve.append((now - t0 - paused[0], logistic_regression_scores(z, labels)["test_acc"]))
+        paused[0] += time.perf_counter() - now
+
+    model.fit(epochs=args.epochs, num_negative_samples=args.negatives, lr=0.025, threads=1,
+              seed=args.seed, on_epoch=snap)
+    return curve
+
+
 def bench_sharded(args) -> dict:
-    """1 and 2 replicas of the Node2Vec job with the sgns trainer; per epoch (time, accuracy)."""
+    """The Node2Vec job (sgns) on 1 and 2 replicas, and ``Node2Vec.fit`` in one process on
+    the same graph; per epoch (time, accuracy)."""
     from distgnn.jobs import read_metrics
     work = tempfile.mkdtemp(prefix="n2v-sharded-")
     example = os.path.join(ROOT, "examples", "configs", "node2vec.yaml")
+    store = os.path.join(work, "g.zarr")
     out = {}
     for workers, sync in ((1, "true"), (2, "true"), (2, "false")):
         run_dir = os.path.join(work, f"w{workers}-{sync}")
         argv = [sys.executable, "-m", "distgnn.cli", "train", example]
         for o in ("model.optimizer=sgns", "run.lr=0.025",
                   f"model.num_negative_samples={args.negatives}",
+                  f"model.embedding_dim={args.job_dim}",
+                  f"model.walk_length={args.job_walk_length}",
+                  f"model.walks_per_node={args.job_walks_per_node}",
+                  f"data.generator.num_nodes={args.job_nodes}",
+                  f"data.generator.p_ratio={args.job_p_ratio}",
                   f"sampler.batch_size={args.batch_size}", f"sync.sparse_sync={sync}",
                   f"run.epochs={args.epochs}", f"scaling.num_workers={workers}",
-                  f"run.dir={run_dir}", f"data.output={os.path.join(work, 'g.zarr')}",
-                  "run.progress=false"):
+                  f"run.dir={run_dir}", f"data.output={store}", "run.progress=false"):
             argv += ["-p", o]
         name = f"{workers} replica{'s' * (workers > 1)}" + (", async" if sync == "false" else "")
         if workers == 1 and sync == "true":
@@ -344,20 +382,26 @@ def bench_sharded(args) -> dict:
         rows = read_metrics(os.path.join(run_dir, "metrics.csv"))
         t = np.cumsum([float(r["epoch_time_s"]) for r in rows])
         out[name] = [(float(a), float(r["test_acc"])) for a, r in zip(t, rows)]
+    print("one process (Node2Vec.fit, 1 thread) ...", flush=True)
+    out["one process"] = _store_fit_curve(store, args)
     shutil.rmtree(work, ignore_errors=True)
     return out
 
 
-def report_sharded(out: dict) -> None:
-    print("\nNode2Vec job (sgns), planted partition 4000 nodes: (summed epoch time, test accuracy)")
+def report_sharded(out: dict, args) -> None:
+    print(f"\nNode2Vec (sgns), planted partition {args.job_nodes} nodes (p_ratio "
+          f"{args.job_p_ratio}), d={args.job_dim}, {args.job_walks_per_node} walks of "
+          f"{args.job_walk_length} steps per node, {args.negatives} negative(s): "
+          "(time after each epoch, test accuracy); jobs: summed epoch times")
     for w, curve in out.items():
         print(f"  {w:20s} " + "  ".join(f"{t:6.1f}s {a:.3f}" for t, a in curve))
-    t1, a1 = out["1 replica"][-1]
-    for name, curve in out.items():
-        if name != "1 replica":
-            t2 = _time_to(curve, a1 - 0.005)
-            print(f"{name} reach 1 replica's final accuracy {a1:.3f} (-0.005) at {t2:.1f} s = "
-                  f"{t2 / t1:.2f}x its time ({t1:.1f} s)")
+    for base in ("one process", "1 replica"):
+        t1, a1 = out[base][-1]
+        for name, curve in out.items():
+            if name not in (base, "one process"):
+                t2 = _time_to(curve, a1 - 0.005)
+                print(f"{name} reach {base}'s final accuracy {a1:.3f} (-0.005) at {t2:.1f} s = "
+                      f"{t2 / t1:.2f}x its time ({t1:.1f} s)")
 
 
 def main() -> None:
@@ -383,6 +427,12 @@ def main() -> None:
     ap.add_argument("--negatives", type=int, default=1, help="negatives of the sharded job")
     ap.add_argument("--batch-size", type=int, default=512,
                     help="start nodes per step and replica of the sharded job")
+    ap.add_argument("--job-nodes", type=int, default=4000, help="planted-partition nodes (sharded)")
+    ap.add_argument("--job-p-ratio", type=float, default=25.0,
+                    help="within/between block edge odds of that graph (sharded)")
+    ap.add_argument("--job-dim", type=int, default=32, help="embedding dim (sharded)")
+    ap.add_argument("--job-walk-length", type=int, default=20, help="walk length (sharded)")
+    ap.add_argument("--job-walks-per-node", type=int, default=4, help="walks per node (sharded)")
     args = ap.parse_args()
     if args.what in ("_ours", "_pyg"):
         spec = json.load(open(args.spec))
@@ -390,7 +440,7 @@ def main() -> None:
     elif args.what == "cora":
         report_cora(bench_cora(args), args.plot)
     elif args.what == "sharded":
-        report_sharded(bench_sharded(args))
+        report_sharded(bench_sharded(args), args)
     else:
         report_rmat(bench_rmat(args))
 
