@@ -179,7 +179,7 @@ def test_cora_from_files(tmp_path, ray_instance, cora_root):
                  "--masks", f"train={files['train']}", "--masks", f"val={files['val']}",
                  "--masks", f"test={files['test']}"]) == 0
     run = tmp_path / "run"
-    assert _train(run, "job=graphsage", f"data.store={store}", "scaling.num_workers=2",
+    assert _train(run, "job=graphsage", f"data.store={store}", "scaling.num_workers=1",
                   "sampler.num_actors=2", "model.hidden_channels=256", "model.dropout=0.6",
                   "sampler.num_neighbors=[10,10]", "sampler.eval_num_neighbors=[-1,-1]",
                   "sampler.batch_size=70", "run.epochs=40", "run.eval_every=40", "run.lr=0.005",
