@@ -30,29 +30,24 @@ def cora_root() -> str:
 
 # -- the end of the test process -------------------------------------------------------------
 # The suite's verdict is its tests' verdict. After the last test, the interpreter's own teardown
-# (module and thread-state cleanup, the C++ destructors of torch, numba's OpenMP pool and Ray's
-# core worker, in an order none of them controls) once crashed the process with SIGSEGV after a
-# run whose every test had passed. The last exit handler (registered first, so it runs after
-# Ray's and the others') ends the process with pytest's status once every handler has run;
+# (exit handlers such as Ray's, module and thread-state cleanup, the C++ destructors of torch,
+# numba's OpenMP pool and Ray's core worker, in an order none of them controls) once crashed the
+# process with SIGSEGV after a run whose every test had passed. Every fixture has been torn down
+# by the time the session finishes (Ray included), so the exit handler registered then -- the
+# last registered, hence the first to run -- ends the process with pytest's status.
 # PYTHONFAULTHANDLER (set by `make test`) prints the stacks of any crash before that point.
 import atexit  # noqa: E402
 import sys  # noqa: E402
 
-_EXIT_STATUS = []
-
 
 def pytest_sessionfinish(session, exitstatus):
-    _EXIT_STATUS.append(int(exitstatus))
+    atexit.register(_exit_with, int(exitstatus))
 
 
-def _exit_with_pytest_status() -> None:
-    if _EXIT_STATUS:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        os._exit(_EXIT_STATUS[-1])
-
-
-atexit.register(_exit_with_pytest_status)
+def _exit_with(status: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(status)
