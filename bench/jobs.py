@@ -169,25 +169,16 @@ def _peer_data(files: Dict[str, str]):
                 **{f"{m}_mask": v for m, v in masks.items()})
 
 
-def peer_graphsage(files: Dict[str, str], epochs: int, blocks: bool = False) -> None:
-    """The PyG 2.8.1 peer in one process; prints one JSON line (epoch seconds, test accuracy).
-
-    ``DISTGNN_BENCH_PEER_BATCHES=N`` (set by :func:`bench_graphsage` for the NeighborLoader
-    peer, whose epoch on the 2M-node graph takes longer than a bench slot) times the first
-    N training batches after one untimed warm-up batch and reports the epoch time as the
-    mean batch time x the batches of an epoch, with no accuracy."""
+def peer_sage(hidden: int):
+    """The peers' model: 2 PyG 2.8.1 SAGEConv layers, ReLU and dropout 0.5 between them."""
     import torch
     import torch.nn.functional as F
-    from torch_geometric.loader import NeighborLoader
     from torch_geometric.nn import SAGEConv
-
-    torch.manual_seed(0)
-    data = _peer_data(files)
 
     class SAGE(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.convs = torch.nn.ModuleList([SAGEConv(FEATURES, 256), SAGEConv(256, CLASSES)])
+            self.convs = torch.nn.ModuleList([SAGEConv(FEATURES, hidden), SAGEConv(hidden, CLASSES)])
 
         def forward(self, x, edge_index):
             x = F.dropout(F.relu(self.convs[0](x, edge_index)), 0.5, self.training)
@@ -201,7 +192,24 @@ def peer_graphsage(files: Dict[str, str], epochs: int, blocks: bool = False) -> 
                     x = F.dropout(F.relu(x), 0.5, self.training)
             return x
 
-    model = SAGE()
+    return SAGE()
+
+
+def peer_graphsage(files: Dict[str, str], epochs: int, blocks: bool = False) -> None:
+    """The PyG 2.8.1 peer in one process; prints one JSON line (epoch seconds, test accuracy).
+
+    ``DISTGNN_BENCH_PEER_BATCHES=N`` (set by :func:`bench_graphsage` for the NeighborLoader
+    peer, whose epoch on the 2M-node graph takes longer than a bench slot) times the first
+    N training batches after one untimed warm-up batch and reports the epoch time as the
+    mean batch time x the batches of an epoch, with no accuracy."""
+    import torch
+    import torch.nn.functional as F
+    from torch_geometric.loader import NeighborLoader
+
+    torch.manual_seed(0)
+    data = _peer_data(files)
+
+    model = peer_sage(256)
     opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
     if blocks:
         return _peer_blocks(model, opt, data, epochs)
@@ -285,7 +293,6 @@ def peer_cluster_gcn(files: Dict[str, str], epochs: int, parts: int, per_batch: 
     import pymetis
     import torch
     import torch.nn.functional as F
-    from torch_geometric.nn import SAGEConv
     from torch_geometric.utils import subgraph
 
     torch.manual_seed(0)
@@ -297,10 +304,7 @@ def peer_cluster_gcn(files: Dict[str, str], epochs: int, parts: int, per_batch: 
     _, membership = pymetis.part_graph(parts, xadj=xadj.numpy(), adjncy=col.numpy())
     part = torch.tensor(np.asarray(membership))
     t_part = time.perf_counter() - t0
-    model = torch.nn.ModuleList([SAGEConv(FEATURES, 64), SAGEConv(64, CLASSES)])
-
-    def forward(x, ei):
-        return model[1](F.dropout(F.relu(model[0](x, ei)), 0.5, model.training), ei)
+    model = peer_sage(64)
 
     def batches(shuffle: bool):
         order = torch.randperm(parts) if shuffle else torch.arange(parts)
@@ -317,7 +321,7 @@ def peer_cluster_gcn(files: Dict[str, str], epochs: int, parts: int, per_batch: 
         for nodes, ei in batches(True):
             m = data.train_mask[nodes]
             opt.zero_grad()
-            F.cross_entropy(forward(data.x[nodes], ei)[m], data.y[nodes][m]).backward()
+            F.cross_entropy(model(data.x[nodes], ei)[m], data.y[nodes][m]).backward()
             opt.step()
         times.append(time.perf_counter() - t1)
     model.eval()
@@ -326,7 +330,7 @@ def peer_cluster_gcn(files: Dict[str, str], epochs: int, parts: int, per_batch: 
     with torch.no_grad():
         for nodes, ei in batches(False):
             m = data.test_mask[nodes]
-            correct += int((forward(data.x[nodes], ei).argmax(-1)[m] == data.y[nodes][m]).sum())
+            correct += int((model(data.x[nodes], ei).argmax(-1)[m] == data.y[nodes][m]).sum())
             total += int(m.sum())
         t_eval = time.perf_counter() - t1
     torch.save(model.state_dict(), os.path.join(os.path.dirname(files["edges"]), PEER_CGCN_MODEL))
@@ -339,15 +343,13 @@ def peer_cluster_gcn_whole_graph(files: Dict[str, str]) -> None:
     evaluation distgnn runs with ``sampler.eval_parts_per_batch`` = all parts. A process of
     its own, after the measured one, so that its memory and time count nowhere."""
     import torch
-    import torch.nn.functional as F
-    from torch_geometric.nn import SAGEConv
 
     data = _peer_data(files)
-    model = torch.nn.ModuleList([SAGEConv(FEATURES, 64), SAGEConv(64, CLASSES)])
+    model = peer_sage(64)
     model.load_state_dict(torch.load(os.path.join(os.path.dirname(files["edges"]), PEER_CGCN_MODEL)))
     model.eval()
     with torch.no_grad():
-        pred = model[1](F.relu(model[0](data.x, data.edge_index)), data.edge_index).argmax(-1)
+        pred = model(data.x, data.edge_index).argmax(-1)
     m = data.test_mask
     print(json.dumps({"test_acc_whole_graph": float((pred[m] == data.y[m]).float().mean()),
                       "test_nodes": int(m.sum())}))
