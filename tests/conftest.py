@@ -28,6 +28,25 @@ def cora_root() -> str:
     return PLANETOID_ROOT
 
 
+@pytest.fixture
+def wait_until_dead():
+    """``wait_until_dead(call)`` returns once ``call()`` (one ``ray.get`` on the actor) raises
+    ``RayActorError``: ``ray.kill`` returns before the actor is gone."""
+    import time
+
+    def wait(call, limit_s: float = 60.0) -> None:
+        import ray
+        end = time.monotonic() + limit_s
+        while time.monotonic() < end:
+            try:
+                call()
+            except ray.exceptions.RayActorError:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the actor still answered {limit_s:g} s after ray.kill")
+    return wait
+
+
 # -- the end of the test process -------------------------------------------------------------
 # The suite's verdict is its tests' verdict. After the last test, the interpreter's own teardown
 # (exit handlers such as Ray's, module and thread-state cleanup, the C++ destructors of torch,

@@ -40,7 +40,7 @@ def test_error_family():
 
 
 @pytest.mark.slow
-def test_ray_actor_errors_name_actor_and_method():
+def test_ray_actor_errors_name_actor_and_method(wait_until_dead):
     ray = pytest.importorskip("ray")
     started = not ray.is_initialized()
     if started:
@@ -55,6 +55,7 @@ def test_ray_actor_errors_name_actor_and_method():
         with pytest.raises(ShardLostError, match="rows lost"):  # the actor's own error, as it is
             c("lose")
         ray.kill(actor, no_restart=True)
+        wait_until_dead(lambda: ray.get(actor.add.remote(0), timeout=60))
         with pytest.raises(ActorDiedError, match=r"^counter 7 died during 'add'"):
             c("add", 1)
     finally:

@@ -81,26 +81,14 @@ class _Server:
         raise IndexError(f"node {n} is not in this shard")
 
 
-def _wait_until_dead(actor, limit_s: float = 60.0) -> None:
-    import time
-    end = time.monotonic() + limit_s
-    while time.monotonic() < end:
-        try:
-            ray.get(actor.count.remote(), timeout=limit_s)
-        except ray.exceptions.RayActorError:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"the actor still answered {limit_s:g} s after ray.kill")
-
-
-def test_dead_actor_names_the_actor_and_method(run_dir, capsys):
+def test_dead_actor_names_the_actor_and_method(run_dir, capsys, wait_until_dead):
     actor = _Server.remote()
     server = Remote(actor, "shard server 1", timeout_s=30)
     assert server("count") == 1
     line = _one_line(capsys, run_command(lambda: server("sample", 7), "train"))
     assert "shard server 1 in 'sample' raised IndexError: node 7 is not in this shard" in line
     ray.kill(actor, no_restart=True)
-    _wait_until_dead(actor)  # ray.kill returns before the actor is gone
+    wait_until_dead(lambda: ray.get(actor.count.remote(), timeout=60))
     line = _one_line(capsys, run_command(lambda: server("count"), "train"))
     assert line.startswith("distgnn train: error: shard server 1 died during 'count'") and \
         "killed by `ray.kill`" in line, line
