@@ -73,7 +73,9 @@ class Node2VecModel:
                          choices=("sparse_adam", "adagrad", "rowwise_adagrad", "sgd", "sgns"))
     memmap_dir: Optional[str] = opt(None, "keep the embedding servers' rows in memory-mapped "
                                     "files under this directory (on each server's machine), for "
-                                    "tables larger than memory (null: in memory)")
+                                    "tables larger than memory; with optimizer sgns, replicas on "
+                                    "the servers' machine then train those files in place "
+                                    "instead of pulling and pushing rows (null: in memory)")
 
     def __post_init__(self) -> None:
         check_fields(self)

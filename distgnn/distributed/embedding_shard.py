@@ -4,6 +4,7 @@
 is the thin Ray actor that serves one from a parameter-server process.
 """
 from dataclasses import asdict
+import fcntl
 import os
 from typing import Any, Dict, Optional
 
@@ -15,17 +16,49 @@ from torch import Tensor
 from distgnn.remote import ShardLostError
 from .sparse_optim import OptimizerSpec, apply_update, coalesce_rows, init_state
 
-__all__ = ["EmbeddingShard", "EmbeddingShardActor", "init_rows", "mapped_rows"]
+__all__ = ["EmbeddingShard", "EmbeddingShardActor", "init_rows", "mapped_rows", "open_table",
+           "table_file"]
+
+
+def table_file(directory: str, dim: int) -> str:
+    """The one file of a memory-mapped table in ``directory``: row ``v`` at byte ``4 * dim * v``."""
+    return os.path.join(directory, f"table-{dim}.f32")
 
 
 def mapped_rows(directory: str, lo: int, hi: int, dim: int) -> Tensor:
-    """A float32 ``[hi - lo, dim]`` tensor backed by a file in ``directory`` (memory-mapped):
-    a table larger than memory lives in the page cache, written back by the OS. The file is
-    created afresh (an existing one is truncated), so every row reads zero."""
+    """Rows ``[lo, hi)`` of the table file in ``directory`` (:func:`table_file`), as a float32
+    ``[hi - lo, dim]`` tensor memory-mapped from it: a table larger than memory lives in the
+    page cache, written back by the OS, and every shard of the table (and a trainer on the
+    same machine, :func:`open_table`) maps the same file. The file grows to cover row ``hi``
+    with its blocks allocated (a full disk is an error here, not a crash on a later write);
+    the rows read zero."""
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"rows-{lo}-{hi}-{dim}.f32")
-    mm = np.memmap(path, dtype=np.float32, mode="w+", shape=(hi - lo, dim))
-    return torch.from_numpy(mm)
+    path, row = table_file(directory, dim), 4 * dim
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # shards of one table start side by side
+        size = os.fstat(fd).st_size
+        if size < hi * row:
+            os.posix_fallocate(fd, size, hi * row - size)
+    finally:
+        os.close(fd)
+    if hi == lo:
+        return torch.empty(0, dim)
+    rows = torch.from_numpy(np.memmap(path, dtype=np.float32, mode="r+", offset=lo * row,
+                                      shape=(hi - lo, dim)))
+    if size > lo * row:  # rows of an earlier table in this file
+        rows.zero_()
+    return rows
+
+
+def open_table(path: str, num_rows: int, dim: int) -> np.ndarray:
+    """The whole table file ``path`` mapped writable (``[num_rows, dim]`` float32): a trainer on
+    the shards' machine updates their rows in place."""
+    need = 4 * dim * num_rows
+    if os.path.getsize(path) < need:
+        raise ValueError(f"table file {path} holds {os.path.getsize(path)} bytes, expected at "
+                         f"least {need} ({num_rows} rows of {dim} float32)")
+    return np.memmap(path, dtype=np.float32, mode="r+", shape=(num_rows, dim))
 
 
 def init_rows(lo: int, hi: int, dim: int, init: str, std: float, seed: int,
@@ -55,6 +88,7 @@ class EmbeddingShard:
                  std: float = 1.0, seed: int = 0, memmap_dir: Optional[str] = None) -> None:
         self.lo, self.hi, self.dim, self.spec = int(lo), int(hi), int(dim), spec
         self.init = (init, float(std), int(seed))
+        self.path = None if memmap_dir is None else table_file(memmap_dir, self.dim)
         out = None if memmap_dir is None else mapped_rows(memmap_dir, self.lo, self.hi, self.dim)
         if out is not None and init == "zeros":  # a new mapped file reads as zeros already:
             self.weight = out                     # writing them would dirty every page
@@ -89,6 +123,15 @@ class EmbeddingShard:
 
     def set_rows(self, ids: Tensor, values: Tensor) -> None:
         self.weight[self._local(ids)] = torch.as_tensor(values, dtype=self.weight.dtype)
+
+    def mapped_table(self) -> Optional[Dict[str, Any]]:
+        """Where the rows live when memory-mapped (the table file, its device and inode, the
+        rows and the optimizer), else None; the caller may then write the rows in place."""
+        if self.path is None:
+            return None
+        st = os.stat(self.path)
+        return {"path": self.path, "dev": st.st_dev, "ino": st.st_ino, "lo": self.lo,
+                "hi": self.hi, "dim": self.dim, "optimizer": self.spec.name, "node": None}
 
     def state_dict(self) -> Dict[str, Any]:
         return {"lo": self.lo, "hi": self.hi, "dim": self.dim, "step": self.step,
@@ -154,6 +197,17 @@ class EmbeddingShardActor:
         self._check()
         self.used = True
         self.shard.set_rows(ids, values)
+
+    def mapped_table(self) -> Optional[Dict[str, Any]]:
+        """The shard's :meth:`EmbeddingShard.mapped_table` with the Ray node it runs on; the
+        rows count as changed from here on (they may be written in place)."""
+        import ray
+        self._check()
+        out = self.shard.mapped_table()
+        if out is not None:
+            self.used = True
+            out["node"] = ray.get_runtime_context().get_node_id()
+        return out
 
     def state_dict(self) -> Dict[str, Any]:
         self._check()

@@ -24,7 +24,7 @@ from torch import Tensor
 from distgnn.remote import Remote, wait
 
 from .context import current_context
-from .embedding_shard import EmbeddingShard, EmbeddingShardActor
+from .embedding_shard import EmbeddingShard, EmbeddingShardActor, open_table
 from .run_id import actor_prefix
 from .sparse_optim import OptimizerSpec, coalesce_rows
 
@@ -285,6 +285,30 @@ class ShardedEmbedding:
             for h in self._handles:
                 ray.kill(h.target, no_restart=True)
         self._handles = []
+
+    def table_in_place(self) -> Optional[Any]:
+        """The whole table as a writable NumPy array mapped from the file its shards map their
+        rows from (``memmap_dir``), when this process shares that file with every shard: same
+        machine (Ray node), same file (device and inode), SGD on the shards. Writes to it are
+        the shards' rows (a trainer updates them in place, lock-free, as word2vec's threads do);
+        None otherwise (rows then go through ``pull``/``push``)."""
+        infos = wait([h.call("mapped_table") for h in self._handles])
+        if not infos or any(i is None or i["optimizer"] != "sgd" for i in infos):
+            return None
+        here = None
+        if self.backend == "ray":
+            import ray
+            here = ray.get_runtime_context().get_node_id()
+        path = infos[0]["path"]
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        same = all((i["path"], i["dev"], i["ino"], i["node"]) == (path, st.st_dev, st.st_ino, here)
+                   for i in infos)
+        if not same:
+            return None
+        return open_table(path, self.num_embeddings, self.embedding_dim)
 
     def actors(self) -> List[Any]:
         """The Ray actor handles of the shards (empty for the local backend)."""

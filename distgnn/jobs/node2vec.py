@@ -27,7 +27,8 @@ from distgnn.jobs.context import ReplicaContext
 from distgnn.jobs.inputs import JobInputs
 from distgnn.jobs.schedule import Schedule
 
-__all__ = ["node2vec_replica", "node2vec_step", "sgns_step", "SgnsState", "empty_step",
+__all__ = ["node2vec_replica", "node2vec_step", "sgns_step", "SgnsState", "in_place_tables",
+           "empty_step",
            "start_nodes", "loader_seed", "logistic_regression_scores", "store_labels",
            "EMBEDDING_NAME", "CONTEXT_NAME"]
 
@@ -75,6 +76,14 @@ def sgns_step(tables, walks: torch.Tensor, sgns: "SgnsState", lr_start: float, l
 
     walks = walks.numpy().copy()
     cut_at_sinks(walks, sgns.sinks)
+    if sgns.in_place is not None:  # the servers' own rows, shared with the other replicas
+        from distgnn.embedding import train_walks
+        pairs, loss = train_walks(*sgns.in_place, walks, window=sgns.window, prob=sgns.prob,
+                                  alias=sgns.alias,
+                                  num_negative_samples=sgns.num_negative_samples,
+                                  lr_start=lr_start, lr_end=lr_end, seed=sgns.seed,
+                                  first_walk_id=first_walk_id, threads=1, with_loss=True)
+        return loss / max(pairs, 1), pairs
     # one thread: the replicas are the parallelism, and a run stays reproducible and resumable
     pairs, loss = train_pulled(pull, push, walks, window=sgns.window, prob=sgns.prob,
                                alias=sgns.alias, num_negative_samples=sgns.num_negative_samples,
@@ -94,6 +103,19 @@ class SgnsState:
     push_scale: float
     walks_per_step: int
     sinks: np.ndarray
+    #: the input and output tables mapped from the servers' files, when every replica has them
+    in_place: Optional[Tuple[np.ndarray, np.ndarray]] = None
+
+
+def in_place_tables(tables, ctx: ReplicaContext) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+    """Both tables as arrays mapped from the servers' files when every replica shares those
+    files (``model.memmap_dir``, replicas on the servers' machine), else None. All replicas
+    or none: a replica that pushes would wait in the gradient exchange for ones that do not."""
+    arrays = [t.table_in_place() for t in tables]
+    ok = all(a is not None for a in arrays)
+    if int(ctx.all_sum([float(ok)])[0]) < ctx.world_size:
+        return None
+    return arrays[0], arrays[1]
 
 
 def _sgns_state(inputs: JobInputs, ctx: ReplicaContext, store) -> SgnsState:
@@ -206,8 +228,9 @@ def _train_epoch(tables, loader, steps: int, skip: int, schedule: Schedule, prog
         if schedule.done():
             break
         if batch is None:
-            for table in tables:
-                empty_step(table)
+            if sgns is None or sgns.in_place is None:  # in place: no exchange to join
+                for table in tables:
+                    empty_step(table)
             pairs = 0
         elif sgns is not None:
             first = (schedule.global_step * world_size + rank) * sgns.walks_per_step
@@ -240,6 +263,8 @@ def node2vec_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
         embeddings[CONTEXT_NAME] = _make_embedding(inputs, n, CONTEXT_NAME)
         sgns = _sgns_state(inputs, ctx, store)
     resume = ctx.load(embeddings=embeddings)
+    if sgns is not None:
+        sgns.in_place = in_place_tables(list(embeddings.values()), ctx)
     schedule = Schedule(inputs.config.run, resume)
     loader = _loader(inputs, ctx, n)
     steps = -(-len(start_nodes(n, 0, ctx.world_size)) // inputs.config.sampler.batch_size)
