@@ -47,6 +47,18 @@ def wait_until_dead():
     return wait
 
 
+@pytest.fixture
+def local_ray():
+    """Ray for one test: the running instance, or a 1-CPU one started and shut down here."""
+    ray = pytest.importorskip("ray")
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    yield ray
+    if started:
+        ray.shutdown()
+
+
 # -- the end of the test process -------------------------------------------------------------
 # The suite's verdict is its tests' verdict. After the last test, the interpreter's own teardown
 # (exit handlers such as Ray's, module and thread-state cleanup, the C++ destructors of torch,

@@ -90,7 +90,7 @@ class EmbeddingShard:
         self.init = (init, float(std), int(seed))
         self.path = None if memmap_dir is None else table_file(memmap_dir, self.dim)
         out = None if memmap_dir is None else mapped_rows(memmap_dir, self.lo, self.hi, self.dim)
-        if out is not None and init == "zeros":  # a new mapped file reads as zeros already:
+        if out is not None and init == "zeros":  # mapped rows read as zeros already:
             self.weight = out                     # writing them would dirty every page
         else:
             self.weight = init_rows(self.lo, self.hi, self.dim, init, std, seed, out)
@@ -125,13 +125,13 @@ class EmbeddingShard:
         self.weight[self._local(ids)] = torch.as_tensor(values, dtype=self.weight.dtype)
 
     def mapped_table(self) -> Optional[Dict[str, Any]]:
-        """Where the rows live when memory-mapped (the table file, its device and inode, the
-        rows and the optimizer), else None; the caller may then write the rows in place."""
+        """Where the rows live when memory-mapped (the table file, its device and inode, and
+        the optimizer), else None; the caller may then write the rows in place."""
         if self.path is None:
             return None
         st = os.stat(self.path)
-        return {"path": self.path, "dev": st.st_dev, "ino": st.st_ino, "lo": self.lo,
-                "hi": self.hi, "dim": self.dim, "optimizer": self.spec.name, "node": None}
+        return {"path": self.path, "dev": st.st_dev, "ino": st.st_ino,
+                "optimizer": self.spec.name, "node": None}
 
     def state_dict(self) -> Dict[str, Any]:
         return {"lo": self.lo, "hi": self.hi, "dim": self.dim, "step": self.step,

@@ -60,9 +60,12 @@ def sgns_step(tables, walks: torch.Tensor, sgns: "SgnsState", lr_start: float, l
     :func:`distgnn.embedding.train_pulled` pulls the rows of the input and output tables
     the walks touch, trains them with the same update as ``Node2Vec.fit`` and pushes
     ``new - old``; the servers (SGD, lr 1) add the negated "gradient", scaled by the
-    replica count where the gradient exchange averages it. Returns (mean pair loss, pairs).
+    replica count where the gradient exchange averages it. Where ``sgns.in_place`` holds
+    both tables mapped from the servers' files (:func:`in_place_tables`), the step trains
+    them directly instead, as one of word2vec's lock-free threads. Returns (mean pair
+    loss, pairs).
     """
-    from distgnn.embedding import train_pulled
+    from distgnn.embedding import train_pulled, train_walks
     from distgnn.embedding.trainer import cut_at_sinks
 
     from distgnn.distributed.sharded_embedding import pull_rows, push_rows
@@ -76,19 +79,14 @@ def sgns_step(tables, walks: torch.Tensor, sgns: "SgnsState", lr_start: float, l
 
     walks = walks.numpy().copy()
     cut_at_sinks(walks, sgns.sinks)
-    if sgns.in_place is not None:  # the servers' own rows, shared with the other replicas
-        from distgnn.embedding import train_walks
-        pairs, loss = train_walks(*sgns.in_place, walks, window=sgns.window, prob=sgns.prob,
-                                  alias=sgns.alias,
-                                  num_negative_samples=sgns.num_negative_samples,
-                                  lr_start=lr_start, lr_end=lr_end, seed=sgns.seed,
-                                  first_walk_id=first_walk_id, threads=1, with_loss=True)
-        return loss / max(pairs, 1), pairs
     # one thread: the replicas are the parallelism, and a run stays reproducible and resumable
-    pairs, loss = train_pulled(pull, push, walks, window=sgns.window, prob=sgns.prob,
-                               alias=sgns.alias, num_negative_samples=sgns.num_negative_samples,
-                               lr_start=lr_start, lr_end=lr_end, seed=sgns.seed,
-                               first_walk_id=first_walk_id, threads=1, with_loss=True)
+    opts = dict(window=sgns.window, prob=sgns.prob, alias=sgns.alias,
+                num_negative_samples=sgns.num_negative_samples, lr_start=lr_start, lr_end=lr_end,
+                seed=sgns.seed, first_walk_id=first_walk_id, threads=1, with_loss=True)
+    if sgns.in_place is not None:  # the servers' own rows, shared with the other replicas
+        pairs, loss = train_walks(*sgns.in_place, walks, **opts)
+    else:
+        pairs, loss = train_pulled(pull, push, walks, **opts)
     return loss / max(pairs, 1), pairs
 
 

@@ -40,24 +40,17 @@ def test_error_family():
 
 
 @pytest.mark.slow
-def test_ray_actor_errors_name_actor_and_method(wait_until_dead):
-    ray = pytest.importorskip("ray")
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-    try:
-        actor = ray.remote(Counter).options(num_cpus=0).remote()
-        c = Remote(actor, "counter 7", timeout_s=30)
-        assert c.is_actor and wait([c.call("add", 2), c.call("add", 3)]) == [2, 5]
-        with pytest.raises(RemoteCallError, match=r"^counter 7 in 'fail' raised KeyError: 'no such row'") as info:
-            c("fail")
-        assert (info.value.actor, info.value.method) == ("counter 7", "fail")
-        with pytest.raises(ShardLostError, match="rows lost"):  # the actor's own error, as it is
-            c("lose")
-        ray.kill(actor, no_restart=True)
-        wait_until_dead(lambda: ray.get(actor.add.remote(0), timeout=60))
-        with pytest.raises(ActorDiedError, match=r"^counter 7 died during 'add'"):
-            c("add", 1)
-    finally:
-        if started:
-            ray.shutdown()
+def test_ray_actor_errors_name_actor_and_method(local_ray, wait_until_dead):
+    ray = local_ray
+    actor = ray.remote(Counter).options(num_cpus=0).remote()
+    c = Remote(actor, "counter 7", timeout_s=30)
+    assert c.is_actor and wait([c.call("add", 2), c.call("add", 3)]) == [2, 5]
+    with pytest.raises(RemoteCallError, match=r"^counter 7 in 'fail' raised KeyError: 'no such row'") as info:
+        c("fail")
+    assert (info.value.actor, info.value.method) == ("counter 7", "fail")
+    with pytest.raises(ShardLostError, match="rows lost"):  # the actor's own error, as it is
+        c("lose")
+    ray.kill(actor, no_restart=True)
+    wait_until_dead(lambda: ray.get(actor.add.remote(0), timeout=60))
+    with pytest.raises(ActorDiedError, match=r"^counter 7 died during 'add'"):
+        c("add", 1)

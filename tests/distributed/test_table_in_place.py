@@ -40,17 +40,9 @@ def test_an_earlier_table_in_the_file_reads_as_zeros(tmp_path):
     assert torch.equal(emb.weight(), torch.zeros(10, 4))
 
 
-def test_ray_shards_on_this_machine_share_the_file(tmp_path):
-    ray = pytest.importorskip("ray")
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-    try:
-        emb = _table(tmp_path, backend="ray")
-        table = emb.table_in_place()
-        table[3] = 0.5
-        np.testing.assert_array_equal(emb.weight().numpy()[3], np.full(4, 0.5, np.float32))
-        emb.close()
-    finally:
-        if started:
-            ray.shutdown()
+def test_ray_shards_on_this_machine_share_the_file(tmp_path, local_ray):
+    emb = _table(tmp_path, backend="ray")
+    table = emb.table_in_place()
+    table[3] = 0.5
+    np.testing.assert_array_equal(emb.weight().numpy()[3], np.full(4, 0.5, np.float32))
+    emb.close()
