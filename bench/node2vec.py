@@ -24,14 +24,15 @@
   every word is trained) divided by its training time. Walk steps per second
   are reported beside (PecanPy's walks over all nodes, its compile included).
 
-* ``sharded`` -- the Node2Vec job (``distgnn train``, ``model.optimizer=sgns``:
-  the same per-pair step on rows pulled from 2 embedding servers) on a
-  planted-partition graph (``--job-nodes``, ``--job-p-ratio``), 1 replica
-  against 2 replicas on Ray (``sync.sparse_sync`` true: the replicas' changes
-  summed before each push; false: each replica pushes its own, as word2vec's
-  threads do), and ``Node2Vec.fit`` in one process (one thread) on the same
-  graph with the same settings: test accuracy after each epoch against the
-  summed epoch times (fit: wall time from its CSR); "the same accuracy" is the
+* ``sharded`` -- the Node2Vec job (``distgnn train``, ``model.optimizer=sgns``,
+  2 embedding servers) on a planted-partition graph (``--job-nodes``,
+  ``--job-p-ratio``): 1 and 2 replicas training the servers' memory-mapped
+  tables in place (``model.memmap_dir``: one file per table, the replicas on
+  the servers' machine update it lock-free, as word2vec's threads do), 2
+  replicas pulling and pushing rows (tables in the servers' memory), and
+  ``Node2Vec.fit`` in one process (one thread) on the same graph with the
+  same settings: test accuracy after each epoch against the summed epoch
+  times (fit: wall time from its CSR); "the same accuracy" is the
   baseline's final one less 0.005.
 
 Peers install themselves on first use, outside the repository, under
@@ -360,8 +361,9 @@ def bench_sharded(args) -> dict:
     example = os.path.join(ROOT, "examples", "configs", "node2vec.yaml")
     store = os.path.join(work, "g.zarr")
     out = {}
-    for workers, sync in ((1, "true"), (2, "true"), (2, "false")):
-        run_dir = os.path.join(work, f"w{workers}-{sync}")
+    for workers, tables in ((1, "in place"), (2, "in place"), (2, "pulled")):
+        run_dir = os.path.join(work, f"w{workers}-{tables.replace(' ', '-')}")
+        mapped = [f"model.memmap_dir={os.path.join(run_dir, 'tables')}"] if tables == "in place" else []
         argv = [sys.executable, "-m", "distgnn.cli", "train", example]
         for o in ("model.optimizer=sgns", "run.lr=0.025",
                   f"model.num_negative_samples={args.negatives}",
@@ -370,13 +372,11 @@ def bench_sharded(args) -> dict:
                   f"model.walks_per_node={args.job_walks_per_node}",
                   f"data.generator.num_nodes={args.job_nodes}",
                   f"data.generator.p_ratio={args.job_p_ratio}",
-                  f"sampler.batch_size={args.batch_size}", f"sync.sparse_sync={sync}",
+                  f"sampler.batch_size={args.batch_size}",
                   f"run.epochs={args.epochs}", f"scaling.num_workers={workers}",
-                  f"run.dir={run_dir}", f"data.output={store}", "run.progress=false"):
+                  f"run.dir={run_dir}", f"data.output={store}", "run.progress=false", *mapped):
             argv += ["-p", o]
-        name = f"{workers} replica{'s' * (workers > 1)}" + (", async" if sync == "false" else "")
-        if workers == 1 and sync == "true":
-            name = "1 replica"
+        name = f"{workers} replica{'s' * (workers > 1)}, {tables}"
         print(f"job, {name} ...", flush=True)
         _run(argv)
         rows = read_metrics(os.path.join(run_dir, "metrics.csv"))
@@ -395,7 +395,7 @@ def report_sharded(out: dict, args) -> None:
           "(time after each epoch, test accuracy); jobs: summed epoch times")
     for w, curve in out.items():
         print(f"  {w:20s} " + "  ".join(f"{t:6.1f}s {a:.3f}" for t, a in curve))
-    for base in ("one process", "1 replica"):
+    for base in ("one process", "1 replica, in place"):
         t1, a1 = out[base][-1]
         for name, curve in out.items():
             if name not in (base, "one process"):
