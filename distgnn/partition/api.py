@@ -21,11 +21,14 @@ METHODS = ("auto", "metis", "graclus", "kaminpar", "random", "stream")
 
 #: peak private bytes per directed edge entry and per node of each method (the partitioning child's largest
 #: RssAnon, or the machine-wide peak where larger), measured with bench/scale.py and bench/partition.py on
-#: R-MAT 20-25 (k=16); the largest bytes per edge seen on the ladder, as all grow a little with the scale:
-#: metis 62 B/edge at R-MAT 20 and 89 at 22 (10.6 GB); KaMinPar default (the wheel's 64-bit ids: 8 B per
-#: edge for the input graph alone, plus its coarse graphs with edge weights) 15 B/edge at 22 and 26 at 24
-#: (13.4 GB); KaMinPar terapart (the input graph compressed) 11.7 B/edge at 22 and 11.3 at 23
-MEMORY_MODEL = {"metis": (90.0, 200.0), "kaminpar": (26.0, 48.0), "kaminpar-terapart": (12.0, 48.0),
+#: R-MAT 20-25 (k=16) and planted-partition graphs (k=64); the largest bytes per edge seen, as all grow a
+#: little with the scale and KaMinPar's depend on how fast the graph coarsens: metis 62 B/edge at R-MAT 20
+#: and 89 at 22 (10.6 GB); KaMinPar default (the wheel's 64-bit ids: 8 B per edge for the input graph alone,
+#: plus its coarse graphs with edge weights) 15 B/edge at R-MAT 22, 26 at 24 (13.4 GB) and 26.7 on a planted
+#: graph (4.2M nodes, 134M edges, 3.6 GB); KaMinPar terapart (the input graph compressed) 11.7 B/edge at
+#: R-MAT 22 and 11.3 at 23, but 21.9 on that planted graph (2.9 GB; its coarse graphs, uncompressed, stay
+#: large), so a billion planted edges (25 GB) do not fit 20 GB
+MEMORY_MODEL = {"metis": (90.0, 200.0), "kaminpar": (27.0, 48.0), "kaminpar-terapart": (22.0, 48.0),
                 "stream": (0.0, 40.0)}
 #: above this many directed edges our metis (best cut, slowest) gives way to KaMinPar
 METIS_MAX_EDGES = 1 << 27

@@ -14,11 +14,13 @@ Memory: the PyPI wheel is built with 64-bit node and edge ids
 (``kaminpar.__64bit__``), so the uncompressed graph ``load_graph`` builds for
 the default context takes 8 bytes per directed edge before partitioning
 starts, twice our int32 CSR, and its coarse levels (with edge weights) come on
-top: measured 15 B/edge at R-MAT 22 and 26 B/edge (13.4 GB) at R-MAT 24 — about
-27 GB at R-MAT 25. ``terapart`` loads the graph compressed (``compress=True``)
-and peaks at ~11-12 B/edge (R-MAT 22-23), ~13 GB at R-MAT 25: the context that
-fits a 20 GB machine at a billion edges (``method="auto"`` picks it from
-:data:`~distgnn.partition.api.MEMORY_MODEL`). Our own copies are the ParHIP file
+top: measured 15 B/edge at R-MAT 22, 26 B/edge (13.4 GB) at R-MAT 24 and 27 B/edge
+on a planted-partition graph. ``terapart`` loads the graph compressed
+(``compress=True``) and peaks at ~11-12 B/edge on R-MAT (22-23) but 22 B/edge on
+the planted graph, whose coarse graphs (not compressed) shrink slowly: at a
+billion edges that is 13 to 25 GB depending on the graph. ``method="auto"``
+budgets the largest figure measured
+(:data:`~distgnn.partition.api.MEMORY_MODEL`). Our own copies are the ParHIP file
 (written from the memory maps in chunks, on disk, removed after loading) and
 the returned partition (8 B per node).
 
