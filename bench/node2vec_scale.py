@@ -3,15 +3,17 @@
     flock /tmp/distgnn-cpu.lock .venv/bin/python bench/node2vec_scale.py \\
         --store /work/scratch/big/rmat25.zarr --workdir /work/scratch/n2v-scale [--fraction 0.1]
 
-Runs the Node2Vec job (``model.optimizer=sgns``: word2vec's per-pair step on
-rows pulled from the embedding servers, walks drawn over the shard servers)
-with 2 replicas on Ray and ``--embedding-servers`` servers per table, for
-``run.max_steps`` steps: the first ``--fraction`` of an epoch's walks.
-Defaults: embedding_dim 64, p=0.5, q=2, walk_length 20, context 10 (window
-9), 1 walk per node and epoch, 1 negative. The two tables (embedding and
-output, ``2 * num_nodes * dim * 4`` bytes) are memory-mapped under
-``--workdir`` when they exceed half of the machine's MemAvailable
-(``--memmap auto``), so they live in the page cache and the OS writes them back.
+Runs the Node2Vec job (``model.optimizer=sgns``: word2vec's per-pair step;
+walks drawn over the shard servers) with 2 replicas on Ray and
+``--embedding-servers`` servers per table, for ``run.max_steps`` steps: the
+first ``--fraction`` of an epoch's walks. Defaults: embedding_dim 64, p=0.5,
+q=2, walk_length 20, context 10 (window 9), 1 walk per node and epoch, 1
+negative. The two tables (embedding and output, ``2 * num_nodes * dim * 4``
+bytes) are memory-mapped under ``--workdir`` when they exceed half of the
+machine's MemAvailable (``--memmap auto``; ``yes`` always): one file per
+table, which the replicas (on the servers' machine) train in place, so the
+rows live in the page cache and the OS writes them back. In memory, the
+replicas pull and push the rows they touch.
 
 Reported: the timed part's seconds (the job's own ``epoch_time_s``: the
 training steps, without start-up and the closing checkpoint), walks and pairs
