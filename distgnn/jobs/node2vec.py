@@ -11,8 +11,10 @@ rows its windows touch, computes Node2Vec's loss and its row gradients in one
 fused pass, and pushes the gradients (averaged over the replicas with
 ``sync.sparse_sync``) to the shards, which apply ``model.optimizer``.
 ``model.optimizer=sgns`` trains instead with word2vec's per-pair SGD
-(:func:`sgns_step`, the update of ``Node2Vec.fit``) on pulled rows of the
-embedding and of a second, output table, pushing the changes.
+(:func:`sgns_step`, the update of ``Node2Vec.fit``) on the embedding and a
+second, output table: in place, lock-free, where both tables are memory-mapped
+files (``model.memmap_dir``) every replica shares with the servers
+(:func:`in_place_tables`), else on pulled rows, pushing the changes.
 """
 from __future__ import annotations
 
