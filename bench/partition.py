@@ -1,5 +1,4 @@
-"""Partitioning bench: distgnn metis, KaMinPar (default / terapart / terapart on half of the edges), stream and
-METIS (pymetis), side by side.
+"""Partitioning bench: distgnn metis, KaMinPar (default / terapart), stream and METIS (pymetis), side by side.
 
 Each graph is generated and ingested once into an on-disk CSR (R-MAT and
 planted: raw samples symmetrised, deduplicated, without self loops). Each
@@ -33,7 +32,7 @@ import time
 
 GRAPHS = {"planted": "planted:100000:16:20", "rmat17": "rmat:17", "rmat20": "rmat:20", "rmat22": "rmat:22",
           "planted4m": "planted:4194304:16:32", "grid": "grid:1000:1000"}
-TOOLS = ("metis", "kaminpar", "kaminpar-terapart", "kaminpar-terapart@0.5", "stream", "pymetis")
+TOOLS = ("metis", "kaminpar", "kaminpar-terapart", "stream", "pymetis")
 
 CHILD = r"""
 import json, resource, sys, time
@@ -55,9 +54,7 @@ else:
     opts = {}
     method = tool
     if tool.startswith("kaminpar"):
-        name, _, share = tool.partition("@")  # kaminpar-terapart@0.5: on half of the edges
-        method, opts = "kaminpar", {"context": "terapart" if name.endswith("terapart") else "default",
-                                    "sample": float(share or 1.0)}
+        method, opts = "kaminpar", {"context": "terapart" if tool.endswith("terapart") else "default"}
     t = time.perf_counter(); part = partition_graph(csr, None, k, method=method, **opts).numpy()
     dt = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -28,17 +28,14 @@ def register(subparsers) -> None:
     p.add_argument("--out", "-o", required=True, metavar="STORE")
     p.add_argument("--method", default="auto",
                    help="auto | metis | graclus | kaminpar | random | stream (default auto: metis while the "
-                        "graph is small enough and fits --memory-gb, then the first of KaMinPar default, "
-                        "terapart, terapart on a sample of the edges that fits, run against stream and the "
-                        "lower cut kept; else stream; prints what it picked and why)")
+                        "graph is small enough and fits --memory-gb, then the first of KaMinPar default and "
+                        "terapart that fits, run against stream and the lower cut kept; else stream; prints "
+                        "what it picked and why)")
     p.add_argument("--memory-gb", type=float, default=None,
                    help="memory budget for method auto (default: 80%% of the memory available now)")
     p.add_argument("--kaminpar-context", default="default",
                    help="KaMinPar context: default | terapart (compressed input graph; its coarse graphs are "
                         "not) | any kaminpar.context_names() (default default)")
-    p.add_argument("--kaminpar-sample", type=float, default=1.0,
-                   help="share of the edges KaMinPar partitions by, in (0, 1]: both directions of an edge "
-                        "kept or dropped together, for graphs too large for its memory (default 1.0)")
     p.add_argument("--threads", type=int, default=1,
                    help="KaMinPar threads (default 1: the same partition for the same seed; more threads "
                         "may give different partitions run to run)")
@@ -95,7 +92,7 @@ def _method_options(args, method: str) -> dict:
         return {}
     opts = {"imbalance": args.imbalance}
     if method == "kaminpar":
-        opts.update(context=args.kaminpar_context, threads=args.threads, sample=args.kaminpar_sample)
+        opts.update(context=args.kaminpar_context, threads=args.threads)
     return opts
 
 

@@ -20,10 +20,7 @@ on a planted-partition graph. ``terapart`` loads the graph compressed
 the planted graph, whose coarse graphs (not compressed) shrink slowly: at a
 billion edges that is 13 to 25 GB depending on the graph. ``method="auto"``
 budgets the largest figure measured
-(:data:`~distgnn.partition.api.MEMORY_MODEL`); where even terapart does not fit,
-it partitions by a sample of the edges (``sample=0.5``: both directions of an
-edge kept or dropped together, by a hash of the pair and the seed), which on a
-dense graph keeps its structure at half the memory. Our own copies are the ParHIP file
+(:data:`~distgnn.partition.api.MEMORY_MODEL`). Our own copies are the ParHIP file
 (written from the memory maps in chunks, on disk, removed after loading) and
 the returned partition (8 B per node).
 
@@ -40,7 +37,6 @@ import uuid
 from typing import Optional
 
 import numpy as np
-from numba import njit
 
 __all__ = ["available", "kaminpar_partition", "write_parhip", "CONTEXTS"]
 
@@ -58,78 +54,20 @@ def available() -> bool:
     return True
 
 
-@njit(cache=True)
-def _kept(rowptr, col, lo, threshold, seed, out):
-    """For rows ``lo .. lo + len(rowptr) - 2``: the number of edges the sample keeps per row,
-    and the kept columns written to ``out`` unless it is empty (count only). An edge is kept when a hash of its unordered pair and ``seed`` is below
-    ``threshold``, so (u, v) and (v, u) are kept or dropped together."""
-    rows = rowptr.shape[0] - 1
-    counts = np.zeros(rows, np.int64)
-    w = 0
-    base = rowptr[0]
-    for r in range(rows):
-        u = lo + r
-        for e in range(rowptr[r] - base, rowptr[r + 1] - base):
-            v = np.int64(col[e])
-            a = min(u, v)
-            b = max(u, v)
-            h = (np.uint64(a) * np.uint64(0x9E3779B97F4A7C15)) ^ np.uint64(b) ^ seed
-            h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-            h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-            h ^= h >> np.uint64(31)
-            if h < threshold:
-                if out.shape[0]:
-                    out[w] = v
-                w += 1
-                counts[r] += 1
-    return counts
-
-
-def _sampled_chunks(csr, sample: float, seed: int, write: bool):
-    """Per range of rows: (kept count per row, kept columns when ``write``)."""
-    threshold = np.uint64(min(int(sample * 2.0**64), 2**64 - 1))
-    for a, b in csr.row_ranges(_CHUNK):
-        rp = np.asarray(csr.rowptr[a:b + 1], np.int64)
-        col = np.asarray(csr.col[rp[0]:rp[-1]])
-        out = np.empty(col.shape[0] if write else 0, col.dtype)
-        counts = _kept(rp, col, a, threshold, np.uint64(seed), out)
-        yield counts, out[:int(counts.sum())]
-
-
-def write_parhip(csr, path: str, *, sample: float = 1.0, seed: int = 0) -> int:
-    """Write the symmetric on-disk CSR ``csr`` (rowptr/col memory maps) as a ParHIP binary file;
-    with ``sample`` < 1 only that share of its undirected edges (both directions of a kept
-    edge; chosen by a hash of the pair and ``seed``). Returns the directed edges written."""
-    n = csr.num_nodes
+def write_parhip(csr, path: str) -> None:
+    """Write the symmetric on-disk CSR ``csr`` (rowptr/col memory maps) as a ParHIP binary file."""
+    n, m = csr.num_nodes, csr.num_edges
     vid32 = csr.col.dtype == np.int32
     vb = 4 if vid32 else 8
     version = (3 | 8) if vid32 else 3  # no edge / vertex weights; bit 3: 32-bit vertex ids
     base = 24 + 8 * (n + 1)
-    if sample >= 1.0:
-        m = csr.num_edges
-        with open(path, "wb") as f:
-            f.write(struct.pack("<QQQ", version, n, m))
-            for a in range(0, n + 1, _CHUNK):
-                off = np.asarray(csr.rowptr[a:a + _CHUNK], np.int64) * vb + base
-                off.astype(np.uint64).tofile(f)
-            for a in range(0, m, _CHUNK):
-                np.asarray(csr.col[a:a + _CHUNK]).tofile(f)
-        return m
-    degree = np.concatenate([c for c, _ in _sampled_chunks(csr, sample, seed, write=False)] or
-                            [np.zeros(0, np.int64)])
-    m = int(degree.sum())
     with open(path, "wb") as f:
         f.write(struct.pack("<QQQ", version, n, m))
-        start = 0
-        for a in range(0, n, _CHUNK):
-            off = np.cumsum(degree[a:a + _CHUNK]) - degree[a:a + _CHUNK] + start
-            (off * vb + base).astype(np.uint64).tofile(f)
-            start += int(degree[a:a + _CHUNK].sum())
-        np.array([start * vb + base], np.uint64).tofile(f)
-        del degree
-        for _, kept in _sampled_chunks(csr, sample, seed, write=True):
-            kept.tofile(f)
-    return m
+        for a in range(0, n + 1, _CHUNK):
+            off = np.asarray(csr.rowptr[a:a + _CHUNK], np.int64) * vb + base
+            off.astype(np.uint64).tofile(f)
+        for a in range(0, m, _CHUNK):
+            np.asarray(csr.col[a:a + _CHUNK]).tofile(f)
 
 
 def _context(name: str):
@@ -142,8 +80,7 @@ def _context(name: str):
 
 
 def kaminpar_partition(csr, num_parts: int, *, seed: int = 0, imbalance: float = 0.03,
-                       context: str = "default", threads: int = 1, sample: float = 1.0,
-                       scratch_dir: Optional[str] = None) -> np.ndarray:
+                       context: str = "default", threads: int = 1, scratch_dir: Optional[str] = None) -> np.ndarray:
     """Partition the symmetric, loop-free, deduplicated on-disk CSR ``csr`` into ``num_parts`` parts.
 
     Args:
@@ -151,8 +88,6 @@ def kaminpar_partition(csr, num_parts: int, *, seed: int = 0, imbalance: float =
         imbalance: allowed imbalance epsilon (default: 0.03).
         context: KaMinPar context name, "default" or "terapart" (compressed graph) (default: "default").
         threads: KaMinPar threads (default: 1, deterministic per seed).
-        sample: share of the undirected edges KaMinPar sees, in (0, 1]: a graph too large
-            for memory is partitioned by its sampled edges (default: 1.0, all).
         scratch_dir: where the ParHIP file is written (default: beside the CSR).
     Returns int64[n] parts.
     """
@@ -167,13 +102,11 @@ def kaminpar_partition(csr, num_parts: int, *, seed: int = 0, imbalance: float =
                          f"self_loops_removed={csr.meta.get('self_loops_removed')}")
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be an int >= 1, got {threads!r}")
-    if isinstance(sample, bool) or not isinstance(sample, (int, float)) or not 0.0 < sample <= 1.0:
-        raise ValueError(f"sample must be a share of the edges in (0, 1], got {sample!r}")
     ctx = _context(context)
     where = scratch_dir or os.path.dirname(os.path.abspath(csr.path))
     path = os.path.join(where, f".kaminpar-{uuid.uuid4().hex[:8]}.parhip")
     try:
-        write_parhip(csr, path, sample=float(sample), seed=int(seed))
+        write_parhip(csr, path)
         graph = kaminpar.load_graph(path, kaminpar.GraphFileFormat.PARHIP, compress=context.startswith("terapart"))
     finally:
         if os.path.exists(path):
