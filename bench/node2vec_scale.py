@@ -3,17 +3,21 @@
     flock /tmp/distgnn-cpu.lock .venv/bin/python bench/node2vec_scale.py \\
         --store /work/scratch/big/rmat25.zarr --workdir /work/scratch/n2v-scale [--fraction 0.1]
 
-Runs the Node2Vec job (``model.optimizer=sgns``: word2vec's per-pair step;
-walks drawn over the shard servers) with 2 replicas on Ray and
+Runs the Node2Vec job (``--optimizer``, default ``sgns``: word2vec's per-pair
+step; walks drawn over the shard servers) with 2 replicas on Ray and
 ``--embedding-servers`` servers per table, for ``run.max_steps`` steps: the
 first ``--fraction`` of an epoch's walks. Defaults: embedding_dim 64, p=0.5,
 q=2, walk_length 20, context 10 (window 9), 1 walk per node and epoch, 1
-negative. The two tables (embedding and output, ``2 * num_nodes * dim * 4``
-bytes) are memory-mapped under ``--workdir`` when they exceed half of the
-machine's MemAvailable (``--memmap auto``; ``yes`` always): one file per
-table, which the replicas (on the servers' machine) train in place, so the
-rows live in the page cache and the OS writes them back. In memory, the
-replicas pull and push the rows they touch.
+negative. sgns keeps two tables (embedding and output, ``2 * num_nodes * dim *
+4`` bytes), a one-table optimizer (``--optimizer rowwise_adagrad``: Node2Vec's
+1.7 loss, the rows' updates applied on the servers) half of that. The tables
+are memory-mapped under ``--workdir`` when they exceed half of the machine's
+MemAvailable (``--memmap auto``; ``yes`` always): one file per table, which
+sgns replicas (on the servers' machine) train in place, so the rows live in
+the page cache and the OS writes them back. Otherwise the replicas pull and
+push the rows they touch. Random walks touch rows at random, so a table that
+does not fit in memory beside the graph thrashes the page cache: at R-MAT 25
+(dim 64) sgns's 17.2 GB of tables beside the 4.5 GB graph do not fit 24 GB.
 
 Reported: the timed part's seconds (the job's own ``epoch_time_s``: the
 training steps, without start-up and the closing checkpoint), walks and pairs
@@ -74,7 +78,7 @@ def _wait(proc: subprocess.Popen, metrics) -> int:
 
 
 def overrides(a, store: str, run_dir: str, max_steps: int, memmap_dir) -> list:
-    opts = [f"data.store={store}", "model.optimizer=sgns", "run.lr=0.025",
+    opts = [f"data.store={store}", f"model.optimizer={a.optimizer}", f"run.lr={a.lr}",
             f"model.embedding_dim={a.dim}", f"model.p={a.p}", f"model.q={a.q}",
             f"model.walk_length={a.walk_length}", f"model.context_size={a.context_size}",
             f"model.walks_per_node={a.walks_per_node}",
@@ -102,6 +106,10 @@ def main(argv=None) -> int:
     ap.add_argument("--context-size", type=int, default=10)
     ap.add_argument("--walks-per-node", type=int, default=1)
     ap.add_argument("--negatives", type=int, default=1)
+    ap.add_argument("--optimizer", default="sgns",
+                    help="model.optimizer: sgns (two tables: 2 x 8.6 GB at R-MAT 25, dim 64) or a one-table "
+                         "optimizer on the servers, e.g. rowwise_adagrad (8.6 GB + 4 B per row)")
+    ap.add_argument("--lr", type=float, default=0.025, help="run.lr (default 0.025, word2vec's)")
     ap.add_argument("--sparse-sync", default="false", choices=("true", "false"),
                     help="sync.sparse_sync (false: each replica pushes its own changes, as "
                          "word2vec's threads do)")
@@ -118,7 +126,7 @@ def main(argv=None) -> int:
     n, edges = int(store.num_nodes), int(getattr(store, "num_edges", 0) or 0)
     del store
     p = plan(n, a.workers, a.batch_size, a.walks_per_node, a.fraction)
-    table_bytes = 2 * n * a.dim * 4
+    table_bytes = (2 if a.optimizer == "sgns" else 1) * n * a.dim * 4
     mapped = a.memmap == "yes" or (a.memmap == "auto" and table_bytes > mem_available() / 2)
     os.makedirs(a.workdir, exist_ok=True)
     run_dir = os.path.join(a.workdir, "run")
