@@ -80,7 +80,7 @@ def sample_rows(rowptr: np.ndarray, col: np.ndarray, eid: Optional[np.ndarray], 
     np.cumsum(counts, out=offsets[1:])
     pos = np.empty(offsets[-1], np.int64)
     _fill(rowptr, rows, keys, counts, offsets, bool(replace), np.int64(seed), np.int64(hop), pos)
-    return counts, col.take(pos), None if eid is None else eid.take(pos)
+    return counts, col.take(pos).astype(np.int64, copy=False), None if eid is None else eid.take(pos)
 
 
 @njit(cache=True, nogil=True)

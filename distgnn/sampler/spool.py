@@ -56,22 +56,27 @@ def _open_npy(directory: str, name: str, shape, dtype) -> np.ndarray:
 
 
 def _edges(directory: str, store, parts: Sequence[int], shards) -> tuple:
+    """The parts' columns (in the store's dtype: int32 where ids fit) and edge ids: spooled
+    where the store keeps them, else numbered by their place in the store."""
+    from .server import PartEdgeIds
+
     nnz = [int(store.part_weights[p, 1]) for p in parts]
     total = int(sum(nnz))
-    col = _open_npy(directory, "col", (total,), np.int64)
-    eid = _open_npy(directory, "eid", (total,), np.int64)
-    pos = 0
-    for p, shard, m in zip(parts, shards, nnz):
+    dtypes = {np.dtype(s._g["col"].dtype) for s in shards}
+    col = _open_npy(directory, "col", (total,), dtypes.pop() if len(dtypes) == 1 else np.int64)
+    kept = all("edge_ids" in s._g for s in shards) and bool(shards)
+    eid = _open_npy(directory, "eid", (total,), np.int64) if kept else None
+    pos, starts = 0, []
+    for shard, m in zip(shards, nnz):
         _stream(col, pos, shard._g["col"])
-        if "edge_ids" in shard._g:
+        if kept:
             _stream(eid, pos, shard._g["edge_ids"])
-        else:
-            offset = int(store.part_weights[:p, 1].sum())
-            for a in range(0, m, 1 << 22):
-                b = min(m, a + (1 << 22))
-                eid[pos + a:pos + b] = np.arange(offset + a, offset + b, dtype=np.int64)
+        starts.append(pos)
         pos += m
     col.flush()
+    if not kept:
+        offsets = [int(store.part_weights[:p, 1].sum()) for p in parts]
+        return col, PartEdgeIds(np.array(starts, np.int64), np.array(offsets, np.int64))
     eid.flush()
     return col, eid
 
@@ -101,7 +106,7 @@ def spool_parts(store, parts: np.ndarray, owner: object):
     The scratch directory lives as long as ``owner`` (the server) does, or until
     ``release()``.
     """
-    from .server import ShardArrays
+    from .server import PartEdgeIds, ShardArrays
 
     remove_stale_spools()
     directory = tempfile.mkdtemp(prefix=_PREFIX, dir=scratch_root())
@@ -121,6 +126,7 @@ def spool_parts(store, parts: np.ndarray, owner: object):
     names = set.intersection(*[set(s.masks) for s in shards]) if shards else set()
     masks = {m: np.concatenate([s.masks[m] for s in shards]) for m in sorted(names)}
     arrays = ShardArrays(np.asarray(store.node_ranges, np.int64), parts, row_base,
-                         np.concatenate(rowptrs), _plain(col), _plain(eid),
+                         np.concatenate(rowptrs), _plain(col),
+                         eid if isinstance(eid, PartEdgeIds) else _plain(eid),
                          _plain(_features(directory, shards)), y, masks)
     return arrays, release

@@ -40,9 +40,16 @@ def test_spooled_server_answers_like_the_store(tmp_path, monkeypatch, keep):
     a = server._open()
     expect_col = np.concatenate([store.part(p).col for p in (1, 3)])
     expect_eid = np.concatenate([store.part(p).edge_ids for p in (1, 3)])
-    assert np.array_equal(a.col, expect_col) and np.array_equal(a.eid, expect_eid)
+    eid = a.eid.take(np.arange(expect_eid.shape[0]))
+    assert np.array_equal(a.col, expect_col) and np.array_equal(eid, expect_eid)
+    assert a.col.dtype == np.int32  # the store's ids, not widened
     spools = [d for d in os.listdir(tmp_path) if d.startswith("distgnn-spool-")]
     assert len(spools) == 1
+    # edge ids are spooled only where the store keeps them, else numbered by their place
+    files = sorted(f for f in os.listdir(tmp_path / spools[0]) if f.endswith(".npy"))
+    assert files == (["col.npy", "eid.npy", "x.npy"] if keep else ["col.npy", "x.npy"])
+    pos = np.array([0, 5, expect_eid.shape[0] - 1, 700, 3])
+    assert np.array_equal(a.eid[pos], expect_eid[pos])
     server.close()
     assert not [d for d in os.listdir(tmp_path) if d.startswith("distgnn-spool-")]
     assert np.array_equal(server.fetch("x", ids[:5]), x[store.orig_ids[ids[:5]]])  # reopens
