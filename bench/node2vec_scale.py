@@ -84,6 +84,7 @@ def overrides(a, store: str, run_dir: str, max_steps: int, memmap_dir) -> list:
             f"model.walks_per_node={a.walks_per_node}",
             f"model.num_negative_samples={a.negatives}", f"scaling.num_workers={a.workers}",
             f"sync.embedding_servers={a.embedding_servers}", f"sync.sparse_sync={a.sparse_sync}",
+            f"sampler.num_actors={a.shard_servers}",
             f"sampler.batch_size={a.batch_size}", "run.epochs=1", f"run.max_steps={max_steps}",
             f"run.dir={run_dir}", "run.progress=false", "sync.remote_timeout_s=1800"]
     if memmap_dir:
@@ -98,6 +99,9 @@ def main(argv=None) -> int:
     ap.add_argument("--fraction", type=float, default=0.1, help="share of an epoch's walks timed")
     ap.add_argument("--workers", type=int, default=2, help="replicas")
     ap.add_argument("--embedding-servers", type=int, default=4, help="servers per table")
+    ap.add_argument("--shard-servers", type=int, default=2,
+                    help="shard-server actors the walks are drawn from (sampler.num_actors; 0: each "
+                         "replica reads the whole store itself, one copy of the graph per replica)")
     ap.add_argument("--batch-size", type=int, default=2048, help="start nodes per step and replica")
     ap.add_argument("--dim", type=int, default=64)
     ap.add_argument("-p", type=float, default=0.5)
