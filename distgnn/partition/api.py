@@ -139,6 +139,8 @@ def _partition_undirected(csr, k: int, method: str, seed: int, options: dict,
     if method == "kaminpar":
         from .kaminpar import kaminpar_partition
         compare = options.pop("compare_stream", False)
+        if not isinstance(compare, bool):
+            raise ValueError(f"compare_stream must be True or False, got {compare!r}")
         part = kaminpar_partition(csr, k, seed=seed, **options)
         return _better_than_stream(csr, k, seed, part, options, verbose) if compare else part
     from .metis import metis_partition_csr
@@ -147,7 +149,7 @@ def _partition_undirected(csr, k: int, method: str, seed: int, options: dict,
     return metis_partition_csr(csr, k, seed=seed, **options)
 
 
-def csr_edge_cut(csr, part: np.ndarray) -> int:
+def _csr_edge_cut(csr, part: np.ndarray) -> int:
     """Entries of the on-disk CSR whose ends lie in different parts, read chunk by chunk."""
     cut = 0
     for ei in csr.edge_chunks():
@@ -157,10 +159,10 @@ def csr_edge_cut(csr, part: np.ndarray) -> int:
 
 def _better_than_stream(csr, k: int, seed: int, part: np.ndarray, options: dict,
                         verbose: bool) -> np.ndarray:
-    """``part`` or the stream partition of ``csr``, whichever cuts fewer edges (logged)."""
+    """``part`` or the stream partition of ``csr``, whichever cuts fewer edges (said when ``verbose``)."""
     other = _partition_undirected(csr, k, "stream", seed,
                                   {key: v for key, v in options.items() if key == "imbalance"})
-    a, b = csr_edge_cut(csr, part), csr_edge_cut(csr, other)
+    a, b = _csr_edge_cut(csr, part), _csr_edge_cut(csr, other)
     m = max(csr.num_edges, 1)
     if verbose:
         print(f"KaMinPar cuts {100 * a / m:.1f}% of the edges, stream {100 * b / m:.1f}%: keeping "

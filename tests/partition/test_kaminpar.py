@@ -32,6 +32,8 @@ def test_kaminpar_against_stream_keeps_the_lower_cut(tmp_path):
     best = partition_graph(c, None, 4, method="kaminpar", seed=3, compare_stream=True).numpy()
     assert cut_edges(ei, k) != cut_edges(ei, s)
     assert np.array_equal(best, k if cut_edges(ei, k) <= cut_edges(ei, s) else s)
+    with pytest.raises(ValueError, match="compare_stream must be True or False, got 'yes'"):
+        partition_graph(c, None, 4, method="kaminpar", compare_stream="yes")
 
 
 @needs_kaminpar
