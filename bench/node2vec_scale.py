@@ -17,7 +17,8 @@ sgns replicas (on the servers' machine) train in place, so the rows live in
 the page cache and the OS writes them back. Otherwise the replicas pull and
 push the rows they touch. Random walks touch rows at random, so a table that
 does not fit in memory beside the graph thrashes the page cache: at R-MAT 25
-(dim 64) sgns's 17.2 GB of tables beside the 4.5 GB graph do not fit 24 GB.
+(dim 64) sgns's 17.2 GB of tables and the 4.2 GB graph come to about 24 GB with
+the processes (estimated), more than this 24 GB machine can hold.
 
 Reported: the timed part's seconds (the job's own ``epoch_time_s``: the
 training steps, without start-up and the closing checkpoint), walks and pairs

@@ -7,6 +7,7 @@ import pytest
 
 from distgnn.cli import main
 from distgnn.partition import open_store
+from distgnn.partition.kaminpar import available as kaminpar_available
 
 
 def _edges(tmp_path):
@@ -142,8 +143,7 @@ def test_no_symmetrize_with_metis_keeps_directed_edges_and_cuts_as_undirected(tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["edges.parquet", "g.zarr", "s.zarr"]
 
 
-@pytest.mark.skipif(not __import__("distgnn.partition.kaminpar", fromlist=["available"]).available(),
-                    reason="kaminpar wheel not installed")
+@pytest.mark.skipif(not kaminpar_available(), reason="kaminpar wheel not installed")
 def test_auto_runs_kaminpar_against_stream_and_keeps_the_better_cut(tmp_path, capsys):
     # rmat:9 (9682 entries) in 0.3 MB: metis (~0.97 MB) does not fit, KaMinPar default (~0.29 MB) does
     out = tmp_path / "r.zarr"

@@ -149,21 +149,16 @@ def _partition_undirected(csr, k: int, method: str, seed: int, options: dict,
     return metis_partition_csr(csr, k, seed=seed, **options)
 
 
-def _csr_edge_cut(csr, part: np.ndarray) -> int:
-    """Entries of the on-disk CSR whose ends lie in different parts, read chunk by chunk."""
-    cut = 0
-    for ei in csr.edge_chunks():
-        cut += int(np.count_nonzero(part[ei[0]] != part[ei[1]]))
-    return cut
-
-
 def _better_than_stream(csr, k: int, seed: int, part: np.ndarray, options: dict,
                         verbose: bool) -> np.ndarray:
     """``part`` or the stream partition of ``csr``, whichever cuts fewer edges (said when ``verbose``)."""
+    from .graph import edge_cut, graph_from_disk_csr
+
     other = _partition_undirected(csr, k, "stream", seed,
                                   {key: v for key, v in options.items() if key == "imbalance"})
-    a, b = _csr_edge_cut(csr, part), _csr_edge_cut(csr, other)
-    m = max(csr.num_edges, 1)
+    g = graph_from_disk_csr(csr)
+    a, b = edge_cut(g, part), edge_cut(g, other)
+    m = max(csr.num_edges // 2, 1)
     if verbose:
         print(f"KaMinPar cuts {100 * a / m:.1f}% of the edges, stream {100 * b / m:.1f}%: keeping "
               f"{'KaMinPar' if a <= b else 'stream'}", flush=True)

@@ -6,7 +6,7 @@ parts lazily, on the first request, into memory-mapped scratch files
 (:mod:`distgnn.sampler.spool`), so its memory does not grow with its parts' edges.
 """
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -44,7 +44,7 @@ class ShardArrays:
     row_base: np.ndarray
     rowptr: np.ndarray
     col: np.ndarray
-    eid: object
+    eid: Union[np.ndarray, PartEdgeIds]
     x: Optional[np.ndarray] = None
     y: Optional[np.ndarray] = None
     masks: Dict[str, np.ndarray] = field(default_factory=dict)

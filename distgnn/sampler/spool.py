@@ -57,7 +57,8 @@ def _open_npy(directory: str, name: str, shape, dtype) -> np.ndarray:
 
 def _edges(directory: str, store, parts: Sequence[int], shards) -> tuple:
     """The parts' columns (in the store's dtype: int32 where ids fit) and edge ids: spooled
-    where the store keeps them, else numbered by their place in the store."""
+    where the store keeps them, else numbered by their place in the store; plain views of
+    the memory maps (what numba kernels take)."""
     from .server import PartEdgeIds
 
     nnz = [int(store.part_weights[p, 1]) for p in parts]
@@ -76,9 +77,9 @@ def _edges(directory: str, store, parts: Sequence[int], shards) -> tuple:
     col.flush()
     if not kept:
         offsets = [int(store.part_weights[:p, 1].sum()) for p in parts]
-        return col, PartEdgeIds(np.array(starts, np.int64), np.array(offsets, np.int64))
+        return _plain(col), PartEdgeIds(np.array(starts, np.int64), np.array(offsets, np.int64))
     eid.flush()
-    return col, eid
+    return _plain(col), _plain(eid)
 
 
 def _features(directory: str, shards) -> Optional[np.ndarray]:
@@ -106,7 +107,7 @@ def spool_parts(store, parts: np.ndarray, owner: object):
     The scratch directory lives as long as ``owner`` (the server) does, or until
     ``release()``.
     """
-    from .server import PartEdgeIds, ShardArrays
+    from .server import ShardArrays
 
     remove_stale_spools()
     directory = tempfile.mkdtemp(prefix=_PREFIX, dir=scratch_root())
@@ -126,7 +127,6 @@ def spool_parts(store, parts: np.ndarray, owner: object):
     names = set.intersection(*[set(s.masks) for s in shards]) if shards else set()
     masks = {m: np.concatenate([s.masks[m] for s in shards]) for m in sorted(names)}
     arrays = ShardArrays(np.asarray(store.node_ranges, np.int64), parts, row_base,
-                         np.concatenate(rowptrs), _plain(col),
-                         eid if isinstance(eid, PartEdgeIds) else _plain(eid),
+                         np.concatenate(rowptrs), col, eid,
                          _plain(_features(directory, shards)), y, masks)
     return arrays, release
