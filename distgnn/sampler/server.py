@@ -172,6 +172,12 @@ class ShardServer:
         a = self._open()
         return _has_edges(a.rowptr, a.col, self._rows(dst), np.asarray(src, np.int64))
 
+    def walk_round(self, message: dict) -> dict:
+        """One round of walks held here (see :mod:`distgnn.sampler.walk_messages`)."""
+        from .walk_messages import run_walk_round
+        a = self._open()
+        return run_walk_round(a, self._part_index, message)
+
     def ping(self) -> bool:
         return True
 
