@@ -208,3 +208,10 @@ class ShardClient:
         for (s, lo, hi), r in zip(groups, res):
             out[perm[lo:hi]] = r
         return out
+
+    def walk_round(self, messages: Dict[int, dict]) -> Dict[int, dict]:
+        """One walk round: ``messages[s]`` to server ``s``, all at once (see
+        :mod:`distgnn.sampler.walk_rounds`); a server replaced meanwhile gets its message again."""
+        servers = list(messages)
+        replies = self._gather([(s, "walk_round", (messages[s],)) for s in servers])
+        return dict(zip(servers, replies))

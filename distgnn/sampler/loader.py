@@ -277,8 +277,9 @@ class RandomWalkLoader(_Loader):
     per walk. Yields :class:`WalkBatch` (``pos_rw, neg_rw``).
 
     On an in-memory graph walks follow ``edge_index`` (source -> target) with
-    the numba kernels; over a store or shard servers they follow stored
-    in-edges one step at a time for all walkers (the same on undirected graphs).
+    the numba kernels; over a store or shard servers the servers walk them in
+    rounds along stored in-edges (:mod:`distgnn.sampler.walk_rounds`; undirected
+    graphs), the same walks as in memory for the same seed and numbering.
     ``windows=False`` leaves the windows out (``pos_rw``/``neg_rw`` empty, ``walks``
     alone) for trainers that cut their own pairs from the walks.
     """
