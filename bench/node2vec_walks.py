@@ -38,6 +38,21 @@ def _store(scale: int, parts: int, method: str, workdir: str):
     return open_store(path), time.perf_counter() - t
 
 
+def _fit(whole, start, length: int, window: int, dim: int) -> dict:
+    from distgnn.embedding import init_tables, negative_table, train_walks
+    from distgnn.sampler import random_walk
+    syn0, syn1 = init_tables(whole.rowptr.shape[0] - 1, dim)
+    prob, alias = negative_table(whole.rowptr)
+    w = random_walk(whole.rowptr, whole.col, start[:64], length, 0.5, 2.0, seed=3).numpy()
+    train_walks(syn0, syn1, w, window=window, prob=prob, alias=alias, num_negative_samples=1)
+    t = time.perf_counter()
+    walks = random_walk(whole.rowptr, whole.col, start, length, 0.5, 2.0, seed=2).numpy()
+    pairs, _ = train_walks(syn0, syn1, walks, window=window, prob=prob, alias=alias,
+                           num_negative_samples=1, lr_start=0.025, lr_end=0.0001)
+    took = time.perf_counter() - t
+    return {"fit_walks_per_s": start.size / took, "fit_trained_pairs_per_s": pairs / took}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=int, default=20)
@@ -51,6 +66,10 @@ def main(argv=None) -> int:
     ap.add_argument("--walk-length", type=int, default=20)
     ap.add_argument("--context-size", type=int, default=10)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--fit", action="store_true",
+                    help="also time walk + sgns training in this process (Node2Vec.fit's kernels: "
+                         "d=--dim, 1 negative, window context-1) on the same start nodes")
+    ap.add_argument("--dim", type=int, default=64)
     a = ap.parse_args(argv)
     import ray
     from _trainer_side_walk import client_walks as step_walks
@@ -71,6 +90,8 @@ def main(argv=None) -> int:
     t = time.perf_counter()
     random_walk(whole.rowptr, whole.col, start, L, 0.5, 2.0, seed=1)
     res["in_process_walks_per_s"] = start.size / (time.perf_counter() - t)
+    if a.fit:
+        res.update(_fit(whole, start, L, c - 1, a.dim))
     del whole
 
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
@@ -98,6 +119,9 @@ def main(argv=None) -> int:
     for k, name in (("in_process", "in process (fit's walker)"), ("server", "server rounds (loader)"),
                     ("trainer_side", "trainer-side steps (old)")):
         print(f"  {name:28s} {res[k + '_walks_per_s']:12,.0f} walks/s {res[k + '_pairs_per_s'] / 1e6:8.2f} M pairs/s")
+    if a.fit:
+        print(f"  {'fit in process (walk+train)':28s} {res['fit_walks_per_s']:12,.0f} walks/s "
+              f"{res['fit_trained_pairs_per_s'] / 1e6:8.2f} M trained pairs/s (d={a.dim}, 1 negative)")
     print(json.dumps(res))
     if not a.keep:
         shutil.rmtree(a.workdir, ignore_errors=True)

@@ -151,9 +151,9 @@ def answer_queries(rowptr, col, node_ranges, part_index, row_base, t, x):
 
 
 @njit(cache=True, nogil=True)
-def walk_states(seed, num_walks):
-    """The first stream state of walks ``0 .. num_walks - 1`` (as the in-memory kernels)."""
-    out = np.empty(num_walks, np.uint64)
-    for w in range(num_walks):
-        out[w] = key3(seed, w, 0)
+def walk_states(seeds, walk_ids):
+    """The first stream state of walk ``walk_ids[i]`` of seed ``seeds[i]`` (as the in-memory kernels)."""
+    out = np.empty(walk_ids.shape[0], np.uint64)
+    for i in range(walk_ids.shape[0]):
+        out[i] = key3(seeds[i], walk_ids[i], 0)
     return out

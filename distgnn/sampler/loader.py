@@ -19,7 +19,7 @@ from .blocks import sample_blocks
 from .client import ShardClient
 from .cluster import cluster_groups
 from .csr import out_csr
-from .dist_walk import client_walks
+from .walk_rounds import walk_rounds
 from .prefetch import Prefetcher
 from .walks import random_walk, skipgram_samples
 
@@ -68,10 +68,15 @@ class _Loader:
     def _make(self, task):
         raise NotImplementedError
 
+    def _prepare(self, tasks: List) -> List:
+        """The epoch's tasks as :meth:`_make` gets them (default: as they are)."""
+        return tasks
+
     def __iter__(self) -> Iterator:
         self.close()
         rng = np.random.default_rng([self.seed, self.epoch])
-        tasks = [(i, int(rng.integers(0, 2**62)), t) for i, t in enumerate(self._tasks(rng))]
+        tasks = self._prepare([(i, int(rng.integers(0, 2**62)), t)
+                               for i, t in enumerate(self._tasks(rng))])
         self.epoch += 1
         self._active = Prefetcher(self._make, tasks, self.prefetch, self.kernel_threads)
         return self._active
@@ -280,6 +285,9 @@ class RandomWalkLoader(_Loader):
     the numba kernels; over a store or shard servers the servers walk them in
     rounds along stored in-edges (:mod:`distgnn.sampler.walk_rounds`; undirected
     graphs), the same walks as in memory for the same seed and numbering.
+    Over shard servers ``walk_group`` walkers (default 32768) are walked together:
+    consecutive batches share the servers' rounds (fewer, fuller messages), each
+    batch's walks the same as alone.
     ``windows=False`` leaves the windows out (``pos_rw``/``neg_rw`` empty, ``walks``
     alone) for trainers that cut their own pairs from the walks.
     """
@@ -287,8 +295,9 @@ class RandomWalkLoader(_Loader):
     def __init__(self, source, walk_length: int, context_size: int, walks_per_node: int = 1,
                  num_negative_samples: int = 1, p: float = 1.0, q: float = 1.0, batch_size: int = 128,
                  start_nodes=None, shuffle: bool = True, seed: Optional[int] = None, prefetch: int = 2,
-                 timeout: float = 120.0, windows: bool = True) -> None:
+                 timeout: float = 120.0, windows: bool = True, walk_group: int = 32768) -> None:
         super().__init__(seed, prefetch)
+        self.walk_group = _check_positive_int("walk_group", walk_group)
         self.windows = bool(windows)
         self.walk_length = _check_positive_int("walk_length", walk_length)
         if not isinstance(context_size, (int, np.integer)) or not 1 <= context_size <= walk_length + 1:
@@ -317,13 +326,34 @@ class RandomWalkLoader(_Loader):
     def _tasks(self, rng):
         return _batches(self.nodes, self.batch_size, self.shuffle, False, rng)
 
+    def _prepare(self, tasks):
+        if self._csr is not None:
+            return tasks
+        per = max(1, self.walk_group // (self.batch_size * self.walks_per_node))
+        out = []
+        for g in range(0, len(tasks), per):
+            group = {"tasks": tasks[g:g + per], "walks": {}}
+            out.extend((i, seed, start, group) for i, seed, start in group["tasks"])
+        return out
+
+    def _server_walks(self, index: int, group: dict) -> np.ndarray:
+        """Walks of batch ``index``: its group's batches are walked on the servers at once."""
+        if index not in group["walks"]:
+            starts = [np.repeat(t[2], self.walks_per_node) for t in group["tasks"]]
+            seeds = np.concatenate([np.full(s.shape[0], t[1], np.int64) for s, t in zip(starts, group["tasks"])])
+            ids = np.concatenate([np.arange(s.shape[0], dtype=np.int64) for s in starts])
+            walks, _ = walk_rounds(self.client.walk_round, self.client.owner, np.concatenate(starts),
+                                   self.walk_length, self.p, self.q, seeds, ids)
+            bounds = np.cumsum([0] + [s.shape[0] for s in starts])
+            group["walks"] = {t[0]: walks[bounds[k]:bounds[k + 1]] for k, t in enumerate(group["tasks"])}
+        return group["walks"].pop(index)
+
     def _make(self, task) -> WalkBatch:
-        _, seed, start = task
-        start = np.repeat(start, self.walks_per_node)
+        seed, start = task[1], np.repeat(task[2], self.walks_per_node)
         if self._csr is not None:
             walks = random_walk(self._csr[0], self._csr[1], start, self.walk_length, self.p, self.q, seed=seed)
         else:
-            walks = torch.from_numpy(client_walks(self.client, start, self.walk_length, self.p, self.q, seed))
+            walks = torch.from_numpy(self._server_walks(task[0], task[3]))
         if not self.windows:
             empty = torch.empty(0, self.context_size, dtype=torch.long)
             return WalkBatch(empty, empty, walks)

@@ -33,9 +33,11 @@ def _write_trace(out: np.ndarray, wid: np.ndarray, step: np.ndarray, count: np.n
 
 
 def walk_rounds(exchange: Exchange, owner: Callable[[np.ndarray], np.ndarray], start: np.ndarray,
-                walk_length: int, p: float, q: float, seed: int) -> Tuple[np.ndarray, dict]:
+                walk_length: int, p: float, q: float, seed, walk_ids=None) -> Tuple[np.ndarray, dict]:
     """``(walks [len(start), walk_length + 1], stats)``: walk ``w`` starts at ``start[w]``
     and draws from the stream of ``(seed, w)``, as :func:`distgnn.sampler.random_walk`.
+    ``seed`` and ``walk_ids`` may be arrays (one per walk): several batches walked at once,
+    walk ``w`` drawing the stream of ``(seed[w], walk_ids[w])``.
 
     ``owner(ids)`` names the server of each vertex; ``stats`` counts ``rounds``,
     ``moves`` (walkers sent between servers) and ``queries``.
@@ -47,7 +49,9 @@ def walk_rounds(exchange: Exchange, owner: Callable[[np.ndarray], np.ndarray], s
     w = {name: np.zeros(num, dtype) for name, dtype in WALKER_FIELDS.items()}
     w["wid"] = np.arange(num, dtype=np.int64)
     w["cur"], w["prev"], w["qans"][:] = start.copy(), np.full(num, -1, np.int64), -1
-    w["state"] = walk_states(np.int64(seed), np.int64(num))
+    seeds = np.broadcast_to(np.asarray(seed, np.int64), (num,)).copy()
+    ids = np.arange(num, dtype=np.int64) if walk_ids is None else np.ascontiguousarray(walk_ids, np.int64)
+    w["state"] = walk_states(seeds, ids)
     ready = np.arange(num, dtype=np.int64) if walk_length > 0 else np.zeros(0, np.int64)
     asked = np.zeros(0, np.int64)  # walkers whose queries go out this round
     stats = {"rounds": 0, "moves": 0, "queries": 0}

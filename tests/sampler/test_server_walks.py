@@ -86,9 +86,10 @@ def test_four_parts_walk_like_the_in_process_walker(actors, store4, graph):
     assert dof > 50 and chi2.sf(stat, dof) > 1e-3
 
 
-def test_loader_over_servers_gives_the_same_walks_and_pairs(actors, store4, graph):
+@pytest.mark.parametrize("walk_group", [1, 450, 32768])  # a batch alone, 2 batches, all at once
+def test_loader_over_servers_gives_the_same_walks_and_pairs(actors, store4, graph, walk_group):
     kw = dict(walk_length=6, context_size=3, walks_per_node=2, p=0.5, q=2.0, batch_size=100, seed=5)
-    a = list(RandomWalkLoader(actors, **kw))
+    a = list(RandomWalkLoader(actors, walk_group=walk_group, **kw))
     b = list(RandomWalkLoader(relabelled(graph, store4), **kw))
     assert len(a) == len(b) == -(-graph.num_nodes // 100)
     assert sum(x.walks.shape[0] for x in a) == 2 * graph.num_nodes
