@@ -32,7 +32,13 @@ class GraphSAGEModel:
 class NeighborSampler(ShardSampler):
     num_neighbors: List[int] = opt([15, 10], "in-neighbours drawn per node at each hop, one entry "
                                    "per model layer, first hop first (-1 = all)", min=1, allow=(-1,))
-    batch_size: int = opt(1024, "training nodes per mini-batch and replica", min=1)
+    batch_size: int = opt(1024, "training nodes per mini-batch and replica, at most: an epoch "
+                                "that would take fewer than sampler.min_steps steps per replica "
+                                "takes smaller batches, of ceil(share / min_steps) nodes", min=1)
+    min_steps: int = opt(20, "optimiser steps per epoch and replica below which the batch "
+                             "shrinks (0: keep sampler.batch_size); 1,600 training nodes on 2 "
+                             "replicas, 5 epochs: 1 step of 800 per epoch reached 0.44, 20 of 40 "
+                             "reach 0.96", min=0)
     eval_batch_size: int = opt(4096, "nodes per evaluation batch", min=1)
     eval_num_neighbors: List[int] = opt([], "fan-outs of evaluation (empty: those of training; "
                                         "-1 = all)", min=1, allow=(-1,))
@@ -59,4 +65,7 @@ def _check_graphsage(cfg) -> None:
 
 register_job(JobSpec("graphsage", "neighbour-sampled GraphSAGE node classification through the "
                      "shard servers", GraphSAGEModel, NeighborSampler,
-                     "distgnn.jobs.graphsage:graphsage_replica", _check_graphsage))
+                     "distgnn.jobs.graphsage:graphsage_replica", _check_graphsage,
+                     measured="test accuracy 0.990 on the default generated graph (4k nodes, "
+                              "20 epochs); 0.960 on a 20k-node graph with 1,600 training "
+                              "nodes, 2 replicas, 5 epochs"))

@@ -223,7 +223,8 @@ def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
                                 ctx.epoch_sums(resume, epoch, skip))
             progress.close()
             counts = evaluate(_plain(model), eval_loader, ctx.device) if schedule.eval_due(epoch) else None
-            row = {"epoch": epoch, **_epoch_metrics(ctx, stats, counts, progress)}
+            row = {"epoch": epoch, **_epoch_metrics(ctx, stats, counts, progress),
+                   "steps_per_epoch": float(train_loader.steps_per_epoch)}
             due = schedule.checkpoint_due(epoch)
             position = schedule.end_epoch(train_loader.steps_per_epoch)
             ctx.report(row, state(position) if due else None, sums=stats)

@@ -26,7 +26,18 @@ def format_row(row: Mapping[str, float], epochs: int) -> str:
     parts.append(f"{row.get('samples_per_s', 0):,.0f} samples/s")
     if "epoch_time_s" in row:
         parts.append(f"{row['epoch_time_s']:.1f} s")
+    if int(row["epoch"]) == 0 and "steps_per_epoch" in row:
+        parts.append(_steps_note(row))
     return " | ".join(parts)
+
+
+def _steps_note(row: Mapping[str, float]) -> str:
+    """The first epoch's word on how long an epoch is, and which keys change it."""
+    steps = int(row["steps_per_epoch"])
+    if "batch_size" not in row:
+        return f"{steps} steps per epoch and replica"
+    return (f"{steps} steps per epoch and replica of {int(row['batch_size'])} "
+            "(sampler.batch_size sets it)")
 
 
 class ReplicaContext:

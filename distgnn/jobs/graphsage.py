@@ -22,6 +22,7 @@ from distgnn.ops.dropout import hash_dropout
 from distgnn.jobs.progress import Progress
 
 __all__ = ["GraphSAGE", "graphsage_replica", "train_on_data", "build_model", "replica_share", "MASKS",
+           "batch_for_steps",
            "bar_figures"]
 
 MASKS = ("train", "val", "test")
@@ -119,6 +120,15 @@ def replica_share(nodes: np.ndarray, rank: int, world_size: int, seed: int) -> n
 
 def _steps(share_sizes: Sequence[int], batch_size: int) -> int:
     return max(-(-int(n) // batch_size) for n in share_sizes)
+
+
+def batch_for_steps(share_sizes: Sequence[int], batch_size: int, min_steps: int) -> int:
+    """``batch_size``, or smaller when the largest share would give fewer than ``min_steps``
+    steps: ``ceil(share / min_steps)`` nodes (0 ``min_steps`` keeps ``batch_size``)."""
+    largest = max((int(n) for n in share_sizes), default=0)
+    if min_steps <= 0 or largest == 0 or _steps(share_sizes, batch_size) >= min_steps:
+        return batch_size
+    return max(1, -(-largest // min_steps))
 
 
 def _empty_blocks(num_layers: int, device) -> list:
@@ -262,12 +272,13 @@ class _Setup:
                                           lr=cfg.run.scaled_lr(ctx.world_size),
                                           weight_decay=cfg.run.weight_decay)
         nodes = self.client.where(train)
-        self.cache = self._cache(store, replica_share(nodes, ctx.rank, ctx.world_size, cfg.run.seed))
-        self.train_loader = self._loader(replica_share(nodes, ctx.rank, ctx.world_size, cfg.run.seed),
-                                         cfg.sampler.num_neighbors, cfg.sampler.batch_size, True)
         shares = [replica_share(nodes, r, ctx.world_size, cfg.run.seed).shape[0]
                   for r in range(ctx.world_size)]
-        self.steps = _steps(shares, cfg.sampler.batch_size)
+        self.batch_size = batch_for_steps(shares, cfg.sampler.batch_size, cfg.sampler.min_steps)
+        self.steps = _steps(shares, self.batch_size)
+        self.cache = self._cache(store, replica_share(nodes, ctx.rank, ctx.world_size, cfg.run.seed))
+        self.train_loader = self._loader(replica_share(nodes, ctx.rank, ctx.world_size, cfg.run.seed),
+                                         cfg.sampler.num_neighbors, self.batch_size, True)
         fan = cfg.sampler.eval_num_neighbors or cfg.sampler.num_neighbors
         self.eval_loaders = {}
         for base in MASKS:
@@ -286,7 +297,7 @@ class _Setup:
             return optional_cache(self.client, store, s.cache_mb) if store is not None else None
         if s.cache_mb <= 0 or not self.client.remote:
             return None
-        warm = NeighborLoader(self.client, list(s.num_neighbors), batch_size=s.batch_size,
+        warm = NeighborLoader(self.client, list(s.num_neighbors), batch_size=self.batch_size,
                               input_nodes=share, shuffle=True, seed=self.cfg.run.seed + 7,
                               fetch_features=False)
         return FeatureCache.by_score(self.client, visit_counts(warm, s.warmup_batches), s.cache_mb)
@@ -326,7 +337,8 @@ def _epoch_row(ctx: ReplicaContext, setup: _Setup, stats: Dict[str, float],
     row = {"train_loss": total["loss_sum"] / max(total["train_nodes"], 1.0),
            "train_acc": total["train_correct"] / max(total["train_nodes"], 1.0),
            "batches_per_s": progress.batches / train_s, "samples_per_s": total["samples"] / train_s,
-           "epoch_time_s": train_s, "cache_hit_rate": total["cache_hits"] / max(looked_up, 1.0),
+           "epoch_time_s": train_s, "steps_per_epoch": float(setup.steps),
+           "batch_size": float(setup.batch_size), "cache_hit_rate": total["cache_hits"] / max(looked_up, 1.0),
            "bytes_fetched": total["bytes_fetched"], "sample_share": total["sample_s"] / busy,
            "fetch_share": total["fetch_s"] / busy, "compute_share": total["compute_s"] / busy}
     for m in MASKS:
