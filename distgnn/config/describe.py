@@ -12,9 +12,9 @@ from .schema import TrainConfig
 __all__ = ["iter_keys", "format_keys"]
 
 
-def _leaves(cls, prefix: str) -> Iterator[Tuple[str, str, object, str]]:
+def _leaves(cls, prefix: str, defaults=None) -> Iterator[Tuple[str, str, object, str]]:
     types = field_types(cls)
-    defaults = cls()
+    defaults = cls() if defaults is None else defaults
     for f in dataclasses.fields(cls):
         key = f"{prefix}{f.name}"
         tp = types[f.name]
@@ -36,7 +36,8 @@ def iter_keys(job: Optional[str] = None) -> Iterator[Tuple[str, str, object, str
             yield "job", "str", spec.name, f.metadata["help"]
             continue
         cls = getattr(spec, f.name) if f.name in ("model", "sampler") else types[f.name]
-        yield from _leaves(cls, f.name + ".")
+        yield from _leaves(cls, f.name + ".",
+                           cls(**spec.run_defaults) if f.name == "run" else None)
 
 
 def format_keys(job: Optional[str] = None, width: int = 34) -> str:

@@ -82,6 +82,8 @@ def build_config(tree: Optional[Dict[str, Any]]) -> TrainConfig:
         if key == "job":
             continue
         cls = getattr(spec, key) if key in _JOB_SECTIONS else types[key]
+        if key == "run" and isinstance(value, dict):  # the job's defaults beneath the file's keys
+            value = {**spec.run_defaults, **value}
         try:
             kwargs[key] = build(cls, value, key)
         except ConfigError as exc:

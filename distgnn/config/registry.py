@@ -12,8 +12,8 @@ validation and the function to run from here.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 __all__ = ["JobSpec", "register_job", "get_job", "job_names", "DEFAULT_JOB"]
 
@@ -29,6 +29,10 @@ class JobSpec:
     sampler: type
     replica: str  # "module:function"; the function is ``fn(inputs: JobInputs, ctx: ReplicaContext)``
     check: Optional[Callable] = None  # ``check(cfg)`` raises ConfigError on inconsistent keys
+    #: the job's own defaults of ``run`` keys (e.g. ``{"epochs": 5}``), beneath what a config sets
+    run_defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: what the defaults gave, measured, for ``distgnn train --help`` (one line, or "")
+    measured: str = ""
 
     def replica_function(self) -> Callable:
         """Import and return the replica function."""
@@ -40,9 +44,12 @@ _JOBS: Dict[str, JobSpec] = {}
 
 
 def register_job(spec: JobSpec) -> JobSpec:
-    """Add ``spec`` to the registry (a second registration of a name replaces the first)."""
+    """Add ``spec`` to the registry; a second registration of a name is refused."""
     if ":" not in spec.replica:
         raise ValueError(f"JobSpec.replica must be 'module:function', got {spec.replica!r}")
+    if spec.name in _JOBS:
+        raise ValueError(f"job {spec.name!r} is already registered (replica "
+                         f"{_JOBS[spec.name].replica}); pick another name")
     _JOBS[spec.name] = spec
     return spec
 

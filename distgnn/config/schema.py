@@ -32,7 +32,8 @@ class TrainConfig:
     sampler: Any = field(default=None, metadata={"help": "the job's batching and shard serving"})
     scaling: ScalingConfig = section(ScalingConfig, "replicas and devices")
     sync: SyncConfig = section(SyncConfig, "gradient and embedding synchronisation, remote timeouts")
-    run: RunConfig = section(RunConfig, "epochs, optimiser, checkpoints, failures, logging")
+    run: RunConfig = field(default=None, metadata={  # type: ignore[assignment]
+        "help": "epochs, optimiser, checkpoints, failures, logging (the job sets some defaults)"})
 
     def __post_init__(self) -> None:
         spec = get_job(self.job)
@@ -43,3 +44,5 @@ class TrainConfig:
             elif not isinstance(value, cls):
                 raise FieldError(name, f"job {self.job} takes a {cls.__name__} section, got "
                                  f"{type(value).__name__}", f"build it as {cls.__name__}(...)")
+        if self.run is None:  # the job's own defaults (JobSpec.run_defaults) beneath RunConfig's
+            self.run = RunConfig(**spec.run_defaults)

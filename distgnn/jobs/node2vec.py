@@ -30,7 +30,7 @@ from distgnn.jobs.inputs import JobInputs
 from distgnn.jobs.schedule import Schedule
 
 __all__ = ["node2vec_replica", "node2vec_step", "sgns_step", "SgnsState", "in_place_tables",
-           "empty_step",
+           "empty_step", "tables_dir",
            "start_nodes", "loader_seed", "logistic_regression_scores", "store_labels",
            "EMBEDDING_NAME", "CONTEXT_NAME"]
 
@@ -188,10 +188,19 @@ def _make_embedding(inputs: JobInputs, num_nodes: int, name: str = EMBEDDING_NAM
                             memmap_dir=_mapped(cfg, name))
 
 
+def tables_dir(cfg) -> Optional[str]:
+    """Where the tables' memory-mapped rows live: ``model.memmap_dir`` ('' for none), else
+    ``<run.dir>/tables`` with optimizer sgns (so replicas train them in place), else None."""
+    if cfg.model.memmap_dir is not None:
+        return cfg.model.memmap_dir or None
+    return os.path.join(cfg.run.run_dir, "tables") if cfg.model.optimizer == "sgns" else None
+
+
 def _mapped(cfg, name: str) -> Optional[str]:
     """The folder of table ``name``'s memory-mapped rows (one per table: the shards of two
     tables cover the same row ranges), or None for tables in memory."""
-    return None if cfg.model.memmap_dir is None else os.path.join(cfg.model.memmap_dir, name)
+    folder = tables_dir(cfg)
+    return None if folder is None else os.path.join(folder, name)
 
 
 def _loader(inputs: JobInputs, ctx: ReplicaContext, num_nodes: int):
@@ -208,8 +217,9 @@ def _loader(inputs: JobInputs, ctx: ReplicaContext, num_nodes: int):
 
 
 def _sgns_lr(run, schedule: Schedule, steps: int) -> Tuple[float, float]:
-    """word2vec's rate for this step: linear from run.lr to run.lr / 250 over run.epochs
-    (not run.max_steps: a run stopped early resumes into the schedule of the full one)."""
+    """word2vec's rate for this step: linear from run.lr to run.lr / 250 over all the walks of
+    all run.epochs (every replica takes the same walks per step, so the global step counts
+    them; not run.max_steps: a run stopped early resumes into the schedule of the full one)."""
     total = max(1, run.epochs * steps)
     at = min(schedule.global_step, total)
     return (run.lr * (1 - 0.996 * at / total), run.lr * (1 - 0.996 * min(at + 1, total) / total))
@@ -287,7 +297,8 @@ def node2vec_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
             total = ctx.all_sum([stats["loss_sum"], stats["batches"], progress.rates()[1]]).tolist()
             row = {"epoch": epoch, "train_loss": total[0] / max(total[1], 1.0),
                    "batches_per_s": progress.rates()[0], "samples_per_s": total[2],
-                   "epoch_time_s": progress.elapsed, **scores}
+                   "epoch_time_s": progress.elapsed, "steps_per_epoch": float(steps),
+                   "batch_size": float(inputs.config.sampler.batch_size), **scores}
             due = schedule.checkpoint_due(epoch)
             position = schedule.end_epoch(steps)
             ctx.report(row, {"position": position} if due else None, embeddings if due else None,

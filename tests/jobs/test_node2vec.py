@@ -15,7 +15,7 @@ GRAPH = ["job=node2vec", "data.generator.num_nodes=130", "data.generator.num_blo
          "data.generator.train_per_class=20", "data.generator.num_val=20",
          "data.generator.num_test=37", "data.num_parts=3", "data.method=random",
          "model.embedding_dim=8", "model.walk_length=6", "model.context_size=3",
-         "model.walks_per_node=1", "sampler.batch_size=16", "sampler.prefetch=1",
+         "model.walks_per_node=1", "model.optimizer=sparse_adam", "sampler.batch_size=16", "sampler.prefetch=1",
          "run.epochs=2", "run.lr=0.05", "run.checkpoint_every_steps=3", "run.progress=false"]
 
 
@@ -81,10 +81,15 @@ def test_sgns_trainer_learns_and_resumes_to_the_same_tables(store, tmp_path):
 def test_sgns_tables_memory_mapped_train_the_same_table(store, tmp_path):
     """model.memmap_dir: each table in one file its shards map, trained in place by the
     replica; the same run as rows pulled and pushed."""
-    _, mem, _ = _run_sgns(store, tmp_path / "mem", "run.epochs=1")
+    _, mem, _ = _run_sgns(store, tmp_path / "mem", "run.epochs=1", "model.memmap_dir=\"\"")
+    assert not (tmp_path / "mem" / "tables").exists()
     mapped_dir = tmp_path / "tables"
     _, mapped, _ = _run_sgns(store, tmp_path / "mapped", "run.epochs=1",
                              f"model.memmap_dir={mapped_dir}")
     assert sorted(p.name for p in mapped_dir.iterdir()) == ["node2vec", "node2vec_context"]
     assert [p.name for p in (mapped_dir / "node2vec").iterdir()] == ["table-8.f32"]
     torch.testing.assert_close(mapped, mem)
+    _, default, _ = _run_sgns(store, tmp_path / "default", "run.epochs=1")  # <run.dir>/tables
+    assert sorted(p.name for p in (tmp_path / "default" / "tables").iterdir()) == \
+        ["node2vec", "node2vec_context"]
+    torch.testing.assert_close(default, mem)
