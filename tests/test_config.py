@@ -9,7 +9,7 @@ import yaml
 from distgnn.cli import main
 from distgnn.config import (ClusterGCNModel, ConfigError, Node2VecModel, RunConfig, ScalingConfig,
                             SyncConfig, TrainConfig, WalkSampler, config_to_dict, get_job,
-                            iter_keys, job_names, load_config, save_config)
+                            iter_keys, job_names, load_config, register_job, save_config)
 from distgnn.distributed import config as runtime
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,6 +181,15 @@ def test_train_help_lists_the_keys_of_the_job():
     out = helptext()
     assert "config keys of job cluster_gcn" in out and "  model.embedding_dim " not in out
     assert "model.embedding_dim" in helptext(str(EXAMPLES / "node2vec.yaml"))
+    jobs = out[out.index("jobs (job: NAME):"):out.index("examples:")]
+    assert jobs.count("defaults, measured: test accuracy") == len(job_names())
+
+
+def test_a_second_registration_of_a_job_is_refused():
+    spec = get_job("graphsage")
+    with pytest.raises(ValueError, match=r"job 'graphsage' is already registered .*pick another"):
+        register_job(spec)
+    assert get_job("graphsage") is spec
 
 
 def test_cli_exit_code_2_on_a_key_of_another_job(capsys):
@@ -195,6 +204,14 @@ def test_cli_print_config(capsys):
     tree = yaml.safe_load(capsys.readouterr().out)
     assert tree["job"] == "node2vec" and tree["run"]["resume"] is True
     assert "embedding_dim" in tree["model"] and "hidden_channels" not in tree["model"]
+
+
+def test_train_without_a_config_file_takes_the_job_defaults(capsys):
+    assert main(["train", "-p", "job=node2vec", "--print-config"]) == 0
+    tree = yaml.safe_load(capsys.readouterr().out)
+    assert tree["job"] == "node2vec" and tree["model"]["optimizer"] == "sgns"
+    assert (tree["run"]["epochs"], tree["run"]["lr"]) == (8, 0.1)
+    assert tree["data"]["generator"]["name"] == "planted_partition"
 
 
 @pytest.mark.parametrize("rule,expected", [("sqrt", 0.02), ("linear", 0.04), ("none", 0.01)])

@@ -1,4 +1,4 @@
-"""``distgnn train CONFIG.yaml [-p key=value ...]``: run a whole training job."""
+"""``distgnn train [CONFIG.yaml] [-p key=value ...]``: run a whole training job."""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +18,7 @@ examples:
   distgnn train examples/configs/cluster_gcn.yaml -p run.epochs=1 -p scaling.num_workers=2
   distgnn train examples/configs/node2vec.yaml -p sampler.batch_size=256 -p run.dir=runs/n2v
   distgnn train examples/configs/cluster_gcn.yaml --resume
+  distgnn train -p job=graphsage -p run.epochs=5   (no file: the defaults, a generated graph)
   distgnn train --help --job node2vec       (the keys of job node2vec)
 """
 
@@ -26,7 +27,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "train", help="run a training job from a YAML config", add_help=False,
         description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("config", nargs="?", help="YAML config file (see examples/configs/)")
+    p.add_argument("config", nargs="?", help="YAML config file (see examples/configs/; "
+                   "none: every key at its default, the job's graph generated)")
     p.add_argument("-h", "--help", action="store_true",
                    help="show this help and the config keys of the job (see --job) and exit")
     p.add_argument("--job", metavar="NAME", help="with --help: list the keys of job NAME "
@@ -51,11 +53,22 @@ def _help_job(args: argparse.Namespace) -> str:
     return DEFAULT_JOB
 
 
+def _job_line(spec) -> str:
+    """One job of the job list: its name, what it does, and what its defaults gave."""
+    import textwrap
+
+    line = f"  {spec.name:<14} {spec.help}"
+    if spec.measured:
+        line += "\n" + textwrap.fill(f"defaults, measured: {spec.measured}", width=92,
+                                     initial_indent=" " * 17, subsequent_indent=" " * 19)
+    return line
+
+
 def _help(args: argparse.Namespace) -> str:
     from distgnn.config import format_keys, get_job, job_names
 
     spec = get_job(_help_job(args))
-    jobs = "\n".join(f"  {name:<14} {get_job(name).help}" for name in job_names())
+    jobs = "\n".join(_job_line(get_job(name)) for name in job_names())
     return (f"{args.parser.format_help()}\njobs (job: NAME):\n{jobs}\n\n{_EXAMPLES}\n"
             f"config keys of job {spec.name} (YAML sections; override any with -p key=value, "
             f"values read as YAML):\n{format_keys(spec.name)}\n")
@@ -67,8 +80,6 @@ def _run(args: argparse.Namespace) -> int:
     if args.help:
         print(_help(args), end="")
         return 0
-    if args.config is None:
-        args.parser.error("expected a YAML config file (see examples/configs/), got none")
     overrides = list(args.overrides) + (["run.resume=true"] if args.resume else [])
     cfg = load_config(args.config, overrides)
     if args.print_config:
