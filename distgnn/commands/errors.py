@@ -21,11 +21,13 @@ import time
 import traceback
 from typing import Callable, List, Optional
 
+from distgnn.errors import InputTypeError
+
 __all__ = ["USER_ERRORS", "describe", "describe_failure", "is_failure", "log_failures_to",
            "write_failure_log", "run_command", "FAILURE_LOG"]
 
 #: exception types that are the user's to fix (reported in one line, exit 2)
-USER_ERRORS = (ValueError, TypeError, OSError, MemoryError)
+USER_ERRORS = (ValueError, InputTypeError, OSError, MemoryError)
 #: name of the full report of a failure, in the run directory
 FAILURE_LOG = "error.log"
 _MAX_CAUSE = 300

@@ -10,6 +10,8 @@ from typing import Optional, Tuple
 import numpy as np
 import torch
 
+from distgnn.errors import InputTypeError
+
 __all__ = ["id_dtype", "as_edge_array", "check_num_nodes", "check_num_parts", "check_node_array",
            "check_features", "check_assignment", "to_numpy"]
 
@@ -34,16 +36,16 @@ def as_edge_array(edge_index, name: str = "edge_index") -> np.ndarray:
     if ei.dtype == np.bool_ or not (np.issubdtype(ei.dtype, np.integer)):
         if np.issubdtype(ei.dtype, np.floating) and ei.size and np.all(np.isfinite(ei)) \
                 and np.all(ei == np.round(ei)):
-            raise TypeError(f"{name} must hold integer node ids, got dtype {ei.dtype} "
+            raise InputTypeError(f"{name} must hold integer node ids, got dtype {ei.dtype} "
                             "(convert whole-valued floats with .long() first)")
-        raise TypeError(f"{name} must hold integer node ids, got dtype {ei.dtype}")
+        raise InputTypeError(f"{name} must hold integer node ids, got dtype {ei.dtype}")
     return np.ascontiguousarray(ei, dtype=np.int64)
 
 
 def check_num_nodes(edge_index: np.ndarray, num_nodes: Optional[int]) -> int:
     """Infer or check ``num_nodes`` against the ids in ``edge_index`` (int64 [2, E])."""
     if num_nodes is not None and (isinstance(num_nodes, bool) or not isinstance(num_nodes, (int, np.integer))):
-        raise TypeError(f"num_nodes must be an int, got {type(num_nodes).__name__}")
+        raise InputTypeError(f"num_nodes must be an int, got {type(num_nodes).__name__}")
     if edge_index.shape[1]:
         lo, hi = int(edge_index.min()), int(edge_index.max())
         if lo < 0:
@@ -63,7 +65,7 @@ def check_num_nodes(edge_index: np.ndarray, num_nodes: Optional[int]) -> int:
 def check_num_parts(num_parts, num_nodes: int) -> int:
     """Check 1 <= num_parts <= num_nodes."""
     if isinstance(num_parts, bool) or not isinstance(num_parts, (int, np.integer)):
-        raise TypeError(f"num_parts must be an int, got {type(num_parts).__name__}")
+        raise InputTypeError(f"num_parts must be an int, got {type(num_parts).__name__}")
     if not 1 <= int(num_parts) <= num_nodes:
         raise ValueError(f"num_parts must be in [1, num_nodes={num_nodes}], got {num_parts}")
     return int(num_parts)
@@ -83,7 +85,7 @@ def check_features(x, num_nodes: int, name: str = "x") -> np.ndarray:
     """Check node features: float, [num_nodes, F] (or [num_nodes]), finite; returns float32 2-D."""
     arr = check_node_array(x, num_nodes, name)
     if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
+        raise InputTypeError(f"{name} must be numeric, got dtype {arr.dtype}")
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
@@ -100,7 +102,7 @@ def check_assignment(assignment, num_nodes: int, num_parts: Optional[int] = None
     """Check a node -> part vector; returns it as int64 and the number of parts."""
     a = check_node_array(assignment, num_nodes, "assignment")
     if not np.issubdtype(a.dtype, np.integer) or a.ndim != 1:
-        raise TypeError(f"assignment must be a 1-D integer vector, got dtype {a.dtype} shape {list(a.shape)}")
+        raise InputTypeError(f"assignment must be a 1-D integer vector, got dtype {a.dtype} shape {list(a.shape)}")
     a = a.astype(np.int64, copy=False)
     lo, hi = int(a.min()), int(a.max())
     k = hi + 1 if num_parts is None else int(num_parts)

@@ -41,6 +41,7 @@ from typing import Callable, Iterable, Iterator, Optional, Tuple
 
 import numpy as np
 
+from distgnn.errors import InputTypeError
 from distgnn.ownership import is_owned, mark_owned, remove_stale
 
 from ._validate import id_dtype as default_id_dtype
@@ -164,7 +165,7 @@ def _checked_chunk(c, n: int, seen: int, source: str) -> np.ndarray:
     if c.ndim != 2 or c.shape[0] != 2:
         raise ValueError(f"edge chunks must have shape [2, c], got {list(c.shape)} at edge {seen} of {source}")
     if not np.issubdtype(c.dtype, np.integer) or c.dtype == np.bool_:
-        raise TypeError(f"edge chunks must hold integer ids, got dtype {c.dtype} at edge {seen} of {source}")
+        raise InputTypeError(f"edge chunks must hold integer ids, got dtype {c.dtype} at edge {seen} of {source}")
     if c.shape[1]:
         lo, hi = int(c.min()), int(c.max())
         if lo < 0 or hi >= n:

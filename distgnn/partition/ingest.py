@@ -16,6 +16,8 @@ from typing import Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 
+from distgnn.errors import InputTypeError
+
 from ._validate import id_dtype
 
 __all__ = ["read_edges", "load_edge_index", "clean_edges", "read_node_array", "EDGE_FORMATS",
@@ -56,7 +58,7 @@ def _batch_to_edges(batch, cols: Tuple[int, int], path: str) -> np.ndarray:
             raise ValueError(f"edge list must have no missing ids, got {arr.null_count} empty cells "
                              f"in column {batch.schema.names[c]!r} of {path!r} (ragged or truncated?)")
         if not pa.types.is_integer(arr.type):
-            raise TypeError(f"edge list ids must be integers, got type {arr.type} in column "
+            raise InputTypeError(f"edge list ids must be integers, got type {arr.type} in column "
                             f"{batch.schema.names[c]!r} of {path!r}")
         out[r] = arr.to_numpy(zero_copy_only=False)
     return out
@@ -203,7 +205,7 @@ def _npy_edges(path: str, chunk_rows: int) -> Iterator[np.ndarray]:
     if arr.ndim != 2 or 2 not in arr.shape:
         raise ValueError(f"edge array must have shape [2, E] or [E, 2], got {list(arr.shape)} in {path!r}")
     if not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"edge list ids must be integers, got dtype {arr.dtype} in {path!r}")
+        raise InputTypeError(f"edge list ids must be integers, got dtype {arr.dtype} in {path!r}")
     rows = arr.shape[0] == 2 and arr.shape[1] != 2
     num = arr.shape[1] if rows else arr.shape[0]
     for a in range(0, num, chunk_rows):

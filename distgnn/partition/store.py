@@ -35,6 +35,7 @@ from typing import Dict, Iterable, Iterator, Optional, Tuple
 import numpy as np
 import zarr
 
+from distgnn.errors import InputTypeError
 from distgnn.ownership import OwnershipError, is_owned, mark_owned, remove_stale
 
 from ._validate import (as_edge_array, check_assignment, check_features, check_node_array,
@@ -133,7 +134,7 @@ def _check_masks(masks, n: int) -> Dict[str, np.ndarray]:
             raise ValueError(f"mask names must be non-empty strings without '/', got {name!r}")
         arr = check_node_array(m, n, f"masks[{name!r}]")
         if arr.ndim != 1 or not (arr.dtype == np.bool_ or np.issubdtype(arr.dtype, np.integer)):
-            raise TypeError(f"masks[{name!r}] must be a 1-D bool vector, got dtype {arr.dtype} shape {list(arr.shape)}")
+            raise InputTypeError(f"masks[{name!r}] must be a 1-D bool vector, got dtype {arr.dtype} shape {list(arr.shape)}")
         if arr.dtype != np.bool_ and not np.isin(arr, (0, 1)).all():
             raise ValueError(f"masks[{name!r}] must hold 0/1 values, got {np.unique(arr)[:5].tolist()}")
         out[name] = arr.astype(np.bool_)
@@ -145,7 +146,7 @@ def _check_labels(y, n: int) -> Optional[np.ndarray]:
         return None
     arr = check_node_array(y, n, "y")
     if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"y must be a 1-D integer vector, got dtype {arr.dtype} shape {list(arr.shape)}")
+        raise InputTypeError(f"y must be a 1-D integer vector, got dtype {arr.dtype} shape {list(arr.shape)}")
     if arr.size:
         lo, hi = int(arr.min()), int(arr.max())
         if lo < 0 or hi > MAX_LABEL:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -66,3 +67,22 @@ def test_file_size_limit_is_one_line_and_leaves_no_store(tmp_path):
     assert proc.returncode == 2 and len(err) == 1, proc.stderr
     assert "file too large" in err[0] and "ulimit -f" in err[0]
     assert sorted(os.listdir(tmp_path)) == ["e.parquet"]
+
+
+def test_an_edge_file_of_floats_is_one_line(tmp_path, capsys):
+    pq.write_table(pa.table({"src": [0.0, 1.5], "dst": [1.0, 2.0]}), tmp_path / "e.parquet")
+    rc = main(["partition", str(tmp_path / "e.parquet"), "-k", "2", "-o", str(tmp_path / "g.zarr"),
+               "-q"])
+    line = _one_error_line(capsys)
+    assert rc == 2 and "edge list ids must be integers, got type double" in line
+    assert sorted(os.listdir(tmp_path)) == ["e.parquet"]
+
+
+def test_a_type_error_of_a_bug_keeps_its_traceback():
+    from distgnn.commands.errors import run_command
+
+    def buggy():
+        return len(3)
+
+    with pytest.raises(TypeError, match="has no len"):
+        run_command(buggy, "train")
