@@ -8,6 +8,8 @@ import time
 import numpy as np
 from tqdm import tqdm
 
+from distgnn.generator_defaults import PLANTED_DEFAULTS
+
 __all__ = ["register", "write_planted_nodes"]
 
 
@@ -24,11 +26,17 @@ def register(subparsers) -> None:
     p.add_argument("--out", "-o", required=True, metavar="EDGES.parquet")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--chunk-rows", type=int, default=1 << 22, help="edges per Parquet row group (default 4194304)")
-    p.add_argument("--num-features", type=int, default=32, help="planted: feature columns (default 32)")
-    p.add_argument("--feature-noise", type=float, default=7.0, help="planted: noise std (default 7.0)")
-    p.add_argument("--train-per-class", type=int, default=20, help="planted: training nodes per class (default 20)")
-    p.add_argument("--num-val", type=int, default=500, help="planted: validation nodes (default 500)")
-    p.add_argument("--num-test", type=int, default=1000, help="planted: test nodes (default 1000)")
+    d = PLANTED_DEFAULTS
+    p.add_argument("--num-features", type=int, default=d["num_features"],
+                   help=f"planted: feature columns (default {d['num_features']})")
+    p.add_argument("--feature-noise", type=float, default=d["feature_noise"],
+                   help=f"planted: noise std (default {d['feature_noise']})")
+    p.add_argument("--train-per-class", type=int, default=d["train_per_class"],
+                   help=f"planted: training nodes per class (default {d['train_per_class']})")
+    p.add_argument("--num-val", type=int, default=d["num_val"],
+                   help=f"planted: validation nodes (default {d['num_val']})")
+    p.add_argument("--num-test", type=int, default=d["num_test"],
+                   help=f"planted: test nodes (default {d['num_test']})")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import ClassVar, List, Optional
 
 from distgnn.fields import check_fields, opt, section
+from distgnn.generator_defaults import PLANTED_DEFAULTS
 
 __all__ = ["DataConfig", "GeneratorConfig", "GENERATORS", "PARTITION_METHODS"]
 
@@ -19,13 +20,13 @@ class GeneratorConfig:
     name: str = opt("planted_partition", "synthetic graph to generate", choices=GENERATORS)
     num_nodes: int = opt(4000, "nodes of the planted-partition graph", min=2)
     num_blocks: int = opt(8, "blocks (= classes) of the planted-partition graph", min=1)
-    avg_degree: float = opt(10.0, "average degree of the planted-partition graph", min=0)
-    p_ratio: float = opt(25.0, "intra- to inter-block edge probability ratio", gt=0)
-    num_features: int = opt(32, "node feature width", min=1)
-    feature_noise: float = opt(2.0, "std of the Gaussian noise added to block centroids", min=0)
-    train_per_class: int = opt(20, "training nodes per class", min=1)
-    num_val: int = opt(500, "validation nodes", min=0)
-    num_test: int = opt(1000, "test nodes", min=0)
+    avg_degree: float = opt(PLANTED_DEFAULTS["avg_degree"], "average degree of the planted-partition graph", min=0)
+    p_ratio: float = opt(PLANTED_DEFAULTS["p_ratio"], "intra- to inter-block edge probability ratio", gt=0)
+    num_features: int = opt(PLANTED_DEFAULTS["num_features"], "node feature width", min=1)
+    feature_noise: float = opt(PLANTED_DEFAULTS["feature_noise"], "std of the Gaussian noise added to block centroids", min=0)
+    train_per_class: int = opt(PLANTED_DEFAULTS["train_per_class"], "training nodes per class", min=1)
+    num_val: int = opt(PLANTED_DEFAULTS["num_val"], "validation nodes", min=0)
+    num_test: int = opt(PLANTED_DEFAULTS["num_test"], "test nodes", min=0)
     scale: int = opt(12, "R-MAT: log2 of the number of nodes (rmat only)", min=1)
     edge_factor: int = opt(16, "R-MAT: sampled edges per node (rmat only)", min=1)
 

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from distgnn.data.data import Data
+from distgnn.generator_defaults import PLANTED_DEFAULTS
 
 __all__ = ["rmat_edge_index", "rmat_edge_chunks", "planted_partition_edge_index", "planted_partition",
            "planted_blocks", "planted_edge_chunks", "planted_feature_chunks", "planted_masks",
@@ -189,9 +190,10 @@ def planted_partition_edge_index(num_nodes: int, num_blocks: int, avg_degree: fl
     return edge_index
 
 
-def planted_feature_chunks(block: np.ndarray, num_blocks: int, num_features: int = 32,
-                           feature_noise: float = 7.0, centroid_scale: float = 1.0,
-                           seed: int = 0) -> Iterator[np.ndarray]:
+def planted_feature_chunks(block: np.ndarray, num_blocks: int,
+                           num_features: int = PLANTED_DEFAULTS["num_features"],
+                           feature_noise: float = PLANTED_DEFAULTS["feature_noise"],
+                           centroid_scale: float = 1.0, seed: int = 0) -> Iterator[np.ndarray]:
     """Yield float32 [<= GEN_BLOCK, F] feature rows in node order: centroid of the block plus noise."""
     centroids = _rng(seed, _FEATURES).standard_normal((num_blocks, num_features)) * centroid_scale
     for blk, s0 in enumerate(range(0, block.shape[0], GEN_BLOCK)):
@@ -226,16 +228,21 @@ def planted_masks(block: np.ndarray, num_blocks: int, train_per_class: int = 20,
     return train, val, test
 
 
-def planted_partition(num_nodes: int, num_blocks: int, avg_degree: float = 10.0,
-                      p_ratio: float = 25.0, num_features: int = 32,
-                      feature_noise: float = 7.0, train_per_class: int = 20,
-                      num_val: int = 500, num_test: int = 1000, seed: int = 0,
+def planted_partition(num_nodes: int, num_blocks: int,
+                      avg_degree: float = PLANTED_DEFAULTS["avg_degree"],
+                      p_ratio: float = PLANTED_DEFAULTS["p_ratio"],
+                      num_features: int = PLANTED_DEFAULTS["num_features"],
+                      feature_noise: float = PLANTED_DEFAULTS["feature_noise"],
+                      train_per_class: int = PLANTED_DEFAULTS["train_per_class"],
+                      num_val: int = PLANTED_DEFAULTS["num_val"],
+                      num_test: int = PLANTED_DEFAULTS["num_test"], seed: int = 0,
                       centroid_scale: Optional[float] = None) -> Data:
     """A node-classification graph: planted-partition edges, label = block.
 
     Features are the block centroid (unit Gaussian, times ``centroid_scale``, default 1)
-    plus Gaussian noise of standard deviation ``feature_noise``: the features alone
-    separate classes poorly, the neighbourhood average separates them well.
+    plus Gaussian noise of standard deviation ``feature_noise`` (default 2.0, as in
+    ``distgnn generate`` and ``distgnn train``): at 7.0 the features alone separate
+    classes poorly and the neighbourhood average separates them well.
     Masks: ``train_per_class`` nodes per block for training, then ``num_val`` and
     ``num_test`` nodes from the rest; the three are disjoint. The same graph as
     ``distgnn generate planted:...`` with the same seed.

@@ -68,7 +68,7 @@ def test_planted_partition_edges():
 
 
 def test_planted_partition_data():
-    data = planted_partition(1000, 5, num_features=8, num_val=100, num_test=200, seed=2)
+    data = planted_partition(1000, 5, num_features=8, feature_noise=7.0, num_val=100, num_test=200, seed=2)
     assert data.x.shape == (1000, 8) and data.x.dtype == torch.float32
     assert data.y.shape == (1000,) and int(data.y.max()) == 4
     assert data.is_undirected()

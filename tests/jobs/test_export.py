@@ -14,7 +14,7 @@ from distgnn.partition import open_store, partition_graph, write_store
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    g = planted_partition(250, 4, avg_degree=5, num_features=4, train_per_class=5, num_val=20,
+    g = planted_partition(250, 4, avg_degree=5, num_features=4, feature_noise=7.0, train_per_class=5, num_val=20,
                           num_test=20, seed=3)
     path = tmp_path_factory.mktemp("export") / "g.zarr"
     part = partition_graph(g.edge_index, g.num_nodes, 4, method="metis", seed=0)

@@ -17,7 +17,7 @@ from distgnn.sampler import NeighborLoader
 
 
 def test_blocks_with_full_neighbourhoods_equal_the_full_graph():
-    g = planted_partition(120, 3, avg_degree=5, num_features=6, train_per_class=5, num_val=10,
+    g = planted_partition(120, 3, avg_degree=5, num_features=6, feature_noise=7.0, train_per_class=5, num_val=10,
                           num_test=10, seed=0)
     torch.manual_seed(0)
     model = GraphSAGE(6, 8, 3, num_layers=2, batch_norm=True, residual=True).eval()
@@ -75,7 +75,8 @@ def test_batch_shrinks_to_the_least_steps_per_epoch():
 #: fan-out [10, 5], 5 epochs at the job's defaults: the shrunk batch (20 steps of 40)
 #: reached 0.763 / 0.805 / 0.821 (graph seeds 0 / 1 / 2), one step of 800 per epoch
 #: (sampler.min_steps=0) 0.264 / 0.309 / 0.383; the floors sit between the two
-SHRINK_GRAPH = dict(num_nodes=4000, num_blocks=8, train_per_class=100, num_val=500, num_test=1000)
+SHRINK_GRAPH = dict(num_nodes=4000, num_blocks=8, feature_noise=7.0, train_per_class=100,
+                    num_val=500, num_test=1000)
 SHRINK_FLOOR, SHRINK_CEILING = 0.65, 0.45
 
 
@@ -279,7 +280,7 @@ def test_bar_figures_follow_the_cache_and_the_loader(tmp_path, capsys):
     from distgnn.sampler import ShardClient
     from distgnn.sampler.feature_cache import FeatureCache
 
-    g = planted_partition(300, 3, avg_degree=5, num_features=8, train_per_class=20, num_val=20,
+    g = planted_partition(300, 3, avg_degree=5, num_features=8, feature_noise=7.0, train_per_class=20, num_val=20,
                           num_test=20, seed=1)
     client = ShardClient.from_data(g)
     cache = FeatureCache(client, np.arange(150), 1.0)  # rows of nodes 0..149

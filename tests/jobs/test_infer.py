@@ -18,7 +18,7 @@ from distgnn.sampler import ShardClient
 
 @pytest.fixture(scope="module")
 def graph():
-    return planted_partition(300, 3, avg_degree=6, num_features=8, train_per_class=10,
+    return planted_partition(300, 3, avg_degree=6, num_features=8, feature_noise=7.0, train_per_class=10,
                              num_val=30, num_test=60, seed=1)
 
 
