@@ -215,8 +215,8 @@ def export_rows(chunks: Chunks, ids_of, out: str, column: str, num_rows: int, *,
 
 
 def open_checkpoint_embedding(run_dir: str, name: Optional[str] = None) -> str:
-    """The directory of embedding table ``name`` (default: the only one) in the run's newest
-    checkpoint."""
+    """The directory of embedding table ``name`` in the run's newest checkpoint (default: the
+    only one besides ``<table>_context``, the output vectors that sgns trains beside a table)."""
     from distgnn.distributed.checkpoint import latest_checkpoint
 
     ckpt = latest_checkpoint(os.path.abspath(run_dir))
@@ -228,9 +228,10 @@ def open_checkpoint_embedding(run_dir: str, name: Optional[str] = None) -> str:
         raise ValueError(f"the checkpoint {ckpt!r} holds no embedding table (a node2vec run "
                          "has one; other jobs export the embeddings of `distgnn infer`)")
     if name is None:
-        if len(names) > 1:
-            raise ValueError(f"the checkpoint holds embedding tables {names}; name one")
-        name = names[0]
+        inputs = [n for n in names if not (n.endswith("_context") and n[:-8] in names)]
+        if len(inputs) > 1:
+            raise ValueError(f"the checkpoint holds embedding tables {inputs}; name one")
+        name = inputs[0]
     if name not in names:
         raise ValueError(f"expected one of the embedding tables {names}, got {name!r}")
     return os.path.join(root, name)
