@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, List
+from typing import ClassVar, List, Optional
 
 from distgnn.fields import FieldError, check_fields, opt
 
@@ -32,13 +32,14 @@ class GraphSAGEModel:
 class NeighborSampler(ShardSampler):
     num_neighbors: List[int] = opt([15, 10], "in-neighbours drawn per node at each hop, one entry "
                                    "per model layer, first hop first (-1 = all)", min=1, allow=(-1,))
-    batch_size: int = opt(1024, "training nodes per mini-batch and replica, at most: an epoch "
-                                "that would take fewer than sampler.min_steps steps per replica "
-                                "takes smaller batches, of ceil(share / min_steps) nodes", min=1)
-    min_steps: int = opt(20, "optimiser steps per epoch and replica below which the batch "
-                             "shrinks (0: keep sampler.batch_size); 1,600 training nodes on 2 "
-                             "replicas, 5 epochs: 1 step of 800 per epoch reached 0.44, 20 of 40 "
-                             "reach 0.96", min=0)
+    batch_size: Optional[int] = opt(None, "training nodes per mini-batch and replica (null: "
+                                    "1024, or fewer where an epoch would take fewer than "
+                                    "sampler.min_steps steps per replica: ceil(share / "
+                                    "min_steps)); a number is kept as given", min=1)
+    min_steps: int = opt(20, "with sampler.batch_size null: optimiser steps per epoch and "
+                             "replica below which batches shrink (0: always 1024); 1,600 "
+                             "training nodes on 2 replicas, 5 epochs: 1 step of 800 per epoch "
+                             "reached 0.44, 20 of 40 reach 0.96", min=0)
     eval_batch_size: int = opt(4096, "nodes per evaluation batch", min=1)
     eval_num_neighbors: List[int] = opt([], "fan-outs of evaluation (empty: those of training; "
                                         "-1 = all)", min=1, allow=(-1,))

@@ -22,8 +22,7 @@ from distgnn.ops.dropout import hash_dropout
 from distgnn.jobs.progress import Progress
 
 __all__ = ["GraphSAGE", "graphsage_replica", "train_on_data", "build_model", "replica_share", "MASKS",
-           "batch_for_steps",
-           "bar_figures"]
+           "batch_for_steps", "AUTO_BATCH", "bar_figures"]
 
 MASKS = ("train", "val", "test")
 
@@ -122,12 +121,18 @@ def _steps(share_sizes: Sequence[int], batch_size: int) -> int:
     return max(-(-int(n) // batch_size) for n in share_sizes)
 
 
-def batch_for_steps(share_sizes: Sequence[int], batch_size: int, min_steps: int) -> int:
-    """``batch_size``, or smaller when the largest share would give fewer than ``min_steps``
-    steps: ``ceil(share / min_steps)`` nodes (0 ``min_steps`` keeps ``batch_size``)."""
+#: the batch of sampler.batch_size null where an epoch has steps enough
+AUTO_BATCH = 1024
+
+
+def batch_for_steps(share_sizes: Sequence[int], batch_size: Optional[int], min_steps: int) -> int:
+    """``batch_size`` when given; else ``AUTO_BATCH``, or ``ceil(share / min_steps)`` nodes
+    when the largest share would give fewer than ``min_steps`` steps (0: ``AUTO_BATCH``)."""
+    if batch_size is not None:
+        return int(batch_size)
     largest = max((int(n) for n in share_sizes), default=0)
-    if min_steps <= 0 or largest == 0 or _steps(share_sizes, batch_size) >= min_steps:
-        return batch_size
+    if min_steps <= 0 or largest == 0 or _steps(share_sizes, AUTO_BATCH) >= min_steps:
+        return AUTO_BATCH
     return max(1, -(-largest // min_steps))
 
 

@@ -63,12 +63,15 @@ def test_sections_and_fan_out_check():
 
 
 def test_batch_shrinks_to_the_least_steps_per_epoch():
-    from distgnn.jobs.graphsage import batch_for_steps
-    assert batch_for_steps([800, 800], 1024, 20) == 40      # 1 step of 800 -> 20 of 40
-    assert batch_for_steps([801, 800], 1024, 20) == 41      # the largest share decides
-    assert batch_for_steps([30000], 1024, 20) == 1024       # 30 steps already
-    assert batch_for_steps([800, 800], 1024, 0) == 1024     # 0 keeps the batch
-    assert batch_for_steps([5], 1024, 20) == 1 and batch_for_steps([0], 64, 20) == 64
+    from distgnn.jobs.graphsage import AUTO_BATCH, batch_for_steps
+    assert AUTO_BATCH == 1024
+    assert batch_for_steps([800, 800], None, 20) == 40      # 1 step of 800 -> 20 of 40
+    assert batch_for_steps([801, 800], None, 20) == 41      # the largest share decides
+    assert batch_for_steps([30000], None, 20) == 1024       # 30 steps already
+    assert batch_for_steps([800, 800], None, 0) == 1024     # 0: always AUTO_BATCH
+    assert batch_for_steps([5], None, 20) == 1 and batch_for_steps([0], None, 20) == 1024
+    assert batch_for_steps([800, 800], 70, 20) == 70        # a batch the user gave is kept
+    assert config_from_dict({"job": "graphsage"}).sampler.batch_size is None
 
 
 #: 4,000 planted nodes (8 blocks, the generator's feature noise 7), 800 training nodes,
