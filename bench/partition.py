@@ -147,7 +147,7 @@ def run_child(code: str, *args: str) -> dict:
 
 
 def build_graph(spec: str, where: str) -> str:
-    from distgnn.partition.ingest import ingest
+    from distgnn.partition.build_csr import ingest
 
     path = os.path.join(where, spec.replace(":", "_"))
     if not os.path.exists(path):

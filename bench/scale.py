@@ -64,7 +64,7 @@ print(json.dumps({"time": time.perf_counter() - t, "edges": pq.ParquetFile(sys.a
 """
 
 INGEST = USAGE + r"""
-from distgnn.partition.ingest import ingest
+from distgnn.partition.build_csr import ingest
 t = start()
 csr, _ = ingest(sys.argv[1], sys.argv[2], num_nodes=int(sys.argv[3]), quiet=True)
 print(json.dumps({"time": time.perf_counter() - t, "edges": csr.num_edges, "nodes": csr.num_nodes,

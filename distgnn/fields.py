@@ -17,11 +17,11 @@ import math
 import typing
 from typing import Any, Dict, List
 
-__all__ = ["FieldError", "opt", "section", "check_fields", "check_value", "field_types",
+__all__ = ["ConfigError", "opt", "section", "check_fields", "check_value", "field_types",
            "describe_type", "fix_hint"]
 
 
-class FieldError(ValueError):
+class ConfigError(ValueError):
     """A bad configuration value; the message names the key and how to fix it."""
 
     def __init__(self, key: str, problem: str, fix: str = "", unknown: bool = False) -> None:
@@ -67,11 +67,11 @@ def fix_hint(key: str, example: Any) -> str:
     return f"set it in the YAML file or with -p {key}={example}"
 
 
-def _type_error(key: str, tp, value: Any, meta: dict) -> FieldError:
+def _type_error(key: str, tp, value: Any, meta: dict) -> ConfigError:
     words = {bool: ("true or false", "true"), int: ("an integer", meta.get("min", 4)),
              float: ("a finite number", meta.get("example", meta.get("default", 0.01))), str: ("a string", "name")}
     what, example = words.get(tp, (describe_type(tp), "..."))
-    return FieldError(key, f"expected {what}, got {value!r}", fix_hint(key, example))
+    return ConfigError(key, f"expected {what}, got {value!r}", fix_hint(key, example))
 
 
 def _check_type(key: str, tp, value: Any, meta: dict) -> None:
@@ -93,7 +93,7 @@ def _check_bounds(key: str, value: Any, meta: dict) -> None:
     choices = meta.get("choices")
     if choices is not None:
         if value not in choices:
-            raise FieldError(key, f"expected one of {', '.join(map(str, choices))}, got {value!r}",
+            raise ConfigError(key, f"expected one of {', '.join(map(str, choices))}, got {value!r}",
                              fix_hint(key, choices[0]))
         return
     if value in meta.get("allow", ()):
@@ -104,12 +104,12 @@ def _check_bounds(key: str, value: Any, meta: dict) -> None:
         bound = meta.get(name)
         if bound is not None and bad(value, bound):
             example = meta.get("example", bound if name in ("min", "max") else meta.get("default"))
-            raise FieldError(key, f"expected a value {words} {bound}{extra}, got {value!r}",
+            raise ConfigError(key, f"expected a value {words} {bound}{extra}, got {value!r}",
                              fix_hint(key, example))
 
 
 def check_value(key: str, tp, value: Any, meta: dict) -> None:
-    """Raise :class:`FieldError` unless ``value`` fits the annotation ``tp`` and ``meta``."""
+    """Raise :class:`ConfigError` unless ``value`` fits the annotation ``tp`` and ``meta``."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is typing.Union:
         if value is None:
@@ -118,12 +118,12 @@ def check_value(key: str, tp, value: Any, meta: dict) -> None:
         origin, args = typing.get_origin(tp), typing.get_args(tp)
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, tp):
-            raise FieldError(key, f"expected a {tp.__name__} section, got {value!r}",
+            raise ConfigError(key, f"expected a {tp.__name__} section, got {value!r}",
                              "write it as 'key: value' lines")
         return  # checked by its own __post_init__
     if origin in (list, List):
         if not isinstance(value, (list, tuple)):
-            raise FieldError(key, f"expected a list, got {value!r}", fix_hint(key, "[10,5]"))
+            raise ConfigError(key, f"expected a list, got {value!r}", fix_hint(key, "[10,5]"))
         for i, v in enumerate(value):
             check_value(f"{key}[{i}]", args[0], v, meta)
         return

@@ -1,6 +1,6 @@
 """``distgnn partition INPUT --num-parts K --out STORE``: partition a graph into a Zarr store.
 
-INPUT -> on-disk CSR (bounded-memory ingest, :func:`distgnn.partition.ingest.ingest`)
+INPUT -> on-disk CSR (bounded-memory ingest, :func:`distgnn.partition.build_csr.ingest`)
 -> parts (``partition_graph`` on the memory-mapped CSR) -> store written part
 by part from the CSR (:func:`distgnn.partition.store.write_store_from_csr`).
 """
@@ -99,7 +99,7 @@ def _method_options(args, method: str) -> dict:
 def _open_or_ingest(args, scratch: str):
     """The on-disk CSR of INPUT: opened when INPUT is one, else ingested into ``--csr`` or ``scratch``."""
     from distgnn.partition.disk_csr import DiskCSR
-    from distgnn.partition.ingest import ingest
+    from distgnn.partition.build_csr import ingest
 
     if os.path.isdir(args.input) and os.path.isfile(os.path.join(args.input, "meta.json")):
         return DiskCSR.open(args.input)

@@ -11,12 +11,9 @@ import difflib
 import typing
 from typing import Any, List
 
-from distgnn.fields import FieldError, field_types
+from distgnn.fields import ConfigError, field_types
 
 __all__ = ["ConfigError", "build", "unknown_key"]
-
-#: a bad configuration value; ``key``, ``problem`` and ``fix`` are its parts
-ConfigError = FieldError
 
 
 def _coerce(key: str, tp, value: Any) -> Any:

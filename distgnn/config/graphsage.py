@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, List, Optional
 
-from distgnn.fields import FieldError, check_fields, opt
+from distgnn.fields import ConfigError, check_fields, opt
 
 from .jobs import ShardSampler
 from .registry import JobSpec, register_job
@@ -60,7 +60,7 @@ def _check_graphsage(cfg) -> None:
     for key in ("num_neighbors", "eval_num_neighbors"):
         fan = getattr(cfg.sampler, key)
         if (fan or key == "num_neighbors") and len(fan) != layers:
-            raise FieldError(f"sampler.{key}", f"{len(fan)} fan-outs for model.num_layers={layers}",
+            raise ConfigError(f"sampler.{key}", f"{len(fan)} fan-outs for model.num_layers={layers}",
                              f"give one per layer, e.g. -p sampler.{key}=[{','.join(['10'] * layers)}]")
 
 

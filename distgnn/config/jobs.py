@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Optional
 
-from distgnn.fields import FieldError, check_fields, opt
+from distgnn.fields import ConfigError, check_fields, opt
 
 from .registry import JobSpec, register_job
 
@@ -84,7 +84,7 @@ class Node2VecModel:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.context_size > self.walk_length + 1:
-            raise FieldError("model.context_size", f"{self.context_size} exceeds model.walk_length "
+            raise ConfigError("model.context_size", f"{self.context_size} exceeds model.walk_length "
                              f"+ 1 = {self.walk_length + 1} (a walk of L steps visits L + 1 nodes)",
                              "lower it or raise model.walk_length")
 
@@ -102,7 +102,7 @@ NODE2VEC_RUN_DEFAULTS = {"epochs": 8, "lr": 0.1}
 
 def _check_cluster_gcn(cfg) -> None:
     if cfg.data.store is None and cfg.sampler.parts_per_batch > cfg.data.num_parts:
-        raise FieldError("sampler.parts_per_batch", f"{cfg.sampler.parts_per_batch} parts per "
+        raise ConfigError("sampler.parts_per_batch", f"{cfg.sampler.parts_per_batch} parts per "
                          f"batch but the graph has data.num_parts={cfg.data.num_parts}",
                          f"set it to at most {cfg.data.num_parts} or raise data.num_parts")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from distgnn.distributed.config import RunConfig, ScalingConfig, SyncConfig
-from distgnn.fields import FieldError, opt, section
+from distgnn.fields import ConfigError, opt, section
 
 from . import jobs as _jobs  # noqa: F401 - registers the built-in jobs
 from . import graphsage as _graphsage  # noqa: F401 - registers the graphsage job
@@ -42,7 +42,7 @@ class TrainConfig:
             if value is None:
                 setattr(self, name, cls())
             elif not isinstance(value, cls):
-                raise FieldError(name, f"job {self.job} takes a {cls.__name__} section, got "
+                raise ConfigError(name, f"job {self.job} takes a {cls.__name__} section, got "
                                  f"{type(value).__name__}", f"build it as {cls.__name__}(...)")
         if self.run is None:  # the job's own defaults (JobSpec.run_defaults) beneath RunConfig's
             self.run = RunConfig(**spec.run_defaults)

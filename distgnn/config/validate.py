@@ -1,7 +1,7 @@
 """Checks that span several keys (each error names the key to change)."""
 from __future__ import annotations
 
-from distgnn.fields import FieldError
+from distgnn.fields import ConfigError
 
 from .registry import get_job
 from .schema import TrainConfig
@@ -12,11 +12,11 @@ __all__ = ["validate", "mask_specs"]
 def _check_source(cfg: TrainConfig) -> None:
     d = cfg.data
     if d.store and d.input:
-        raise FieldError("data.input", "data.store and data.input are both set",
+        raise ConfigError("data.input", "data.store and data.input are both set",
                          "keep one: data.store reads a partitioned store, data.input ingests a file")
     for key in ("features", "labels", "masks"):
         if getattr(d, key) and not d.input:
-            raise FieldError(f"data.{key}", "node data files go with an edge file",
+            raise ConfigError(f"data.{key}", "node data files go with an edge file",
                              "set data.input too (a store or a generated graph brings its own)")
     mask_specs(cfg)
 
@@ -27,10 +27,10 @@ def mask_specs(cfg: TrainConfig) -> dict:
     for i, spec in enumerate(cfg.data.masks):
         name, sep, path = spec.partition("=")
         if not sep or not name.strip() or not path.strip():
-            raise FieldError(f"data.masks[{i}]", f"expected NAME=PATH, got {spec!r}",
+            raise ConfigError(f"data.masks[{i}]", f"expected NAME=PATH, got {spec!r}",
                              "e.g. -p data.masks=[train=train.npy,test=test.npy]")
         if name.strip() in out:
-            raise FieldError(f"data.masks[{i}]", f"mask {name.strip()!r} is named twice",
+            raise ConfigError(f"data.masks[{i}]", f"mask {name.strip()!r} is named twice",
                              "give each mask one file")
         out[name.strip()] = path.strip()
     return out
@@ -41,11 +41,11 @@ def _check_generator(cfg: TrainConfig) -> None:
     if cfg.data.store or cfg.data.input or g.name != "planted_partition":
         return
     if g.num_blocks > g.num_nodes:
-        raise FieldError("data.generator.num_blocks", f"{g.num_blocks} blocks exceed {g.num_nodes} "
+        raise ConfigError("data.generator.num_blocks", f"{g.num_blocks} blocks exceed {g.num_nodes} "
                          "nodes", "lower it or raise data.generator.num_nodes")
     needed = g.train_per_class * g.num_blocks + g.num_val + g.num_test
     if needed > g.num_nodes:
-        raise FieldError("data.generator.num_nodes",
+        raise ConfigError("data.generator.num_nodes",
                          f"the split needs {needed} nodes (train_per_class * num_blocks + "
                          f"num_val + num_test), got {g.num_nodes}",
                          "raise it or lower num_val / num_test / train_per_class")
@@ -54,7 +54,7 @@ def _check_generator(cfg: TrainConfig) -> None:
 def _check_parts(cfg: TrainConfig) -> None:
     workers, parts = cfg.scaling.num_workers, cfg.data.num_parts
     if cfg.data.store is None and parts < workers:
-        raise FieldError("data.num_parts", f"{parts} parts for {workers} replicas; every "
+        raise ConfigError("data.num_parts", f"{parts} parts for {workers} replicas; every "
                          "replica needs at least one part", f"set -p data.num_parts={workers} or more")
 
 

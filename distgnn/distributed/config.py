@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, fields
 from typing import ClassVar, Optional
 
-from distgnn.fields import FieldError, check_fields, opt
+from distgnn.fields import ConfigError, check_fields, opt
 
 __all__ = ["ScalingConfig", "SyncConfig", "RunConfig", "describe"]
 
@@ -36,7 +36,7 @@ class ScalingConfig:
     def __post_init__(self) -> None:
         check_fields(self)
         if self.mode == "local" and self.num_workers > 1:
-            raise FieldError("scaling.mode", f"'local' runs one replica, got num_workers="
+            raise ConfigError("scaling.mode", f"'local' runs one replica, got num_workers="
                              f"{self.num_workers}", "use mode 'ray' or 'auto' for several")
 
     @property
@@ -113,7 +113,7 @@ class RunConfig:
     def __post_init__(self) -> None:
         check_fields(self)
         if not self.dir or not os.path.basename(os.path.normpath(self.dir)):
-            raise FieldError("run.dir", f"expected a directory path, got {self.dir!r}",
+            raise ConfigError("run.dir", f"expected a directory path, got {self.dir!r}",
                              "set -p run.dir=runs/NAME")
 
     def scaled_lr(self, world_size: int) -> float:
@@ -132,6 +132,6 @@ class RunConfig:
         return os.path.basename(self.run_dir)
 
     @property
-    def checkpoint_dir(self) -> str:
-        """The directory that holds the run directory."""
+    def parent_dir(self) -> str:
+        """The directory that holds the run directory (Ray Train's ``storage_path``)."""
         return os.path.dirname(self.run_dir)

@@ -90,7 +90,7 @@ class TrainContext:
 
 
 class LocalContext(TrainContext):
-    """One replica in this process; checkpoints go to ``<checkpoint_dir>/<name>``."""
+    """One replica in this process; checkpoints go to ``<run.parent_dir>/<run.name>``, the run directory."""
 
     def report(self, metrics, checkpoint=None, embeddings=None, replica=None) -> None:
         self._record(metrics)

@@ -172,7 +172,7 @@ class Trainer:
                                                    use_gpu=self.scaling.use_gpu,
                                                    resources_per_worker=resources),
             run_config=ray.train.RunConfig(
-                name=self.run.name, storage_path=self.run.checkpoint_dir,
+                name=self.run.name, storage_path=self.run.parent_dir,
                 failure_config=ray.train.FailureConfig(max_failures=self.run.max_failures),
                 checkpoint_config=ray.train.CheckpointConfig(num_to_keep=self.run.keep_checkpoints)))
 

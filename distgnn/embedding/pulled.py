@@ -14,7 +14,7 @@ A replica of a sharded run trains a batch of walks in three moves:
 
 With one replica and one thread this is exactly the local run, update for update.
 The Node2Vec job calls it with ``model.optimizer=sgns``
-(:func:`distgnn.jobs.node2vec.sgns_step`): two sharded tables on SGD with lr 1,
+(:func:`distgnn.jobs.node2vec.sgns_train_batch`): two sharded tables on SGD with lr 1,
 each push the negated delta, times the replica count where the exchange averages.
 """
 from typing import Callable, List, Optional, Sequence, Tuple

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 from distgnn import ops
 from distgnn.jobs.cluster_batches import PreparedBatch, StoreClusterBatches
+from distgnn.distributed.sync import unwrap
 from distgnn.jobs.context import ReplicaContext
 from distgnn.jobs.inputs import JobInputs
 from distgnn.jobs.progress import Progress
@@ -203,13 +204,13 @@ def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
     model, optimizer = _setup(inputs, ctx)
     resume = ctx.load()
     if resume is not None:
-        _plain(model).load_state_dict(resume["model"])
+        unwrap(model).load_state_dict(resume["model"])
         optimizer.load_state_dict(resume["optimizer"])  # each replica's RNG: restored by ctx.load
     schedule = Schedule(inputs.config.run, resume)
     train_loader, eval_loader = _loaders(inputs, ctx)
 
     def state(position):
-        return {"model": _plain(model).state_dict(), "optimizer": optimizer.state_dict(),
+        return {"model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
                 "position": position}
 
     try:
@@ -222,7 +223,7 @@ def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
                                                             state(schedule.position()), sums=sums),
                                 ctx.epoch_sums(resume, epoch, skip))
             progress.close()
-            counts = evaluate(_plain(model), eval_loader, ctx.device) if schedule.eval_due(epoch) else None
+            counts = evaluate(unwrap(model), eval_loader, ctx.device) if schedule.eval_due(epoch) else None
             row = {"epoch": epoch, **_epoch_metrics(ctx, stats, counts, progress),
                    "steps_per_epoch": float(train_loader.steps_per_epoch)}
             due = schedule.checkpoint_due(epoch)
@@ -250,6 +251,3 @@ def _loaders(inputs: JobInputs, ctx: ReplicaContext):
     return tuple(ClusterLoader(client, num_parts_per_batch=q, shuffle=shuffle, seed=r.seed,
                                **common) for shuffle, q in sizes)
 
-
-def _plain(model: torch.nn.Module) -> torch.nn.Module:
-    return getattr(model, "module", model)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from distgnn.distributed.sync import unwrap
 from distgnn.jobs.context import ReplicaContext
 from distgnn.ops.dropout import hash_dropout
 from distgnn.jobs.progress import Progress
@@ -150,7 +151,7 @@ def _step(model, optimizer, batch, num_features: int, device) -> Tuple[float, in
     optimizer.zero_grad()
     if batch is None:
         out = model(torch.zeros(0, num_features, device=device),
-                    blocks=_empty_blocks(_plain(model).num_layers, device))
+                    blocks=_empty_blocks(unwrap(model).num_layers, device))
         loss, n, correct, nodes = out.sum() * 0.0, 0, 0, 0
     else:
         x = batch.x.to(device, non_blocking=True)
@@ -235,10 +236,6 @@ def _mask_name(client, base: str) -> Optional[str]:
         if name in client.mask_names:
             return name
     return None
-
-
-def _plain(model: torch.nn.Module) -> torch.nn.Module:
-    return getattr(model, "module", model)
 
 
 def _feature_and_class_counts(client, store) -> Tuple[int, int]:
@@ -361,12 +358,12 @@ def graphsage_replica(inputs, ctx: ReplicaContext) -> None:
     model, optimizer = setup.model, setup.optimizer
     resume = ctx.load()
     if resume is not None:
-        _plain(model).load_state_dict(resume["model"])
+        unwrap(model).load_state_dict(resume["model"])
         optimizer.load_state_dict(resume["optimizer"])
     schedule = Schedule(inputs.config.run, resume)
 
     def state(position):
-        return {"model": _plain(model).state_dict(), "optimizer": optimizer.state_dict(),
+        return {"model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
                 "position": position}
 
     try:
@@ -386,7 +383,7 @@ def graphsage_replica(inputs, ctx: ReplicaContext) -> None:
             train_s = progress.elapsed
             for loader in setup.eval_loaders.values():
                 loader.epoch = epoch  # the epoch's draws, also after a resume
-            counts = evaluate(_plain(model), setup.eval_loaders, ctx.device) \
+            counts = evaluate(unwrap(model), setup.eval_loaders, ctx.device) \
                 if schedule.eval_due(epoch) else None
             row = {"epoch": epoch, **_epoch_row(ctx, setup, stats, counts, progress, train_s)}
             due = schedule.checkpoint_due(epoch)

@@ -11,7 +11,7 @@ rows its windows touch, computes Node2Vec's loss and its row gradients in one
 fused pass, and pushes the gradients (averaged over the replicas with
 ``sync.sparse_sync``) to the shards, which apply ``model.optimizer``.
 ``model.optimizer=sgns`` trains instead with word2vec's per-pair SGD
-(:func:`sgns_step`, the update of ``Node2Vec.fit``) on the embedding and a
+(:func:`sgns_train_batch`, the update of ``Node2Vec.fit``) on the embedding and a
 second, output table: in place, lock-free, where both tables are memory-mapped
 files (``model.memmap_dir``) every replica shares with the servers
 (:func:`in_place_tables`), else on pulled rows, pushing the changes.
@@ -29,7 +29,7 @@ from distgnn.jobs.context import ReplicaContext
 from distgnn.jobs.inputs import JobInputs
 from distgnn.jobs.schedule import Schedule
 
-__all__ = ["node2vec_replica", "node2vec_step", "sgns_step", "SgnsState", "in_place_tables",
+__all__ = ["node2vec_replica", "node2vec_step", "sgns_train_batch", "SgnsState", "in_place_tables",
            "empty_step", "tables_dir",
            "start_nodes", "loader_seed", "logistic_regression_scores", "store_labels",
            "EMBEDDING_NAME", "CONTEXT_NAME"]
@@ -55,7 +55,7 @@ def node2vec_step(emb, pos: torch.Tensor, neg: torch.Tensor) -> float:
     return loss
 
 
-def sgns_step(tables, walks: torch.Tensor, sgns: "SgnsState", lr_start: float, lr_end: float,
+def sgns_train_batch(tables, walks: torch.Tensor, sgns: "SgnsState", lr_start: float, lr_end: float,
               first_walk_id: int) -> Tuple[float, int]:
     """word2vec's per-pair step (``model.optimizer=sgns``) on rows pulled from the servers.
 
@@ -94,7 +94,7 @@ def sgns_step(tables, walks: torch.Tensor, sgns: "SgnsState", lr_start: float, l
 
 @dataclass
 class SgnsState:
-    """What :func:`sgns_step` needs besides the tables and the walks."""
+    """What :func:`sgns_train_batch` needs besides the tables and the walks."""
     window: int
     num_negative_samples: int
     prob: np.ndarray
@@ -244,7 +244,7 @@ def _train_epoch(tables, loader, steps: int, skip: int, schedule: Schedule, prog
             pairs = 0
         elif sgns is not None:
             first = (schedule.global_step * world_size + rank) * sgns.walks_per_step
-            loss, pairs = sgns_step(tables, batch.walks, sgns, *_sgns_lr(run, schedule, steps),
+            loss, pairs = sgns_train_batch(tables, batch.walks, sgns, *_sgns_lr(run, schedule, steps),
                                     first_walk_id=first)
             total += loss
             batches += 1

@@ -21,8 +21,8 @@ from typing import Dict, List, Optional
 import torch
 from torch import Tensor
 
-from .segment import _check_reduce
-from .segment import segment_csr_native as _segment_csr_python
+from .segment_kernels import check_reduce as _check_reduce
+from .segment_kernels import segment_csr_torch as _segment_csr_python
 
 __all__ = ["load_native", "native_available", "segment_csr_native", "build_directory",
            "native_sources", "LIBRARY_NAME"]

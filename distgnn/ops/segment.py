@@ -12,47 +12,12 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-__all__ = ["segment_csr", "segment_csr_native", "segment_csr_scatter_kernels", "gather_csr", "ptr_from_index", "index_from_ptr",
-           "WITH_TORCH_SCATTER"]
+from .segment_kernels import WITH_TORCH_SCATTER, segment_csr_scatter_kernels, segment_csr_torch
 
-try:
-    import torch_scatter  # noqa: F401  (registers torch.ops.torch_scatter)
-    WITH_TORCH_SCATTER = True
-except ImportError:  # pragma: no cover - exercised only without torch_scatter
-    WITH_TORCH_SCATTER = False
-
-def _check_reduce(reduce: str) -> str:
-    if reduce == "add":
-        return "sum"
-    if reduce != "sum" and reduce != "mean" and reduce != "max" and reduce != "min":
-        raise ValueError("segment_csr: reduce must be one of sum, add, mean, max, min; "
-                         "got '" + reduce + "'")
-    return reduce
-
-
-def segment_csr_scatter_kernels(src: Tensor, ptr: Tensor, reduce: str = "sum") -> Tensor:
-    """:func:`segment_csr` on torch_scatter's CSR kernels."""
-    reduce = _check_reduce(reduce)
-    if reduce == "sum":
-        return torch.ops.torch_scatter.segment_sum_csr(src, ptr, None)
-    if reduce == "mean":
-        return torch.ops.torch_scatter.segment_mean_csr(src, ptr, None)
-    if reduce == "max":
-        return torch.ops.torch_scatter.segment_max_csr(src, ptr, None)[0]
-    return torch.ops.torch_scatter.segment_min_csr(src, ptr, None)[0]
-
-
-def segment_csr_native(src: Tensor, ptr: Tensor, reduce: str = "sum") -> Tensor:
-    """:func:`segment_csr` on ``torch.segment_reduce``."""
-    reduce = _check_reduce(reduce)
-    lengths = ptr[1:] - ptr[:-1]
-    out = torch.segment_reduce(src, reduce, lengths=lengths, axis=0, unsafe=True)
-    empty = (lengths == 0).view([-1] + [1] * (src.dim() - 1))
-    return out.masked_fill(empty, 0.0)
-
+__all__ = ["segment_csr", "gather_csr", "ptr_from_index", "index_from_ptr", "WITH_TORCH_SCATTER"]
 
 #: Reduce consecutive row segments of ``src`` (dim 0) delimited by ``ptr``.
-segment_csr = segment_csr_scatter_kernels if WITH_TORCH_SCATTER else segment_csr_native
+segment_csr = segment_csr_scatter_kernels if WITH_TORCH_SCATTER else segment_csr_torch
 if os.environ.get("DISTGNN_NATIVE") == "1":
     from .native import load_native as _load_native
     from .native import segment_csr_native as _segment_csr_csrc

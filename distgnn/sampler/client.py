@@ -19,7 +19,7 @@ from distgnn.remote import ActorDiedError, Remote, wait
 
 from .cluster import batch_offsets
 from .neighbor import unpermute_segments
-from .server import ShardArrays, ShardServer
+from .server import ShardServer
 
 __all__ = ["ShardClient"]
 

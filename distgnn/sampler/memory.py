@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from .csr import _as_int64, in_csr
-from .server import ShardArrays
+from .shard_arrays import ShardArrays
 
 __all__ = ["arrays_from_data"]
 

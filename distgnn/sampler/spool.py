@@ -59,7 +59,7 @@ def _edges(directory: str, store, parts: Sequence[int], shards) -> tuple:
     """The parts' columns (in the store's dtype: int32 where ids fit) and edge ids: spooled
     where the store keeps them, else numbered by their place in the store; plain views of
     the memory maps (what numba kernels take)."""
-    from .server import PartEdgeIds
+    from .shard_arrays import PartEdgeIds
 
     nnz = [int(store.part_weights[p, 1]) for p in parts]
     total = int(sum(nnz))
@@ -77,9 +77,9 @@ def _edges(directory: str, store, parts: Sequence[int], shards) -> tuple:
     col.flush()
     if not kept:
         offsets = [int(store.part_weights[:p, 1].sum()) for p in parts]
-        return _plain(col), PartEdgeIds(np.array(starts, np.int64), np.array(offsets, np.int64))
+        return _ndarray_view(col), PartEdgeIds(np.array(starts, np.int64), np.array(offsets, np.int64))
     eid.flush()
-    return _plain(col), _plain(eid)
+    return _ndarray_view(col), _ndarray_view(eid)
 
 
 def _features(directory: str, shards) -> Optional[np.ndarray]:
@@ -95,7 +95,7 @@ def _features(directory: str, shards) -> Optional[np.ndarray]:
     return x
 
 
-def _plain(mm: Optional[np.ndarray]) -> Optional[np.ndarray]:
+def _ndarray_view(mm: Optional[np.ndarray]) -> Optional[np.ndarray]:
     """A plain ndarray view of a memory map (what numba kernels take), sharing its pages."""
     return None if mm is None else mm.view(np.ndarray)
 
@@ -107,7 +107,7 @@ def spool_parts(store, parts: np.ndarray, owner: object):
     The scratch directory lives as long as ``owner`` (the server) does, or until
     ``release()``.
     """
-    from .server import ShardArrays
+    from .shard_arrays import ShardArrays
 
     remove_stale_spools()
     directory = tempfile.mkdtemp(prefix=_PREFIX, dir=scratch_root())
@@ -128,5 +128,5 @@ def spool_parts(store, parts: np.ndarray, owner: object):
     masks = {m: np.concatenate([s.masks[m] for s in shards]) for m in sorted(names)}
     arrays = ShardArrays(np.asarray(store.node_ranges, np.int64), parts, row_base,
                          np.concatenate(rowptrs), col, eid,
-                         _plain(_features(directory, shards)), y, masks)
+                         _ndarray_view(_features(directory, shards)), y, masks)
     return arrays, release

@@ -16,7 +16,7 @@ from typing import Dict
 import numpy as np
 
 from ._server_walk_kernels import advance_walkers, answer_queries
-from .server import ShardArrays
+from .shard_arrays import ShardArrays
 
 __all__ = ["run_walk_round", "WALKER_FIELDS"]
 

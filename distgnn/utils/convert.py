@@ -41,7 +41,7 @@ def _networkx():
     return networkx
 
 
-def _plain(value):
+def _as_python(value):
     return value.tolist() if isinstance(value, Tensor) else value
 
 
@@ -56,8 +56,8 @@ def to_networkx(data, node_attrs: Optional[Iterable[str]] = None,
     nx = _networkx()
     G = nx.Graph() if to_undirected else nx.DiGraph()
     G.add_nodes_from(range(data.num_nodes))
-    node_values = {key: _plain(data[key]) for key in (node_attrs or [])}
-    edge_values = {key: _plain(data[key]) for key in (edge_attrs or [])}
+    node_values = {key: _as_python(data[key]) for key in (node_attrs or [])}
+    edge_values = {key: _as_python(data[key]) for key in (edge_attrs or [])}
     for i, (u, v) in enumerate(data.edge_index.t().tolist()):
         if (to_undirected and v > u) or (remove_self_loops and u == v):
             continue

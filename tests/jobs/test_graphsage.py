@@ -10,7 +10,7 @@ import distgnn.config.graphsage
 from distgnn.cli import main
 from distgnn.config import TrainConfig, config_from_dict
 from distgnn.data import planted_partition
-from distgnn.fields import FieldError
+from distgnn.fields import ConfigError
 from distgnn.jobs import read_metrics
 from distgnn.jobs.graphsage import GraphSAGE, _step, replica_share
 from distgnn.sampler import NeighborLoader
@@ -52,12 +52,12 @@ def test_sections_and_fan_out_check():
     cfg = config_from_dict({"job": "graphsage", "model": {"num_layers": 3},
                             "sampler": {"num_neighbors": [5, 5, 5], "cache_mb": 8}})
     assert cfg.model.num_layers == 3 and cfg.sampler.cache_mb == 8.0
-    with pytest.raises(FieldError, match=r"sampler.num_neighbors: 2 fan-outs for "
+    with pytest.raises(ConfigError, match=r"sampler.num_neighbors: 2 fan-outs for "
                                          r"model.num_layers=3; .* -p sampler.num_neighbors=\[10,10,10\]"):
         config_from_dict({"job": "graphsage", "model": {"num_layers": 3}})
-    with pytest.raises(FieldError, match="aggr"):
+    with pytest.raises(ConfigError, match="aggr"):
         config_from_dict({"job": "graphsage", "model": {"aggr": "median"}})
-    with pytest.raises(FieldError, match="parts_per_batch"):
+    with pytest.raises(ConfigError, match="parts_per_batch"):
         config_from_dict({"job": "graphsage", "sampler": {"parts_per_batch": 2}})
     assert isinstance(TrainConfig(job="graphsage").model, distgnn.config.graphsage.GraphSAGEModel)
 

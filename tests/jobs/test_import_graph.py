@@ -56,3 +56,38 @@ def test_nothing_imports_back_up():
 def test_second_copies_are_gone(gone):
     assert not (PKG.parent / (gone.replace(".", "/") + ".py")).exists()
     assert all(dst != gone for _, dst in _edges())
+
+
+def _module_edges():
+    """Module -> module imports inside distgnn; imports of a package's ``__init__`` left out
+    (a submodule naming its package is how a package exports, not a circle)."""
+    files = {p: "distgnn." + ".".join(p.relative_to(PKG).with_suffix("").parts) for p in PKG.rglob("*.py")}
+    modules = {m.removesuffix(".__init__") for m in files.values()}
+    packages = {m.removesuffix(".__init__") for m in files.values() if m.endswith(".__init__")}
+    for src, dst in _edges():
+        src = src.removesuffix(".__init__")
+        while dst not in modules and "." in dst:  # `from pkg.mod import name`
+            dst = dst.rsplit(".", 1)[0]
+        if dst != src and dst in modules and dst not in packages and src not in packages:
+            yield src, dst
+
+
+def test_no_import_circles_between_modules():
+    graph = {}
+    for src, dst in _module_edges():
+        graph.setdefault(src, set()).add(dst)
+    state, circles = {}, []
+
+    def visit(node, path):
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                circles.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert circles == []

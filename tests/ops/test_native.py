@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from distgnn.ops import native
-from distgnn.ops.segment import segment_csr_native as segment_csr_python
+from distgnn.ops.segment_kernels import segment_csr_torch as segment_csr_python
 
 pytestmark = [
     pytest.mark.slow,

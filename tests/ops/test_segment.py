@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from distgnn import ops
-from distgnn.ops.segment import segment_csr_native
+from distgnn.ops.segment_kernels import segment_csr_torch
 
 SRC = torch.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, -6.0]])
 PTR = torch.tensor([0, 2, 2, 3])
@@ -15,7 +15,7 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("reduce", sorted(EXPECTED))
-@pytest.mark.parametrize("impl", [ops.segment_csr, segment_csr_native])
+@pytest.mark.parametrize("impl", [ops.segment_csr, segment_csr_torch])
 def test_segment_csr_by_hand(reduce, impl):
     assert impl(SRC, PTR, reduce).tolist() == EXPECTED[reduce]
 

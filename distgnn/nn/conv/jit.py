@@ -20,7 +20,7 @@ import uuid
 from typing import Dict, List, Optional, Tuple
 
 from ...typing import WITH_TORCH_SPARSE
-from .message_passing import SPARSE_VALUE_ARGS, SPECIAL_ARGS
+from .message_args import SPARSE_VALUE_ARGS, SPECIAL_ARGS
 
 __all__ = ["make_jittable", "propagate_types"]
 

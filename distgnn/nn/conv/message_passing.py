@@ -20,14 +20,12 @@ from torch import Tensor
 from ... import ops
 from ...typing import Adj, Size, SparseTensor
 from .inspector import Inspector
+from .message_args import SPARSE_VALUE_ARGS, SPECIAL_ARGS
 
 __all__ = ["MessagePassing"]
 
 AGGREGATIONS = ("add", "sum", "mean", "max", "min", "mul", None)
 FLOWS = ("source_to_target", "target_to_source")
-SPECIAL_ARGS = {"edge_index", "adj_t", "edge_index_i", "edge_index_j", "size",
-                "size_i", "size_j", "ptr", "index", "dim_size"}
-SPARSE_VALUE_ARGS = ("edge_weight", "edge_attr", "edge_type")
 
 
 class MessagePassing(torch.nn.Module):
