@@ -113,7 +113,7 @@ def bench_checksums(scale: int) -> None:
     from zarr.codecs import Crc32cCodec, ZstdCodec
 
     from distgnn.partition import partition_graph, write_store
-    from distgnn.partition._zarr import CHUNK_ELEMS, ZSTD_LEVEL
+    from distgnn.partition.store import CHUNK_ELEMS, ZSTD_LEVEL
     from distgnn.sampler.server import ShardServer
 
     ei = rmat_edge_index(scale, seed=0)

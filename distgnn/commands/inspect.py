@@ -50,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     pw = s.part_weights
     print(f"{'part':>5} {'nodes':>10} {'edges':>12} {'halo':>10}" + (f" {'train':>8}" if pw.shape[1] > 2 else ""))
     for p in range(s.num_parts):
-        halo = s.part(p)._g["halo_ids"].shape[0]
+        halo = s.part(p).shape("halo_ids")[0]
         row = f"{p:>5} {pw[p, 0]:>10} {pw[p, 1]:>12} {halo:>10}"
         print(row + (f" {pw[p, 2]:>8}" if pw.shape[1] > 2 else ""))
     return 0

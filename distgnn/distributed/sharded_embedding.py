@@ -14,7 +14,6 @@ With several replicas (inside :meth:`Trainer.fit`) and ``sync.sparse_sync``,
 ``push`` averages the replicas' gradients first, so every step is the one a
 single process would take on the union of the batches.
 """
-import json
 import os
 from typing import Any, List, Optional, Sequence, Tuple
 
@@ -24,13 +23,13 @@ from torch import Tensor
 from distgnn.remote import Remote, wait
 
 from .context import current_context
+from .embedding_files import read_meta, read_shard, write_meta, write_shard
 from .embedding_shard import EmbeddingShard, EmbeddingShardActor, open_table
 from .run_id import actor_prefix
 from .sparse_optim import OptimizerSpec, coalesce_rows
 
 __all__ = ["ShardedEmbedding", "even_ranges", "pull_rows", "push_rows", "SHARD_NAMESPACE"]
 
-_META = "meta.json"
 SHARD_NAMESPACE = "distgnn"  # Ray namespace of the named shard actors of Trainer runs
 #: restarts of a dead shard process by Ray (it comes back without its rows: see
 #: EmbeddingShardActor; the run restores it from the last checkpoint)
@@ -251,10 +250,8 @@ class ShardedEmbedding:
         """Write each shard (rows + optimizer state) to ``directory``, one at a time."""
         os.makedirs(directory, exist_ok=True)
         for k in range(self.num_shards):
-            sd = self._handles[k]("state_dict")
-            torch.save(sd, os.path.join(directory, f"shard_{k:05d}.pt"))
-        with open(os.path.join(directory, _META), "w") as f:
-            json.dump(self._meta(), f)
+            write_shard(directory, k, self._handles[k]("state_dict"))
+        write_meta(directory, self._meta())
 
     def _meta(self) -> dict:
         return {"num_embeddings": self.num_embeddings, "embedding_dim": self.embedding_dim,
@@ -262,8 +259,7 @@ class ShardedEmbedding:
 
     def load(self, directory: str, restore: bool = True) -> None:
         """Restore the shards saved by :meth:`save` (``restore=False``: only the step count)."""
-        with open(os.path.join(directory, _META)) as f:
-            meta = json.load(f)
+        meta = read_meta(directory)
         mine = {k: v for k, v in self._meta().items() if k != "step"}
         theirs = {k: meta.get(k) for k in mine}
         if theirs != mine:
@@ -272,9 +268,7 @@ class ShardedEmbedding:
                              f"{ {k: (str(a)[:60], str(b)[:60]) for k, (a, b) in diff.items()} }")
         if restore:
             for k in range(self.num_shards):
-                sd = torch.load(os.path.join(directory, f"shard_{k:05d}.pt"), map_location="cpu",
-                                weights_only=True)
-                self._handles[k]("load_state_dict", sd)
+                self._handles[k]("load_state_dict", read_shard(directory, k))
         self.step = int(meta["step"])
         self._pending.clear()
 

@@ -45,12 +45,6 @@ class PreparedBatch:
         return self.masks[name]
 
 
-def _read(group, name: str, where: str) -> Optional[np.ndarray]:
-    from distgnn.partition._zarr import read_array
-
-    return read_array(group[name], f"{where}/{name}") if name in group else None
-
-
 def _concat_rows(rowptrs: List[np.ndarray]) -> np.ndarray:
     out, base = [np.zeros(1, np.int64)], 0
     for rp in rowptrs:
@@ -66,14 +60,15 @@ def read_group(store, parts: np.ndarray, loop_value: float = 1.0) -> PreparedBat
     rowptrs, cols, xs, ys = [], [], [], []
     masks: Dict[str, list] = {}
     for p in parts:
-        g, where = store.part(int(p))._g, f"parts/{int(p)}"
-        rowptrs.append(_read(g, "rowptr", where))
-        cols.append(_read(g, "col", where))
-        xs.append(_read(g, "x", where))
-        ys.append(_read(g, "y", where))
-        if "masks" in g:
-            for m in sorted(g["masks"].array_keys()):
-                masks.setdefault(m, []).append(_read(g["masks"], m, where + "/masks"))
+        shard = store.part(int(p))
+        names = shard.array_names()
+        rowptrs.append(shard.read("rowptr"))
+        cols.append(shard.read("col"))
+        xs.append(shard.read("x") if "x" in names else None)
+        ys.append(shard.read("y") if "y" in names else None)
+        for name in names:
+            if name.startswith("masks/"):
+                masks.setdefault(name[len("masks/"):], []).append(shard.read(name))
     col = np.concatenate(cols) if cols else np.zeros(0, np.int64)
     ptr, row, adj_col, value, colptr, csr2csc = cluster_adjacency(
         _concat_rows(rowptrs), col, ranges, batch_offsets(ranges, parts), np.float32(loop_value))

@@ -17,7 +17,6 @@ leaves nothing half-written, and an existing output is replaced only with
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from typing import Iterable, Iterator, Optional, Tuple
@@ -47,11 +46,6 @@ def output_format(path: str) -> str:
 
 
 # ---------------------------------------------------------------------- sources of rows
-def _read(arr, where: str, lo: int, hi: int) -> np.ndarray:
-    from distgnn.partition._zarr import read_array
-    return read_array(arr, where, slice(lo, hi))
-
-
 def inference_chunks(array, chunk_rows: int = CHUNK_ROWS) -> Iterator[Tuple[int, np.ndarray]]:
     """Rows of a 2-D Zarr array (an inference layer), ``chunk_rows`` at a time."""
     for lo in range(0, array.shape[0], chunk_rows):
@@ -65,35 +59,14 @@ def prediction_chunks(array, chunk_rows: int = CHUNK_ROWS) -> Iterator[Tuple[int
 
 
 def embedding_shard_chunks(directory: str, chunk_rows: int = CHUNK_ROWS) -> Iterator[Tuple[int, np.ndarray]]:
-    """Rows of a sharded embedding saved in a checkpoint (``meta.json`` + ``shard_*.pt``),
-    one shard in memory at a time."""
-    import torch
-
-    meta_path = os.path.join(directory, "meta.json")
-    if not os.path.isfile(meta_path):
-        raise FileNotFoundError(f"expected a saved embedding table (meta.json) in {directory!r}, "
-                                "got none")
-    with open(meta_path) as f:
-        ranges = json.load(f)["ranges"]
-    for k in range(len(ranges) - 1):
-        sd = torch.load(os.path.join(directory, f"shard_{k:05d}.pt"), map_location="cpu",
-                        weights_only=True)
-        weight = sd["weight"].numpy()
-        if (sd["lo"], sd["hi"]) != (ranges[k], ranges[k + 1]):
-            raise ValueError(f"{directory}: shard {k} holds rows [{sd['lo']}, {sd['hi']}), meta.json "
-                             f"says [{ranges[k]}, {ranges[k + 1]}) — the checkpoint is damaged")
-        del sd
-        for a in range(0, weight.shape[0], chunk_rows):
-            yield ranges[k] + a, weight[a:a + chunk_rows]
+    """Rows of a sharded embedding saved in a checkpoint, one shard in memory at a time."""
+    from distgnn.distributed.embedding_files import saved_rows
+    return saved_rows(directory, chunk_rows)
 
 
 def orig_id_reader(store):
     """``ids(lo, hi)``: the user's ids of store ids ``[lo, hi)``, read chunk by chunk."""
-    from distgnn.partition._zarr import check_chunks
-
-    arr = store._root["book/orig_ids"]
-    check_chunks(arr, "book/orig_ids")  # once: a missing chunk is an error, never fill values
-    return lambda lo, hi: _read(arr, "book/orig_ids", lo, hi).astype(np.int64)
+    return lambda lo, hi: store.read_book("orig_ids", slice(lo, hi)).astype(np.int64)
 
 
 # ---------------------------------------------------------------------- writers

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from functools import cached_property
-from typing import Dict, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import zarr
@@ -54,10 +54,45 @@ class PartShard:
         """Number of owned nodes."""
         return self.hi - self.lo
 
+    # -- reading without caching: the arrays by name ("col", "x", "masks/train", ...)
+    def _array(self, name: str) -> zarr.Array:
+        group, _, leaf = name.rpartition("/")
+        g = self._g[group] if group else self._g
+        if leaf not in g or not isinstance(g[leaf], zarr.Array):
+            raise KeyError(f"parts/{self.part} holds no array {name!r} (it holds "
+                           f"{sorted(self.array_names())})")
+        return g[leaf]
+
+    def array_names(self) -> List[str]:
+        """The arrays of this part: ``rowptr``, ``col``, ``halo_ids``, ``x``, ``y``,
+        ``edge_ids`` where kept, ``masks/NAME`` per mask."""
+        names = sorted(self._g.array_keys())
+        if "masks" in self._g:
+            names += [f"masks/{m}" for m in sorted(self._g["masks"].array_keys())]
+        return names
+
+    def has(self, name: str) -> bool:
+        return name in self.array_names()
+
+    def shape(self, name: str) -> Tuple[int, ...]:
+        return tuple(self._array(name).shape)
+
+    def dtype(self, name: str) -> np.dtype:
+        return np.dtype(self._array(name).dtype)
+
+    def read(self, name: str, rows: slice = slice(None)) -> np.ndarray:
+        """Rows ``rows`` of array ``name``, checksums verified, not cached."""
+        return read_array(self._array(name), f"parts/{self.part}/{name}", rows)
+
+    def blocks(self, name: str) -> Iterator[np.ndarray]:
+        """Array ``name`` in blocks of its chunk rows, in order (memory: one chunk)."""
+        arr = self._array(name)
+        step = max(1, arr.chunks[0])
+        for a in range(0, arr.shape[0], step):
+            yield read_array(arr, f"parts/{self.part}/{name}", slice(a, a + step))
+
     def _load(self, name: str) -> Optional[np.ndarray]:
-        if name not in self._g:
-            return None
-        return read_array(self._g[name], f"parts/{self.part}/{name}")
+        return self.read(name) if name in self._g else None
 
     @cached_property
     def rowptr(self) -> np.ndarray:
@@ -99,6 +134,7 @@ class PartShard:
         return f"PartShard(part={self.part}, nodes=[{self.lo}, {self.hi}))"
 
 
+_BOOK = ("orig_ids", "new_ids", "node_ranges", "part_weights")
 _META_KEYS = ("format_version", "num_nodes", "num_edges", "num_parts", "method", "schema")
 
 
@@ -110,12 +146,23 @@ class PartitionStore:
         self._root = root
         self.meta = meta
         self._parts: Dict[int, PartShard] = {}
+        self._checked: set = set()
         self._check()
 
     def _book(self, name: str) -> np.ndarray:
+        return self.read_book(name)
+
+    def read_book(self, name: str, rows: slice = slice(None)) -> np.ndarray:
+        """Rows ``rows`` of book array ``name`` (``orig_ids``, ``new_ids``, ``node_ranges``,
+        ``part_weights``), checksums verified, not cached: the way to read ids of a huge
+        graph a chunk at a time."""
+        if name not in _BOOK:
+            raise KeyError(f"expected a book array, one of {', '.join(_BOOK)}, got {name!r}")
         arr = self._root[f"book/{name}"]
-        check_chunks(arr, f"book/{name}")
-        return read_array(arr, f"book/{name}")
+        if name not in self._checked:  # once per array: a missing chunk is an error
+            check_chunks(arr, f"book/{name}")
+            self._checked.add(name)
+        return read_array(arr, f"book/{name}", rows)
 
     def _check(self) -> None:
         """Cross-check the metadata against the book and the part groups."""

@@ -40,10 +40,10 @@ from distgnn.ownership import OwnershipError, is_owned, mark_owned, remove_stale
 
 from ._validate import (as_edge_array, check_assignment, check_features, check_node_array,
                         check_num_nodes)
-from ._zarr import ArrayAppender, id_dtype, put_array
+from ._zarr import CHUNK_ELEMS, ZSTD_LEVEL, ArrayAppender, id_dtype, put_array
 from .layout import halo_of, part_csr, relabel
 
-__all__ = ["FORMAT_VERSION", "READABLE_VERSIONS", "ATTR_KEY", "FEATURE_DTYPES", "STORE_KIND", "write_store", "write_store_chunked",
+__all__ = ["FORMAT_VERSION", "READABLE_VERSIONS", "ATTR_KEY", "CHUNK_ELEMS", "ZSTD_LEVEL", "FEATURE_DTYPES", "STORE_KIND", "write_store", "write_store_chunked",
            "write_store_from_csr",
            "check_target", "prepare_target", "commit_target", "remove_stale_temps"]
 

@@ -39,15 +39,13 @@ def remove_stale_spools(root: Optional[str] = None) -> None:
     remove_stale(root or scratch_root(), (_PREFIX,), SPOOL_KIND)
 
 
-def _stream(dst: np.ndarray, start: int, src) -> int:
-    """Copy the zarr array ``src`` into ``dst[start:]`` chunk by chunk; returns the end."""
-    from distgnn.partition._zarr import read_array
-
-    step = max(1, src.chunks[0])
-    for a in range(0, src.shape[0], step):
-        block = read_array(src, src.path, slice(a, a + step))
-        dst[start + a:start + a + block.shape[0]] = block
-    return start + src.shape[0]
+def _stream(dst: np.ndarray, start: int, shard, name: str) -> int:
+    """Copy array ``name`` of ``shard`` into ``dst[start:]`` chunk by chunk; returns the end."""
+    pos = start
+    for block in shard.blocks(name):
+        dst[pos:pos + block.shape[0]] = block
+        pos += block.shape[0]
+    return pos
 
 
 def _open_npy(directory: str, name: str, shape, dtype) -> np.ndarray:
@@ -63,15 +61,15 @@ def _edges(directory: str, store, parts: Sequence[int], shards) -> tuple:
 
     nnz = [int(store.part_weights[p, 1]) for p in parts]
     total = int(sum(nnz))
-    dtypes = {np.dtype(s._g["col"].dtype) for s in shards}
+    dtypes = {s.dtype("col") for s in shards}
     col = _open_npy(directory, "col", (total,), dtypes.pop() if len(dtypes) == 1 else np.int64)
-    kept = all("edge_ids" in s._g for s in shards) and bool(shards)
+    kept = all(s.has("edge_ids") for s in shards) and bool(shards)
     eid = _open_npy(directory, "eid", (total,), np.int64) if kept else None
     pos, starts = 0, []
     for shard, m in zip(shards, nnz):
-        _stream(col, pos, shard._g["col"])
+        _stream(col, pos, shard, "col")
         if kept:
-            _stream(eid, pos, shard._g["edge_ids"])
+            _stream(eid, pos, shard, "edge_ids")
         starts.append(pos)
         pos += m
     col.flush()
@@ -83,14 +81,14 @@ def _edges(directory: str, store, parts: Sequence[int], shards) -> tuple:
 
 
 def _features(directory: str, shards) -> Optional[np.ndarray]:
-    if not shards or any("x" not in s._g for s in shards):
+    if not shards or any(not s.has("x") for s in shards):
         return None
     rows = sum(s.num_nodes for s in shards)
-    first = shards[0]._g["x"]
-    x = _open_npy(directory, "x", (rows,) + tuple(first.shape[1:]), first.dtype)
+    first = shards[0]
+    x = _open_npy(directory, "x", (rows,) + first.shape("x")[1:], first.dtype("x"))
     pos = 0
     for s in shards:
-        pos = _stream(x, pos, s._g["x"])
+        pos = _stream(x, pos, s, "x")
     x.flush()
     return x
 

@@ -91,3 +91,25 @@ def test_no_import_circles_between_modules():
         if node not in state:
             visit(node, [node])
     assert circles == []
+
+
+def _private_store_access(path: Path):
+    tree = ast.parse(path.read_text(), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("distgnn.partition._"):
+            yield f"{path.name}:{node.lineno} imports {node.module}"
+        elif isinstance(node, ast.Import):
+            yield from (f"{path.name}:{node.lineno} imports {a.name}" for a in node.names
+                        if a.name.startswith("distgnn.partition._"))
+        elif isinstance(node, ast.Attribute) and node.attr in ("_g", "_root") and not (
+                isinstance(node.value, ast.Name) and node.value.id == "self"):
+            yield f"{path.name}:{node.lineno} reads .{node.attr}"
+
+
+def test_the_store_is_read_through_its_interface_outside_partition():
+    """inspect, cluster batches, export, the spool and the benches use PartShard/PartitionStore
+    (read, blocks, read_book, ...), never the Zarr groups behind them."""
+    outside = [p for p in sorted(PKG.rglob("*.py")) if "partition" not in p.relative_to(PKG).parts[:1]]
+    outside += sorted((PKG.parent / "bench").glob("*.py"))
+    found = [hit for p in outside for hit in _private_store_access(p)]
+    assert found == []

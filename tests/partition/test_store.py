@@ -65,6 +65,27 @@ def test_round_trip(tmp_path):
     assert g["parts/0/rowptr"].shape[0] == s.node_ranges[1] - s.node_ranges[0] + 1
 
 
+def test_reading_interface_reads_what_the_cached_arrays_hold(tmp_path):
+    ei, n = _graph()
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(n, 5)).astype(np.float32)
+    write_store(tmp_path / "g.zarr", torch.from_numpy(ei), n, partition_graph(ei, n, 3),
+                x=torch.from_numpy(x), masks={"train": rng.random(n) < 0.3})
+    s = open_store(tmp_path / "g.zarr")
+    sh = s.part(1)
+    assert sh.array_names() == ["col", "halo_ids", "rowptr", "x", "masks/train"]
+    assert sh.has("x") and not sh.has("edge_ids") and not sh.has("y")
+    assert sh.shape("x") == (sh.num_nodes, 5) and sh.dtype("x") == np.float32
+    assert np.array_equal(sh.read("col", slice(3, 9)), sh.col[3:9])
+    assert np.array_equal(sh.read("masks/train"), sh.masks["train"])
+    assert np.array_equal(np.concatenate(list(sh.blocks("x"))), sh.x)
+    assert np.array_equal(s.read_book("orig_ids", slice(10, 20)), s.orig_ids[10:20])
+    with pytest.raises(KeyError, match=r"parts/1 holds no array 'y' \(it holds \['col'"):
+        sh.read("y")
+    with pytest.raises(KeyError, match="expected a book array, one of orig_ids, .* got 'meta'"):
+        s.read_book("meta")
+
+
 def test_chunked_equals_in_memory(tmp_path):
     ei, n = _graph()
     part = partition_graph(ei, n, 3, method="random")
