@@ -110,12 +110,13 @@ def _check_cluster_gcn(cfg) -> None:
 register_job(JobSpec("cluster_gcn", "ClusterGCN node classification on cluster batches of parts",
                      ClusterGCNModel, ClusterSampler,
                      "distgnn.jobs.cluster_gcn:cluster_gcn_replica", _check_cluster_gcn,
+                     build_model="distgnn.jobs.cluster_gcn:build_model",
                      measured="test accuracy 0.991 on the default generated graph (4k nodes, "
                               "20 epochs); 0.970 on make demo's 20k-node graph"))
 register_job(JobSpec("node2vec", "Node2Vec skip-gram on random walks, embeddings on "
                      "parameter-server actors", Node2VecModel, WalkSampler,
                      "distgnn.jobs.node2vec:node2vec_replica",
-                     run_defaults=NODE2VEC_RUN_DEFAULTS,
+                     run_defaults=NODE2VEC_RUN_DEFAULTS, export_from="table",
                      measured="test accuracy 0.984 on the default generated graph (4k nodes, "
                               "8 epochs); 0.787 in 148 s on a 200k-node planted graph (16 "
                               "blocks, 2 replicas)"))

@@ -33,11 +33,26 @@ class JobSpec:
     run_defaults: Mapping[str, Any] = field(default_factory=dict)
     #: what the defaults gave, measured, for ``distgnn train --help`` (one line, or "")
     measured: str = ""
+    #: ``"module:function"`` building the job's model from ``(model section, num_features,
+    #: num_classes)``, for ``distgnn infer``; "" when the job has no layer-wise inference
+    build_model: str = ""
+    #: where ``distgnn export`` reads a run's rows: ``"inference"`` (the layers ``distgnn
+    #: infer`` wrote: embeddings and predictions) or ``"table"`` (the embedding table of the
+    #: newest checkpoint)
+    export_from: str = "inference"
 
     def replica_function(self) -> Callable:
         """Import and return the replica function."""
-        module, _, name = self.replica.partition(":")
-        return getattr(importlib.import_module(module), name)
+        return _import(self.replica)
+
+    def model_builder(self) -> Callable:
+        """Import and return the model builder of ``distgnn infer``."""
+        return _import(self.build_model)
+
+
+def _import(dotted: str) -> Callable:
+    module, _, name = dotted.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 _JOBS: Dict[str, JobSpec] = {}
@@ -45,8 +60,13 @@ _JOBS: Dict[str, JobSpec] = {}
 
 def register_job(spec: JobSpec) -> JobSpec:
     """Add ``spec`` to the registry; a second registration of a name is refused."""
-    if ":" not in spec.replica:
-        raise ValueError(f"JobSpec.replica must be 'module:function', got {spec.replica!r}")
+    for key in ("replica", "build_model"):
+        value = getattr(spec, key)
+        if (value or key == "replica") and ":" not in value:
+            raise ValueError(f"JobSpec.{key} must be 'module:function', got {value!r}")
+    if spec.export_from not in ("inference", "table"):
+        raise ValueError(f"JobSpec.export_from must be 'inference' or 'table', got "
+                         f"{spec.export_from!r}")
     if spec.name in _JOBS:
         raise ValueError(f"job {spec.name!r} is already registered (replica "
                          f"{_JOBS[spec.name].replica}); pick another name")

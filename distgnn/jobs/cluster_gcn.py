@@ -14,7 +14,7 @@ lists. Both give the same groups and the same model output.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -78,6 +78,20 @@ class ClusterGCN(torch.nn.Module):
             if i < len(self.convs) - 1:
                 x = F.relu(x)
         return x
+
+    def layer(self, i: int, x: torch.Tensor, edge_index: torch.Tensor,
+              size: Tuple[int, int]) -> torch.Tensor:
+        """Layer ``i`` (in eval mode) for the first ``size[1]`` rows of ``x``, on a block.
+
+        ClusterGCNConv normalises by the target's in-degree (plus its self-loop) only,
+        so the targets' rows are exact when the block holds their full in-neighbourhoods.
+        """
+        h = self.convs[i](x, edge_index)[:size[1]]
+        return h if i == len(self.convs) - 1 else F.relu(h)
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.convs)
 
     def _layer(self, conv, x: torch.Tensor, adj) -> torch.Tensor:
         """ClusterGCNConv's output on an adjacency already normalised (the same sums)."""

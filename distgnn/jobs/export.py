@@ -214,10 +214,12 @@ def export_run(run_dir: str, what: str, out: str, *, overwrite: bool = False,
                chunk_rows: int = CHUNK_ROWS) -> dict:
     """Export ``what`` (``"embeddings"`` or ``"predictions"``) of the run in ``run_dir``.
 
-    Node2Vec runs export their embedding table from the newest checkpoint; the
-    GraphSAGE and ClusterGCN jobs export the last hidden layer (embeddings) or the
-    class of each node (predictions) from ``<run_dir>/inference.zarr``.
+    Where the rows come from is the job's ``export_from`` (its registry entry): a
+    Node2Vec run's embedding table from the newest checkpoint; the GraphSAGE and
+    ClusterGCN jobs' last hidden layer (embeddings) or the class of each node
+    (predictions) from ``<run_dir>/inference.zarr``.
     """
+    from distgnn.config import get_job
     from distgnn.jobs.infer import load_run, open_inference
     from distgnn.partition import open_store
 
@@ -226,9 +228,9 @@ def export_run(run_dir: str, what: str, out: str, *, overwrite: bool = False,
     output_format(out)  # a bad suffix fails before any reading
     cfg, path = load_run(run_dir)
     store = open_store(path)
-    if cfg.job == "node2vec":
+    if get_job(cfg.job).export_from == "table":
         if what == "predictions":
-            raise ValueError("a node2vec run has no predictions; export --what embeddings")
+            raise ValueError(f"a {cfg.job} run has no predictions; export --what embeddings")
         chunks = embedding_shard_chunks(open_checkpoint_embedding(run_dir), chunk_rows)
     else:
         where = os.path.join(run_dir, "inference.zarr")

@@ -24,6 +24,8 @@ from typing import Callable, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from distgnn.distributed.sync import unwrap
+
 __all__ = ["layer_steps", "layer_dims", "local_block", "node_ranges_of", "infer_range",
            "read_zarr_rows", "run_inference", "open_inference", "InferenceWorker", "INFER_KIND",
            "ATTR_KEY", "load_run", "trained_model", "infer_run"]
@@ -37,38 +39,21 @@ Step = Callable[[torch.Tensor, torch.Tensor, Tuple[int, int]], torch.Tensor]
 
 
 # ---------------------------------------------------------------------- the model, a layer at a time
-def _cluster_gcn_step(model, i: int) -> Step:
-    """ClusterGCN layer ``i`` on a block: the conv on the block's nodes as a graph.
-
-    ClusterGCNConv normalises by the target's in-degree (plus its self-loop) only,
-    so the targets' rows are exact when the block holds their full in-neighbourhoods.
-    """
-    last = i == len(model.convs) - 1
-
-    def step(x, edge_index, size):
-        h = model.convs[i](x, edge_index)[:size[1]]
-        return h if last else torch.relu(h)
-    return step
-
-
 def layer_steps(model: torch.nn.Module) -> List[Step]:
     """``step(x_sources, edge_index, (num_sources, num_targets)) -> out_targets`` per layer,
-    for the GraphSAGE and ClusterGCN job models (in eval mode)."""
-    from distgnn.jobs.cluster_gcn import ClusterGCN
-    from distgnn.jobs.graphsage import GraphSAGE
-
-    model = getattr(model, "module", model)
-    if isinstance(model, GraphSAGE):
-        return [lambda x, ei, size, i=i: model.layer(i, x, ei, size) for i in range(model.num_layers)]
-    if isinstance(model, ClusterGCN):
-        return [_cluster_gcn_step(model, i) for i in range(len(model.convs))]
-    raise TypeError(f"layer-wise inference takes a GraphSAGE or ClusterGCN job model, "
-                    f"got {type(model).__name__}")
+    for a model with ``num_layers`` and ``layer(i, x, edge_index, size)`` (the GraphSAGE
+    and ClusterGCN job models, in eval mode)."""
+    model = unwrap(model)
+    if not (callable(getattr(model, "layer", None)) and hasattr(model, "num_layers")):
+        raise TypeError(f"layer-wise inference takes a model with num_layers and layer(i, x, "
+                        f"edge_index, size), as the GraphSAGE and ClusterGCN job models, got "
+                        f"{type(model).__name__}")
+    return [lambda x, ei, size, i=i: model.layer(i, x, ei, size) for i in range(model.num_layers)]
 
 
 def layer_dims(model: torch.nn.Module) -> List[int]:
     """Output width of each layer."""
-    model = getattr(model, "module", model)
+    model = unwrap(model)
     return [int(c.out_channels) for c in model.convs]
 
 
@@ -283,17 +268,14 @@ def load_run(run_dir: str):
 
 def trained_model(cfg, store, run_dir: str) -> torch.nn.Module:
     """The job's model with the weights of the run's newest checkpoint."""
+    from distgnn.config import get_job
     from distgnn.distributed.checkpoint import load_checkpoint
 
-    if cfg.job == "graphsage":
-        from distgnn.jobs.graphsage import build_model
-        model = build_model(cfg.model, store.num_features, store.num_classes)
-    elif cfg.job == "cluster_gcn":
-        from distgnn.jobs.cluster_gcn import build_model
-        model = build_model(cfg.model, store.num_features, store.num_classes)
-    else:
-        raise ValueError(f"layer-wise inference runs the graphsage and cluster_gcn jobs' models, "
-                         f"got a {cfg.job} run (export its embeddings with `distgnn export`)")
+    spec = get_job(cfg.job)
+    if not spec.build_model:
+        raise ValueError(f"a {cfg.job} run has no layer-wise inference (export its embeddings "
+                         "with `distgnn export`)")
+    model = spec.model_builder()(cfg.model, store.num_features, store.num_classes)
     model.load_state_dict(load_checkpoint(os.path.abspath(run_dir))["model"])
     return model.eval()
 

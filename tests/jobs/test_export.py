@@ -142,6 +142,7 @@ def test_node2vec_run_exports_its_embeddings(tmp_path):
     out = tmp_path / "emb.parquet"
     assert main(["export", str(run), "--what", "embeddings", "--out", str(out)]) == 0
     assert main(["export", str(run), "--what", "predictions", "--out", str(tmp_path / "p.parquet")]) == 2
+    assert main(["infer", str(run)]) == 2  # the registry: node2vec has no layer-wise inference
     t = pq.read_table(str(out))
     ids = t.column("id").to_numpy()
     vec = np.stack(t.column("embedding").to_pylist()).astype(np.float32)
@@ -150,3 +151,15 @@ def test_node2vec_run_exports_its_embeddings(tmp_path):
     table = os.path.join(latest_checkpoint(str(run)), "embeddings", "node2vec")
     rows = np.concatenate([r for _, r in embedding_shard_chunks(table)])
     assert np.array_equal(vec, rows[store.to_new(ids)])
+
+
+def test_the_registry_says_what_each_job_infers_and_exports():
+    from distgnn.config import get_job
+    from distgnn.jobs.cluster_gcn import build_model as cluster_gcn_model
+    from distgnn.jobs.graphsage import build_model as graphsage_model
+
+    assert get_job("graphsage").model_builder() is graphsage_model
+    assert get_job("cluster_gcn").model_builder() is cluster_gcn_model
+    assert [get_job(j).export_from for j in ("cluster_gcn", "graphsage", "node2vec")] == \
+        ["inference", "inference", "table"]
+    assert get_job("node2vec").build_model == ""
