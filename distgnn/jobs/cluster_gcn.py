@@ -23,12 +23,13 @@ from distgnn import ops
 from distgnn.jobs.cluster_batches import PreparedBatch, StoreClusterBatches
 from distgnn.distributed.sync import unwrap
 from distgnn.jobs.context import ReplicaContext
+from distgnn.jobs.epochs import run_epochs
 from distgnn.jobs.inputs import JobInputs
 from distgnn.jobs.progress import Progress
 from distgnn.jobs.schedule import Schedule
 from distgnn.sampler import ClusterLoader
 
-__all__ = ["ClusterGCN", "build_model", "cluster_gcn_replica", "train_epoch", "evaluate", "MASKS"]
+__all__ = ["ClusterGCN", "ClusterGCNJob", "build_model", "cluster_gcn_replica", "evaluate", "MASKS"]
 
 MASKS = ("train", "val", "test")
 
@@ -136,30 +137,6 @@ def _step(model, optimizer, batch, num_features: int, device) -> tuple:
     return float(loss.detach()) * n, n, nodes
 
 
-def train_epoch(model, loader, optimizer, device, progress: Progress,
-                schedule: Schedule, skip: int, on_checkpoint=None,
-                carried: Optional[Dict[str, float]] = None) -> Dict[str, float]:
-    """``loader.steps_per_epoch`` steps (this replica's groups, then empty steps); the sums
-    start from ``carried`` (those of the ``skip`` steps trained before a resume)."""
-    model.train()
-    carried = carried or {}
-    total_loss, total_nodes = carried.get("loss_sum", 0.0), int(carried.get("train_nodes", 0))
-    batches = iter(loader)
-    for i in range(loader.steps_per_epoch):
-        batch = next(batches, None)
-        if i < skip:
-            continue
-        if schedule.done():
-            break
-        loss_sum, n, nodes = _step(model, optimizer, batch, _num_features(loader), device)
-        total_loss += loss_sum
-        total_nodes += n
-        progress.update(nodes)
-        if schedule.after_step() and on_checkpoint is not None:
-            on_checkpoint({"loss_sum": total_loss, "train_nodes": float(total_nodes)})
-    return {"loss_sum": total_loss, "train_nodes": float(total_nodes)}
-
-
 def _num_features(loader) -> int:
     return loader.num_features if isinstance(loader, StoreClusterBatches) \
         else loader.client.num_features
@@ -183,6 +160,7 @@ def evaluate(model, loader, device) -> Dict[str, float]:
 
 def _epoch_metrics(ctx: ReplicaContext, train: Dict[str, float],
                    counts: Optional[Dict[str, float]], progress: Progress) -> Dict[str, float]:
+    train = {"loss_sum": train.get("loss_sum", 0.0), "train_nodes": train.get("train_nodes", 0.0)}
     keys = sorted(train) + (sorted(counts) if counts else [])
     local = [train[k] for k in sorted(train)] + ([counts[k] for k in sorted(counts)] if counts else [])
     total = dict(zip(keys + ["samples_per_s"], ctx.all_sum(local + [progress.rates()[1]]).tolist()))
@@ -213,41 +191,50 @@ def _setup(inputs: JobInputs, ctx: ReplicaContext):
     return model, optimizer
 
 
+class ClusterGCNJob:
+    """One replica of the cluster_gcn job for :func:`~distgnn.jobs.epochs.run_epochs`."""
+
+    embeddings: Dict[str, object] = {}
+
+    def __init__(self, inputs: JobInputs, ctx: ReplicaContext) -> None:
+        self.ctx = ctx
+        self.model, self.optimizer = _setup(inputs, ctx)
+        self.train_loader, self.eval_loader = _loaders(inputs, ctx)
+        self.steps = self.train_loader.steps_per_epoch
+        self.num_features = _num_features(self.train_loader)
+
+    def resumed(self, state) -> None:
+        if state is not None:  # each replica's RNG: restored by ctx.load
+            unwrap(self.model).load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+
+    def state(self) -> dict:
+        return {"model": unwrap(self.model).state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def begin_epoch(self, epoch: int, progress: Progress):
+        self.model.train()
+        self.train_loader.epoch = epoch  # reproducible epochs, also after a resume
+        return self.train_loader
+
+    def step(self, batch, schedule: Schedule):
+        loss_sum, n, nodes = _step(self.model, self.optimizer, batch, self.num_features,
+                                   self.ctx.device)
+        return {"loss_sum": loss_sum, "train_nodes": float(n)}, nodes
+
+    def end_epoch(self, epoch: int, sums, progress: Progress, evaluate_now: bool) -> dict:
+        counts = evaluate(unwrap(self.model), self.eval_loader, self.ctx.device) \
+            if evaluate_now else None
+        return {**_epoch_metrics(self.ctx, sums, counts, progress),
+                "steps_per_epoch": float(self.steps)}
+
+    def close(self) -> None:
+        self.train_loader.close()
+        self.eval_loader.close()
+
+
 def cluster_gcn_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
-    """The training loop of one replica."""
-    model, optimizer = _setup(inputs, ctx)
-    resume = ctx.load()
-    if resume is not None:
-        unwrap(model).load_state_dict(resume["model"])
-        optimizer.load_state_dict(resume["optimizer"])  # each replica's RNG: restored by ctx.load
-    schedule = Schedule(inputs.config.run, resume)
-    train_loader, eval_loader = _loaders(inputs, ctx)
-
-    def state(position):
-        return {"model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
-                "position": position}
-
-    try:
-        for epoch in schedule.epochs():
-            skip = schedule.start_epoch(epoch)
-            train_loader.epoch = epoch  # reproducible epochs, also after a resume
-            progress = ctx.progress(train_loader.steps_per_epoch - skip, epoch, inputs.bars)
-            stats = train_epoch(model, train_loader, optimizer, ctx.device, progress, schedule, skip,
-                                lambda sums: ctx.checkpoint(schedule.position(),
-                                                            state(schedule.position()), sums=sums),
-                                ctx.epoch_sums(resume, epoch, skip))
-            progress.close()
-            counts = evaluate(unwrap(model), eval_loader, ctx.device) if schedule.eval_due(epoch) else None
-            row = {"epoch": epoch, **_epoch_metrics(ctx, stats, counts, progress),
-                   "steps_per_epoch": float(train_loader.steps_per_epoch)}
-            due = schedule.checkpoint_due(epoch)
-            position = schedule.end_epoch(train_loader.steps_per_epoch)
-            ctx.report(row, state(position) if due else None, sums=stats)
-            if schedule.done():
-                break
-    finally:
-        train_loader.close()
-        eval_loader.close()
+    """The training loop of one replica: :class:`ClusterGCNJob` on the epoch driver."""
+    run_epochs(ClusterGCNJob(inputs, ctx), ctx, inputs.config.run, inputs.bars)
 
 
 def _loaders(inputs: JobInputs, ctx: ReplicaContext):

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from distgnn.distributed.sync import unwrap
 from distgnn.jobs.context import ReplicaContext
+from distgnn.jobs.epochs import run_epochs
 from distgnn.ops.dropout import hash_dropout
 from distgnn.jobs.progress import Progress
 
@@ -178,40 +179,6 @@ def bar_figures(loader, compute_s: float) -> Dict[str, str]:
                                     f"{compute_s / busy:.2f}"}
 
 
-def train_epoch(model, loader, optimizer, device, steps: int, progress: Progress, schedule,
-                skip: int, on_checkpoint=None, carried: Optional[Dict[str, float]] = None
-                ) -> Dict[str, float]:
-    """``steps`` optimizer steps: this replica's batches, then empty steps (the largest share
-    sets ``steps``); the first ``skip`` were trained before a resume, and the sums start
-    from ``carried`` (theirs)."""
-    model.train()
-    c0 = carried or {}
-    loss_sum, seeds, correct, compute = (c0.get("loss_sum", 0.0), int(c0.get("train_nodes", 0)),
-                                         int(c0.get("train_correct", 0)), 0.0)
-    live = [0.0]  # compute seconds so far, for the bar
-    if progress.figures is None:
-        progress.figures = lambda: bar_figures(loader, live[0])
-    batches = iter(loader)
-    for i in range(steps):
-        batch = next(batches, None)
-        if i < skip:
-            continue
-        if schedule.done():
-            break
-        t0 = time.perf_counter()
-        ls, n, c, nodes = _step(model, optimizer, batch, loader.client.num_features, device)
-        compute += time.perf_counter() - t0
-        live[0] = compute
-        loss_sum, seeds, correct = loss_sum + ls, seeds + n, correct + c
-        progress.update(nodes)
-        if schedule.after_step() and on_checkpoint is not None:
-            on_checkpoint({"loss_sum": loss_sum, "train_nodes": float(seeds),
-                           "train_correct": float(correct)})
-    loader.close()
-    return {"loss_sum": loss_sum, "train_nodes": float(seeds), "train_correct": float(correct),
-            "compute_s": compute}
-
-
 @torch.no_grad()
 def evaluate(model, loaders: Dict[str, object], device) -> Dict[str, float]:
     """Correct predictions and node counts for each mask's loader (this replica's share).
@@ -329,6 +296,7 @@ def _epoch_row(ctx: ReplicaContext, setup: _Setup, stats: Dict[str, float],
     t = setup.train_loader.timings
     # bytes_fetched: features of the training batches served by the shard servers (or the
     # store read in this process), cache hits excluded
+    stats = {k: stats.get(k, 0.0) for k in ("loss_sum", "train_nodes", "train_correct", "compute_s")}
     local = {**stats, "sample_s": t["sample_s"], "fetch_s": t["fetch_s"], "samples": float(progress.samples),
              "cache_hits": cache["hits"], "cache_misses": cache["misses"],
              "bytes_fetched": t["x_bytes"], **(counts or {})}
@@ -350,49 +318,63 @@ def _epoch_row(ctx: ReplicaContext, setup: _Setup, stats: Dict[str, float],
     return row
 
 
+class GraphSAGEJob:
+    """One replica of the graphsage job for :func:`~distgnn.jobs.epochs.run_epochs`."""
+
+    embeddings: Dict[str, object] = {}
+
+    def __init__(self, inputs, ctx: ReplicaContext) -> None:
+        self.ctx = ctx
+        self.setup = _Setup(inputs, ctx)
+        self.model, self.optimizer = self.setup.model, self.setup.optimizer
+        self.steps = self.setup.steps
+        self.compute_s = 0.0  # this epoch's compute seconds, for the bar
+
+    def resumed(self, state) -> None:
+        if state is not None:
+            unwrap(self.model).load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+
+    def state(self) -> dict:
+        return {"model": unwrap(self.model).state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def begin_epoch(self, epoch: int, progress: Progress):
+        setup = self.setup
+        setup.train_loader.epoch = epoch  # reproducible epochs, also after a resume
+        setup.train_loader.timings.update(sample_s=0.0, fetch_s=0.0, x_bytes=0.0)
+        if setup.cache is not None:
+            setup.cache.reset_stats()
+        self.compute_s = 0.0
+        progress.figures = lambda: bar_figures(setup.train_loader, self.compute_s)
+        self.model.train()
+        return setup.train_loader
+
+    def step(self, batch, schedule):
+        t0 = time.perf_counter()
+        ls, n, c, nodes = _step(self.model, self.optimizer, batch,
+                                self.setup.train_loader.client.num_features, self.ctx.device)
+        took = time.perf_counter() - t0
+        self.compute_s += took
+        return {"loss_sum": ls, "train_nodes": float(n), "train_correct": float(c),
+                "compute_s": took}, nodes
+
+    def end_epoch(self, epoch: int, sums, progress: Progress, evaluate_now: bool) -> dict:
+        self.setup.train_loader.close()  # the epoch's prefetching ends here
+        train_s = progress.elapsed
+        for loader in self.setup.eval_loaders.values():
+            loader.epoch = epoch  # the epoch's draws, also after a resume
+        counts = evaluate(unwrap(self.model), self.setup.eval_loaders, self.ctx.device) \
+            if evaluate_now else None
+        return _epoch_row(self.ctx, self.setup, sums, counts, progress, train_s)
+
+    def close(self) -> None:
+        self.setup.close()
+
+
 def graphsage_replica(inputs, ctx: ReplicaContext) -> None:
-    """The training loop of one replica (``inputs`` a :class:`~distgnn.jobs.inputs.JobInputs`)."""
-    from distgnn.jobs.schedule import Schedule
-
-    setup = _Setup(inputs, ctx)
-    model, optimizer = setup.model, setup.optimizer
-    resume = ctx.load()
-    if resume is not None:
-        unwrap(model).load_state_dict(resume["model"])
-        optimizer.load_state_dict(resume["optimizer"])
-    schedule = Schedule(inputs.config.run, resume)
-
-    def state(position):
-        return {"model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
-                "position": position}
-
-    try:
-        for epoch in schedule.epochs():
-            skip = schedule.start_epoch(epoch)
-            setup.train_loader.epoch = epoch  # reproducible epochs, also after a resume
-            setup.train_loader.timings.update(sample_s=0.0, fetch_s=0.0, x_bytes=0.0)
-            if setup.cache is not None:
-                setup.cache.reset_stats()
-            progress = ctx.progress(setup.steps - skip, epoch, inputs.bars)
-            stats = train_epoch(model, setup.train_loader, optimizer, ctx.device, setup.steps,
-                                progress, schedule, skip,
-                                lambda sums: ctx.checkpoint(schedule.position(),
-                                                            state(schedule.position()), sums=sums),
-                                ctx.epoch_sums(resume, epoch, skip))
-            progress.close()
-            train_s = progress.elapsed
-            for loader in setup.eval_loaders.values():
-                loader.epoch = epoch  # the epoch's draws, also after a resume
-            counts = evaluate(unwrap(model), setup.eval_loaders, ctx.device) \
-                if schedule.eval_due(epoch) else None
-            row = {"epoch": epoch, **_epoch_row(ctx, setup, stats, counts, progress, train_s)}
-            due = schedule.checkpoint_due(epoch)
-            position = schedule.end_epoch(setup.steps)
-            ctx.report(row, state(position) if due else None, sums=stats)
-            if schedule.done():
-                break
-    finally:
-        setup.close()
+    """The training loop of one replica (``inputs`` a :class:`~distgnn.jobs.inputs.JobInputs`):
+    :class:`GraphSAGEJob` on the epoch driver."""
+    run_epochs(GraphSAGEJob(inputs, ctx), ctx, inputs.config.run, inputs.bars)
 
 
 def train_on_data(data, config=None) -> List[Dict[str, float]]:

@@ -26,10 +26,11 @@ import numpy as np
 import torch
 
 from distgnn.jobs.context import ReplicaContext
+from distgnn.jobs.epochs import run_epochs
 from distgnn.jobs.inputs import JobInputs
 from distgnn.jobs.schedule import Schedule
 
-__all__ = ["node2vec_replica", "node2vec_step", "sgns_train_batch", "SgnsState", "in_place_tables",
+__all__ = ["Node2VecJob", "node2vec_replica", "node2vec_step", "sgns_train_batch", "SgnsState", "in_place_tables",
            "empty_step", "tables_dir",
            "start_nodes", "loader_seed", "logistic_regression_scores", "store_labels",
            "EMBEDDING_NAME", "CONTEXT_NAME"]
@@ -225,85 +226,72 @@ def _sgns_lr(run, schedule: Schedule, steps: int) -> Tuple[float, float]:
     return (run.lr * (1 - 0.996 * at / total), run.lr * (1 - 0.996 * min(at + 1, total) / total))
 
 
-def _train_epoch(tables, loader, steps: int, skip: int, schedule: Schedule, progress,
-                 on_checkpoint, sgns: Optional[SgnsState] = None, run=None,
-                 rank: int = 0, world_size: int = 1,
-                 carried: Optional[Dict[str, float]] = None) -> Dict[str, float]:
-    total, batches = (carried or {}).get("loss_sum", 0.0), int((carried or {}).get("batches", 0))
-    it = iter(loader)
-    for i in range(steps):
-        batch = next(it, None)
-        if i < skip:
-            continue
-        if schedule.done():
-            break
+class Node2VecJob:
+    """One replica of the node2vec job for :func:`~distgnn.jobs.epochs.run_epochs`."""
+
+    def __init__(self, inputs: JobInputs, ctx: ReplicaContext) -> None:
+        from distgnn.partition import open_store
+
+        store = open_store(inputs.store)
+        self.inputs, self.ctx, self.run = inputs, ctx, inputs.config.run
+        self.num_nodes = n = int(store.num_nodes)
+        self.labels = store_labels(store) if ctx.is_main else None
+        self.embeddings = {EMBEDDING_NAME: _make_embedding(inputs, n)}
+        self.sgns: Optional[SgnsState] = None
+        if inputs.config.model.optimizer == "sgns":
+            self.embeddings[CONTEXT_NAME] = _make_embedding(inputs, n, CONTEXT_NAME)
+            self.sgns = _sgns_state(inputs, ctx, store)
+        self.tables = list(self.embeddings.values())
+        self.steps = -(-len(start_nodes(n, 0, ctx.world_size)) // inputs.config.sampler.batch_size)
+        self.loader = None
+
+    def resumed(self, state) -> None:
+        # the tables are restored in place by the driver's ctx.load(embeddings=...)
+        if self.sgns is not None:
+            self.sgns.in_place = in_place_tables(self.tables, self.ctx)
+        self.loader = _loader(self.inputs, self.ctx, self.num_nodes)
+
+    def state(self) -> dict:
+        return {}
+
+    def begin_epoch(self, epoch: int, progress):
+        self.loader.epoch = epoch
+        return self.loader
+
+    def step(self, batch, schedule: Schedule):
+        sgns, ctx = self.sgns, self.ctx
         if batch is None:
             if sgns is None or sgns.in_place is None:  # in place: no exchange to join
-                for table in tables:
+                for table in self.tables:
                     empty_step(table)
-            pairs = 0
-        elif sgns is not None:
-            first = (schedule.global_step * world_size + rank) * sgns.walks_per_step
-            loss, pairs = sgns_train_batch(tables, batch.walks, sgns, *_sgns_lr(run, schedule, steps),
-                                    first_walk_id=first)
-            total += loss
-            batches += 1
-        else:
-            pos, neg = batch
-            total += node2vec_step(tables[0], pos, neg)
-            batches += 1
-            pairs = pos.size(0) * (pos.size(1) - 1)
-        progress.update(pairs)
-        if schedule.after_step():
-            on_checkpoint({"loss_sum": total, "batches": float(batches)})
-    return {"loss_sum": total, "batches": float(batches)}
+            return {}, 0
+        if sgns is not None:
+            first = (schedule.global_step * ctx.world_size + ctx.rank) * sgns.walks_per_step
+            loss, pairs = sgns_train_batch(self.tables, batch.walks, sgns,
+                                           *_sgns_lr(self.run, schedule, self.steps),
+                                           first_walk_id=first)
+            return {"loss_sum": loss, "batches": 1.0}, pairs
+        pos, neg = batch
+        loss = node2vec_step(self.tables[0], pos, neg)
+        return {"loss_sum": loss, "batches": 1.0}, pos.size(0) * (pos.size(1) - 1)
+
+    def end_epoch(self, epoch: int, sums, progress, evaluate_now: bool) -> dict:
+        scores = {}
+        if evaluate_now and self.labels is not None:
+            scores = logistic_regression_scores(self.embeddings[EMBEDDING_NAME].weight().numpy(),
+                                                self.labels)
+        total = self.ctx.all_sum([sums.get("loss_sum", 0.0), sums.get("batches", 0.0),
+                                  progress.rates()[1]]).tolist()
+        return {"train_loss": total[0] / max(total[1], 1.0), "batches_per_s": progress.rates()[0],
+                "samples_per_s": total[2], "epoch_time_s": progress.elapsed,
+                "steps_per_epoch": float(self.steps),
+                "batch_size": float(self.inputs.config.sampler.batch_size), **scores}
+
+    def close(self) -> None:
+        if self.loader is not None:
+            self.loader.close()
 
 
 def node2vec_replica(inputs: JobInputs, ctx: ReplicaContext) -> None:
-    """The training loop of one replica."""
-    from distgnn.partition import open_store
-
-    store = open_store(inputs.store)
-    n = int(store.num_nodes)
-    labels = store_labels(store) if ctx.is_main else None
-    emb = _make_embedding(inputs, n)
-    embeddings = {EMBEDDING_NAME: emb}
-    sgns = None
-    if inputs.config.model.optimizer == "sgns":
-        embeddings[CONTEXT_NAME] = _make_embedding(inputs, n, CONTEXT_NAME)
-        sgns = _sgns_state(inputs, ctx, store)
-    resume = ctx.load(embeddings=embeddings)
-    if sgns is not None:
-        sgns.in_place = in_place_tables(list(embeddings.values()), ctx)
-    schedule = Schedule(inputs.config.run, resume)
-    loader = _loader(inputs, ctx, n)
-    steps = -(-len(start_nodes(n, 0, ctx.world_size)) // inputs.config.sampler.batch_size)
-    try:
-        for epoch in schedule.epochs():
-            skip = schedule.start_epoch(epoch)
-            loader.epoch = epoch
-            progress = ctx.progress(steps - skip, epoch, inputs.bars)
-            stats = _train_epoch(list(embeddings.values()), loader, steps, skip, schedule,
-                                 progress,
-                                 lambda sums: ctx.checkpoint(schedule.position(),
-                                                             {"position": schedule.position()},
-                                                             embeddings, sums),
-                                 sgns, inputs.config.run, ctx.rank, ctx.world_size,
-                                 ctx.epoch_sums(resume, epoch, skip))
-            progress.close()
-            scores = {}
-            if schedule.eval_due(epoch) and labels is not None:
-                scores = logistic_regression_scores(emb.weight().numpy(), labels)
-            total = ctx.all_sum([stats["loss_sum"], stats["batches"], progress.rates()[1]]).tolist()
-            row = {"epoch": epoch, "train_loss": total[0] / max(total[1], 1.0),
-                   "batches_per_s": progress.rates()[0], "samples_per_s": total[2],
-                   "epoch_time_s": progress.elapsed, "steps_per_epoch": float(steps),
-                   "batch_size": float(inputs.config.sampler.batch_size), **scores}
-            due = schedule.checkpoint_due(epoch)
-            position = schedule.end_epoch(steps)
-            ctx.report(row, {"position": position} if due else None, embeddings if due else None,
-                       sums=stats)
-            if schedule.done():
-                break
-    finally:
-        loader.close()
+    """The training loop of one replica: :class:`Node2VecJob` on the epoch driver."""
+    run_epochs(Node2VecJob(inputs, ctx), ctx, inputs.config.run, inputs.bars)

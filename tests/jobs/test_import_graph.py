@@ -113,3 +113,20 @@ def test_the_store_is_read_through_its_interface_outside_partition():
     outside += sorted((PKG.parent / "bench").glob("*.py"))
     found = [hit for p in outside for hit in _private_store_access(p)]
     assert found == []
+
+
+def test_one_epoch_loop():
+    """Only the epoch driver walks a Schedule (epochs, steps, checkpoints); a job supplies
+    its steps and its evaluation (distgnn.jobs.epochs.ReplicaJob)."""
+    owners = {PKG / "jobs" / "epochs.py", PKG / "jobs" / "schedule.py"}
+    loops = []
+    for path in sorted(PKG.rglob("*.py")):
+        if path in owners:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call):
+                fn = node.func
+                name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
+                if name in ("Schedule", "after_step", "checkpoint_due", "start_epoch"):
+                    loops.append(f"{path.relative_to(PKG)}:{node.lineno} {name}()")
+    assert loops == []
