@@ -12,13 +12,13 @@ sort), so the training step only multiplies.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, List
 
 import numpy as np
 import torch
 
-from distgnn.sampler.cluster import batch_offsets, cluster_adjacency, cluster_groups
-from distgnn.sampler.prefetch import Prefetcher
+from distgnn.sampler.cluster import batch_offsets, cluster_adjacency
+from distgnn.sampler.loader import ClusterShares, EpochLoader
 from distgnn.typing import SparseTensor
 
 __all__ = ["PreparedBatch", "StoreClusterBatches", "read_group"]
@@ -85,11 +85,12 @@ def read_group(store, parts: np.ndarray, loop_value: float = 1.0) -> PreparedBat
                           if len(v) == len(parts)}, t(n_id.astype(np.int64)))
 
 
-class StoreClusterBatches:
+class StoreClusterBatches(ClusterShares, EpochLoader):
     """Replica ``rank``'s cluster batches of one epoch, read from the store ``path``.
 
     The groups of each epoch are :class:`~distgnn.sampler.ClusterLoader`'s for the
-    same ``seed`` and epoch; ``steps_per_epoch`` is the largest replica's share.
+    same ``seed`` and epoch (the same :class:`~distgnn.sampler.loader.ClusterShares`);
+    ``steps_per_epoch`` is the largest replica's share.
     """
 
     def __init__(self, path: str, num_parts_per_batch: int, shuffle: bool, seed: int,
@@ -97,41 +98,18 @@ class StoreClusterBatches:
                  loop_value: float = 1.0) -> None:
         from distgnn.partition import open_store
 
+        EpochLoader.__init__(self, seed, prefetch, kernel_threads=1)
         self.store = open_store(path)
-        self.num_parts_per_batch = int(num_parts_per_batch)
-        self.shuffle, self.seed = bool(shuffle), int(seed)
-        self.rank, self.world_size = int(rank), int(world_size)
-        self.prefetch, self.loop_value = int(prefetch), float(loop_value)
-        self.epoch = 0
-        self._active: Optional[Prefetcher] = None
+        self._check_share(num_parts_per_batch, shuffle, rank, world_size)
+        self.loop_value = float(loop_value)
 
     @property
-    def num_groups(self) -> int:
-        return -(-self.store.num_parts // self.num_parts_per_batch)
-
-    @property
-    def steps_per_epoch(self) -> int:
-        return -(-self.num_groups // self.world_size)
+    def num_parts(self) -> int:
+        return int(self.store.num_parts)
 
     @property
     def num_features(self) -> int:
         return int(self.store.num_features)
 
-    def groups(self, epoch: int) -> List[np.ndarray]:
-        """This replica's groups of parts in ``epoch``."""
-        rng = np.random.default_rng([self.seed, epoch])
-        groups = cluster_groups(self.store.num_parts, self.num_parts_per_batch, self.shuffle, rng)
-        return list(groups)[self.rank::self.world_size]
-
-    def __iter__(self) -> Iterator[PreparedBatch]:
-        self.close()
-        tasks = self.groups(self.epoch)
-        self.epoch += 1
-        self._active = Prefetcher(lambda parts: read_group(self.store, parts, self.loop_value),
-                                  tasks, self.prefetch, threads=1)
-        return self._active
-
-    def close(self) -> None:
-        if self._active is not None:
-            self._active.close()
-            self._active = None
+    def _make(self, task) -> PreparedBatch:
+        return read_group(self.store, task[2], self.loop_value)

@@ -9,7 +9,7 @@ from ``seed``.
 """
 import os
 import time
-from typing import Iterator, List, Optional, Sequence, Union
+from typing import Iterator, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -23,7 +23,8 @@ from .walk_rounds import walk_rounds
 from .prefetch import Prefetcher
 from .walks import random_walk, skipgram_samples
 
-__all__ = ["NeighborLoader", "ClusterLoader", "RandomWalkLoader", "as_client"]
+__all__ = ["NeighborLoader", "ClusterLoader", "RandomWalkLoader", "EpochLoader", "ClusterShares",
+           "as_client"]
 
 
 def as_client(source, timeout: float = 120.0) -> ShardClient:
@@ -51,8 +52,10 @@ def _base_seed(seed: Optional[int]) -> int:
     return int(seed)
 
 
-class _Loader:
-    """Epoch bookkeeping and prefetching shared by the loaders."""
+class EpochLoader:
+    """Epoch bookkeeping and prefetching shared by the loaders: epoch ``e``'s tasks and
+    their seeds come from ``default_rng([seed, e])``; a subclass gives ``_tasks`` and
+    ``_make``."""
 
     def __init__(self, seed: Optional[int], prefetch: int, kernel_threads: Optional[int] = None) -> None:
         self.seed = _base_seed(seed)
@@ -121,7 +124,7 @@ def _batches(nodes: np.ndarray, batch_size: int, shuffle: bool, drop_last: bool,
     return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
 
 
-class NeighborLoader(_Loader):
+class NeighborLoader(EpochLoader):
     """Mini-batches of seed nodes with their sampled multi-hop neighbourhood.
 
     ``num_neighbors[l]`` in-neighbours are drawn per node at hop ``l`` (-1:
@@ -203,7 +206,43 @@ class NeighborLoader(_Loader):
         return NeighborBatch(int(seeds.shape[0]), torch.from_numpy(n_id), blocks, x, y)
 
 
-class ClusterLoader(_Loader):
+class ClusterShares:
+    """Replica ``rank``'s share of each epoch's groups of parts (a mixin of the cluster
+    loaders; needs ``num_parts``, ``num_parts_per_batch``, ``shuffle``, ``rank``,
+    ``world_size``): every ``world_size``-th group, so with the same seed the replicas'
+    shares are disjoint and cover every part."""
+
+    def _check_share(self, num_parts_per_batch: int, shuffle: bool, rank: int,
+                     world_size: int) -> None:
+        self.num_parts_per_batch = _check_positive_int("num_parts_per_batch", num_parts_per_batch)
+        self.shuffle = bool(shuffle)
+        self.world_size = _check_positive_int("world_size", world_size)
+        if not 0 <= rank < self.world_size:
+            raise ValueError(f"{type(self).__name__}: rank must be in [0, world_size="
+                             f"{world_size}), got {rank}")
+        self.rank = int(rank)
+
+    @property
+    def num_groups(self) -> int:
+        """Groups of parts per epoch, over all replicas."""
+        return -(-self.num_parts // self.num_parts_per_batch)
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """The largest replica's share of the groups (rank 0's)."""
+        return -(-self.num_groups // self.world_size)
+
+    def __len__(self) -> int:
+        return len(range(self.rank, self.num_groups, self.world_size))
+
+    def _tasks(self, rng):
+        groups = cluster_groups(self.num_parts, self.num_parts_per_batch, self.shuffle, rng)
+        if self.world_size == 1:
+            return groups
+        return list(groups)[self.rank::self.world_size]
+
+
+class ClusterLoader(ClusterShares, EpochLoader):
     """Cluster-GCN batches: ``num_parts_per_batch`` random parts per batch with
     every edge among them (intra- and inter-part) restored.
 
@@ -220,15 +259,9 @@ class ClusterLoader(_Loader):
     def __init__(self, source, num_parts_per_batch: int = 1, shuffle: bool = True,
                  seed: Optional[int] = None, prefetch: int = 2, timeout: float = 120.0,
                  rank: int = 0, world_size: int = 1) -> None:
-        super().__init__(seed, prefetch)
+        EpochLoader.__init__(self, seed, prefetch)
         self.client = as_client(source, timeout)
-        self.num_parts_per_batch = _check_positive_int("num_parts_per_batch", num_parts_per_batch)
-        self.shuffle = bool(shuffle)
-        self.world_size = _check_positive_int("world_size", world_size)
-        if not 0 <= rank < self.world_size:
-            raise ValueError(f"ClusterLoader: rank must be in [0, world_size={world_size}), "
-                             f"got {rank}")
-        self.rank = int(rank)
+        self._check_share(num_parts_per_batch, shuffle, rank, world_size)
 
     @classmethod
     def from_data(cls, data, num_parts: int, num_parts_per_batch: int = 1, method: str = "metis",
@@ -241,23 +274,8 @@ class ClusterLoader(_Loader):
         return cls(ShardClient.from_data(data, assignment), num_parts_per_batch, **kwargs)
 
     @property
-    def num_groups(self) -> int:
-        """Groups of parts per epoch, over all replicas."""
-        return -(-self.client.num_parts // self.num_parts_per_batch)
-
-    @property
-    def steps_per_epoch(self) -> int:
-        """The largest replica's share of the groups (rank 0's)."""
-        return -(-self.num_groups // self.world_size)
-
-    def __len__(self) -> int:
-        return len(range(self.rank, self.num_groups, self.world_size))
-
-    def _tasks(self, rng):
-        groups = cluster_groups(self.client.num_parts, self.num_parts_per_batch, self.shuffle, rng)
-        if self.world_size == 1:
-            return groups
-        return list(groups)[self.rank::self.world_size]
+    def num_parts(self) -> int:
+        return self.client.num_parts
 
     def _make(self, task) -> ClusterBatch:
         parts = task[2]
@@ -275,7 +293,7 @@ class ClusterLoader(_Loader):
         return batch
 
 
-class RandomWalkLoader(_Loader):
+class RandomWalkLoader(EpochLoader):
     """Skip-gram batches for Node2Vec: ``walks_per_node`` walks of
     ``walk_length`` steps from each of ``batch_size`` start nodes, cut into
     windows of ``context_size``, with ``num_negative_samples`` negative walks
