@@ -1,5 +1,4 @@
 """The per-replica context a train function sees (:func:`get_context`)."""
-import json
 import os
 import shutil
 import tempfile
@@ -9,29 +8,13 @@ import torch
 
 from .checkpoint import latest_checkpoint, read_checkpoint_dir, save_checkpoint, write_checkpoint_dir
 from .config import RunConfig, ScalingConfig, SyncConfig
+from .metrics import HISTORY_FILE, MetricsSink, read_history
 from .replica_state import capture_replica_state, pop_replica_state, with_replica_states
 
 __all__ = ["TrainContext", "LocalContext", "RayContext", "get_context", "current_context",
            "read_history", "METRICS_FILE"]
 
-METRICS_FILE = "metrics.jsonl"
-
-
-def _jsonable(v):
-    if hasattr(v, "item") and getattr(v, "numel", lambda: getattr(v, "size", 1))() == 1:
-        return v.item()
-    if hasattr(v, "tolist"):
-        return v.tolist()
-    return str(v)
-
-
-def read_history(run_dir: str) -> List[Dict[str, Any]]:
-    """Every metrics dict rank 0 reported in the run (all attempts, oldest first)."""
-    path = os.path.join(run_dir, METRICS_FILE)
-    if not os.path.isfile(path):
-        return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+METRICS_FILE = HISTORY_FILE
 
 _CURRENT: Optional["TrainContext"] = None
 
@@ -45,6 +28,7 @@ class TrainContext:
         self.device, self.scaling, self.sync, self.run = device, scaling, sync, run
         self.run_id = run_id  # the run's unique id (see distgnn.distributed.run_id)
         self.history: List[Dict[str, Any]] = []
+        self._sink = MetricsSink(run.run_dir) if rank == 0 else None
 
     @property
     def is_distributed(self) -> bool:
@@ -56,13 +40,16 @@ class TrainContext:
     def run_dir(self) -> str:
         return self.run.run_dir
 
-    def _record(self, metrics: Mapping[str, Any]) -> None:
-        """Keep ``metrics``; rank 0 appends them to ``<run_dir>/metrics.jsonl``."""
+    def _record(self, metrics: Mapping[str, Any], row: bool) -> None:
+        """Keep ``metrics``; rank 0's :class:`~.metrics.MetricsSink` writes them."""
         self.history.append(dict(metrics))
-        if self.rank == 0:
-            os.makedirs(self.run_dir, exist_ok=True)
-            with open(os.path.join(self.run_dir, METRICS_FILE), "a") as f:
-                f.write(json.dumps(dict(metrics), default=_jsonable) + "\n")
+        if self._sink is not None:
+            self._sink.record(metrics, row)
+
+    def close(self) -> None:
+        """Close the metrics sink (the trainer calls it when the train function returns)."""
+        if self._sink is not None:
+            self._sink.close()
 
     def barrier(self) -> None:
         if self.is_distributed:
@@ -70,10 +57,12 @@ class TrainContext:
 
     def report(self, metrics: Mapping[str, Any], checkpoint: Optional[Mapping[str, Any]] = None,
                embeddings: Optional[Mapping[str, Any]] = None,
-               replica: Optional[Mapping[str, Any]] = None) -> None:
+               replica: Optional[Mapping[str, Any]] = None, row: bool = True) -> None:
         """Record ``metrics``; with ``checkpoint`` (a state dict) also save a checkpoint.
 
-        Every replica must call it at the same points. ``embeddings`` (name ->
+        Every replica must call it at the same points. With ``row`` (default) metrics
+        that name an ``epoch`` are that epoch's row of ``metrics.csv``; a checkpoint
+        taken within an epoch reports its position with ``row=False``. ``embeddings`` (name ->
         :class:`ShardedEmbedding`) are saved with the checkpoint, shard by shard.
         Each replica's random state and its own ``replica`` values (plain data)
         are saved too (:mod:`.replica_state`).
@@ -92,8 +81,8 @@ class TrainContext:
 class LocalContext(TrainContext):
     """One replica in this process; checkpoints go to ``<run.parent_dir>/<run.name>``, the run directory."""
 
-    def report(self, metrics, checkpoint=None, embeddings=None, replica=None) -> None:
-        self._record(metrics)
+    def report(self, metrics, checkpoint=None, embeddings=None, replica=None, row=True) -> None:
+        self._record(metrics, row)
         if checkpoint is not None:
             state = with_replica_states(checkpoint, [capture_replica_state(replica)])
             save_checkpoint(self.run_dir, state, step=_next_index(self.run_dir),
@@ -109,9 +98,9 @@ class LocalContext(TrainContext):
 class RayContext(TrainContext):
     """A replica on a Ray Train worker; Ray Train stores and restores the checkpoints."""
 
-    def report(self, metrics, checkpoint=None, embeddings=None, replica=None) -> None:
+    def report(self, metrics, checkpoint=None, embeddings=None, replica=None, row=True) -> None:
         import ray.train
-        self._record(metrics)
+        self._record(metrics, row)
         if checkpoint is None:
             ray.train.report(dict(metrics))
             return

@@ -12,7 +12,8 @@ import torch
 
 from .checkpoint import latest_checkpoint
 from .config import RunConfig, ScalingConfig, SyncConfig
-from .context import LocalContext, RayContext, _set_context, read_history
+from .context import LocalContext, RayContext, _set_context
+from .metrics import read_history, read_rows
 from .errors import DistributedError
 from .local_ray import join_or_start_ray, stop_local_ray
 from .run_id import actor_prefix, ensure_run_id
@@ -33,6 +34,7 @@ class Result:
     """What :meth:`Trainer.fit` returns."""
     metrics: Dict[str, Any] = field(default_factory=dict)   # the last metrics rank 0 reported
     history: List[Dict[str, Any]] = field(default_factory=list)  # every report of rank 0
+    rows: List[Dict[str, float]] = field(default_factory=list)  # metrics.csv: one row per epoch
     checkpoint: Optional[str] = None   # path of the newest checkpoint
     path: Optional[str] = None         # the run directory
     return_value: Any = None           # what rank 0's train function returned
@@ -56,6 +58,7 @@ def _ray_entry(payload: Dict[str, Any]):
     try:
         return _encode(_call(payload["train_fn"], payload["config"]))
     finally:
+        ctx.close()
         _set_context(None)
 
 
@@ -151,9 +154,11 @@ class Trainer:
                                               f"{type(e).__name__}: {e}") from e
                 _note_recovered(failures, self.run.max_failures, e)
             finally:
+                ctx.close()
                 _set_context(None)
         history = read_history(self.run_dir)
         return Result(metrics=history[-1] if history else {}, history=history,
+                      rows=read_rows(self.run_dir),
                       checkpoint=latest_checkpoint(self.run_dir), path=self.run_dir,
                       return_value=value)
 
@@ -200,7 +205,8 @@ class Trainer:
                 self._remove_shard_actors()
             history = read_history(self.run_dir)
             return Result(metrics=history[-1] if history else dict(res.metrics or {}),
-                          history=history, checkpoint=res.checkpoint.path if res.checkpoint else None,
+                          history=history, rows=read_rows(self.run_dir),
+                          checkpoint=res.checkpoint.path if res.checkpoint else None,
                           path=self.run_dir, return_value=_decode(getattr(res, "return_value", None)))
         finally:
             if started:

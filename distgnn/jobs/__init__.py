@@ -9,9 +9,9 @@ its replica function ``fn(inputs: JobInputs, ctx: ReplicaContext)``.
 from distgnn.jobs.context import ReplicaContext
 from distgnn.jobs.data_stage import prepare_store, store_path
 from distgnn.jobs.inputs import JobInputs
-from distgnn.jobs.metrics import MetricsLog, read_metrics
+from distgnn.distributed.metrics import read_metrics
 from distgnn.jobs.plot import plot_metrics
 from distgnn.jobs.runner import run_job
 
-__all__ = ["run_job", "JobInputs", "ReplicaContext", "prepare_store", "store_path", "MetricsLog",
+__all__ = ["run_job", "JobInputs", "ReplicaContext", "prepare_store", "store_path",
            "read_metrics", "plot_metrics"]

@@ -1,8 +1,8 @@
 """What a job's replica function sees: rank, device, model sync, metrics, checkpoints.
 
-:class:`ReplicaContext` wraps the distributed core's per-replica context and adds
-the job's metrics file: replica 0 appends each reported epoch to ``metrics.csv``
-(the driver's :class:`~distgnn.jobs.progress.Console` prints it, one line per epoch).
+:class:`ReplicaContext` wraps the distributed core's per-replica context: an epoch's
+row goes to the core's metrics sink (``metrics.csv``, which the driver's
+:class:`~distgnn.jobs.progress.Console` prints, one line per epoch).
 """
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any, Dict, Mapping, Optional
 
 import torch
 
-from distgnn.jobs.metrics import MetricsLog
 from distgnn.jobs.progress import Progress
 
 __all__ = ["ReplicaContext", "format_row"]
@@ -50,7 +49,6 @@ class ReplicaContext:
         self.device: torch.device = inner.device
         self.run_dir = run_dir
         self.epochs = epochs
-        self._metrics: Optional[MetricsLog] = None
 
     @property
     def is_main(self) -> bool:
@@ -72,13 +70,9 @@ class ReplicaContext:
     def report(self, row: Dict[str, float], state: Optional[Dict[str, Any]] = None,
                embeddings: Optional[Mapping[str, Any]] = None,
                sums: Optional[Mapping[str, float]] = None) -> None:
-        """Record an epoch on every replica; replica 0 writes it to metrics.csv. ``sums``: what
-        this replica counted of the epoch (kept for a resume when ``run.max_steps`` stopped it
-        mid-way, see :meth:`epoch_sums`)."""
-        if self.is_main:
-            if self._metrics is None:  # a resumed run rewrites the epochs it repeats
-                self._metrics = MetricsLog(self.run_dir, start_epoch=int(row["epoch"]))
-            self._metrics.log(row)
+        """Record an epoch's row on every replica (replica 0's goes to metrics.csv). ``sums``:
+        what this replica counted of the epoch (kept for a resume when ``run.max_steps``
+        stopped it mid-way, see :meth:`epoch_sums`)."""
         self.inner.report(row, checkpoint=state, embeddings=embeddings,
                           replica={"epoch_sums": dict(sums or {})})
 
@@ -88,7 +82,7 @@ class ReplicaContext:
         """A checkpoint within an epoch (``position``: epoch and step); no metrics row.
         ``sums``: what this replica counted of the epoch so far (see :meth:`epoch_sums`)."""
         self.inner.report(dict(position), checkpoint=state, embeddings=embeddings,
-                          replica={"epoch_sums": dict(sums or {})})
+                          replica={"epoch_sums": dict(sums or {})}, row=False)
 
     @staticmethod
     def epoch_sums(resume: Optional[Dict[str, Any]], epoch: int, skip: int) -> Dict[str, float]:
@@ -97,10 +91,6 @@ class ReplicaContext:
         if resume is None or skip == 0 or int(resume["position"]["epoch"]) != epoch:
             return {}
         return dict(resume.get("replica", {}).get("epoch_sums", {}))
-
-    def close(self) -> None:
-        if self._metrics is not None:
-            self._metrics.close()
 
     def all_sum(self, values) -> torch.Tensor:
         """Element-wise sum of a float tensor over the replicas (itself when alone)."""

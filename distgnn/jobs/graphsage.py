@@ -220,7 +220,6 @@ class _Setup:
     def __init__(self, inputs, ctx: ReplicaContext) -> None:
         from distgnn.partition import open_store
         from distgnn.sampler import as_client
-        from distgnn.sampler.feature_cache import optional_cache
 
         cfg = inputs.config
         self.cfg, self.ctx = cfg, ctx
@@ -383,11 +382,9 @@ def train_on_data(data, config=None) -> List[Dict[str, float]]:
     ``metrics.csv`` in ``config.run.dir``. ``config`` is a ``TrainConfig`` of job graphsage
     (default: its defaults); one replica runs in this process, several on Ray.
     """
-    import os
 
     from distgnn.config import TrainConfig
     from distgnn.jobs.inputs import JobInputs
-    from distgnn.jobs.metrics import read_metrics
     from distgnn.jobs.replicas import run_replicas
 
     cfg = config if config is not None else TrainConfig(job="graphsage")
@@ -395,5 +392,4 @@ def train_on_data(data, config=None) -> List[Dict[str, float]]:
         raise ValueError(f"train_on_data runs job graphsage, got a config of job {cfg.job}")
     if getattr(data, "edge_index", None) is None:
         raise TypeError(f"expected a Data with edge_index, got {type(data).__name__}")
-    run_replicas(cfg, graphsage_replica, JobInputs(cfg, None, data))
-    return read_metrics(os.path.join(cfg.run.run_dir, "metrics.csv"))
+    return run_replicas(cfg, graphsage_replica, JobInputs(cfg, None, data)).rows

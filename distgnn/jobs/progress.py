@@ -88,7 +88,7 @@ class Console:
         self._thread: Optional[threading.Thread] = None
 
     def __enter__(self) -> "Console":
-        from distgnn.jobs.metrics import read_metrics
+        from distgnn.distributed.metrics import read_metrics
         path = os.path.join(self.run_dir, "metrics.csv")
         # a resumed run's epochs: not printed again unless they are run again (a new row)
         self._printed = {int(r["epoch"]): r for r in read_metrics(path)}
@@ -111,7 +111,7 @@ class Console:
                 pass
 
     def _poll(self) -> None:
-        from distgnn.jobs.metrics import read_metrics
+        from distgnn.distributed.metrics import read_metrics
         for row in read_metrics(os.path.join(self.run_dir, "metrics.csv")):
             epoch = int(row["epoch"])
             if self._printed.get(epoch) != row:  # new, or an epoch run again after a resume

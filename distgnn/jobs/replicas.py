@@ -23,11 +23,7 @@ def has_checkpoint(run_dir: str) -> bool:
 def _replica_main(fn: Callable, inputs: JobInputs) -> None:
     from distgnn.distributed import get_context
 
-    ctx = ReplicaContext(get_context(), inputs.config.run.run_dir, inputs.config.run.epochs)
-    try:
-        fn(inputs, ctx)
-    finally:
-        ctx.close()
+    fn(inputs, ReplicaContext(get_context(), inputs.config.run.run_dir, inputs.config.run.epochs))
 
 
 def run_replicas(cfg: TrainConfig, fn: Callable, inputs: JobInputs):

@@ -23,7 +23,6 @@ from distgnn.config.run_paths import RUN_KIND
 from distgnn.jobs.context import format_row
 from distgnn.jobs.data_stage import prepare_store
 from distgnn.jobs.inputs import JobInputs
-from distgnn.jobs.metrics import read_metrics
 from distgnn.jobs.progress import Console
 from distgnn.jobs.ray_session import ray_session
 from distgnn.jobs.replicas import has_checkpoint, run_replicas
@@ -96,13 +95,12 @@ def run_job(cfg: TrainConfig) -> Dict[str, object]:
         inputs = JobInputs(cfg, store, source, bars)
         try:
             with Console(cfg.run.run_dir, functools.partial(format_row, epochs=cfg.run.epochs), bars):
-                run_replicas(cfg, spec.replica_function(), inputs)
+                result = run_replicas(cfg, spec.replica_function(), inputs)
         finally:
             if client is not None:
                 from distgnn.sampler import shutdown_shard_servers
                 shutdown_shard_servers(client)
-    rows = read_metrics(os.path.join(cfg.run.dir, "metrics.csv"))
-    summary = finish_run(cfg.run.dir, cfg.job, rows, time.perf_counter() - t0, cfg.scaling.num_workers)
+    summary = finish_run(cfg.run.dir, cfg.job, result.rows, time.perf_counter() - t0, cfg.scaling.num_workers)
     print(summary["line"])
     final = summary["final"]
     if isinstance(final, dict) and "test_acc" in final:

@@ -13,6 +13,7 @@ from distgnn.distributed import (CheckpointError, RunConfig, ScalingConfig, Shar
                                  latest_checkpoint, load_checkpoint, prepare_model,
                                  save_checkpoint)
 from distgnn.distributed.checkpoint import is_complete, verify_checkpoint, write_checkpoint_dir
+from distgnn.distributed.metrics import read_rows
 
 
 def test_roundtrip_with_embedding_shards(tmp_path):
@@ -109,6 +110,26 @@ def test_local_trainer_resumes_after_failure(tmp_path, monkeypatch):
     assert res.checkpoint.endswith("checkpoint_00000005")
     assert sorted(os.listdir(res.path)) == ["checkpoint_00000004", "checkpoint_00000005",
                                             "metrics.jsonl"]
+
+
+def _epoch_fn(config):
+    ctx = get_context()
+    state = ctx.load_checkpoint()
+    start = state["epoch"] if state is not None else 0
+    for epoch in range(start, 3):
+        ctx.report({"epoch": epoch, "step": 1}, checkpoint={"epoch": epoch}, row=False)
+        if epoch == 1 and state is None:
+            raise RuntimeError("injected failure")
+        ctx.report({"epoch": epoch, "loss": 1.0 / (epoch + 1) + (0.5 if state else 0.0)})
+
+
+def test_trainer_rows_are_one_per_epoch_and_the_history_keeps_every_report(tmp_path):
+    res = Trainer(_epoch_fn, {}, run=RunConfig(dir=str(tmp_path / "e"), max_failures=1)).fit()
+    assert [(h["epoch"], "loss" in h) for h in res.history] == [
+        (0, False), (0, True), (1, False), (1, False), (1, True), (2, False), (2, True)]
+    assert res.rows == read_rows(res.path)
+    assert [r["epoch"] for r in res.rows] == [0, 1, 2]  # mid-epoch reports are no rows
+    assert res.rows[0]["loss"] == 1.0 and res.rows[1]["loss"] == 1.0  # epoch 1 from the resumed attempt
 
 
 def test_local_trainer_gives_up_after_max_failures(tmp_path, monkeypatch):

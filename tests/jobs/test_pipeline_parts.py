@@ -5,9 +5,11 @@ import time
 
 import numpy as np
 import pytest
+import torch
 
 from distgnn.config import load_config
-from distgnn.jobs import MetricsLog, prepare_store, read_metrics
+from distgnn.distributed.metrics import MetricsSink, read_history, read_rows
+from distgnn.jobs import prepare_store, read_metrics
 from distgnn.jobs.data_stage import store_path
 from distgnn.jobs.context import format_row
 from distgnn.jobs.progress import Console, Progress
@@ -116,31 +118,45 @@ def test_schedule_counts_epochs_steps_and_resumes_mid_epoch():
 def test_console_prints_each_epoch_once(tmp_path, capsys):
     rows = [{"epoch": 0, "train_loss": 1.0, "samples_per_s": 10.0},
             {"epoch": 1, "train_loss": 0.5, "samples_per_s": 12.0}]
-    log = MetricsLog(str(tmp_path))
-    log.log(rows[0])
+    sink = MetricsSink(str(tmp_path))
+    sink.record(rows[0])
     with Console(str(tmp_path), lambda r: format_row(r, 3), bars=True, poll_s=0.01):
         progress = Progress(4, "epoch 2/3", str(tmp_path), interval_s=0.0)
         for _ in range(2):
             time.sleep(0.05)
             progress.update(5)
         time.sleep(0.05)
-        log.log(rows[1])
+        sink.record(rows[1])
     captured = capsys.readouterr()
     assert captured.out.splitlines() == [format_row(rows[1], 3)]  # epoch 1 was there before
     assert "epoch 2/3" in captured.err and "step/s" in captured.err  # the bar: rate and ETA
     assert json.loads((tmp_path / "progress.json").read_text())["desc"] == "epoch 2/3"
 
 
-def test_metrics_log_resume_drops_repeated_epochs(tmp_path):
-    log = MetricsLog(str(tmp_path))
+def test_metrics_sink_later_row_replaces_that_epoch_and_after(tmp_path):
+    sink = MetricsSink(str(tmp_path))
     for e in range(3):
-        log.log({"epoch": e, "train_loss": 1.0 / (e + 1), "val_acc": 0.5 + e / 10})
-    log.close()
-    again = MetricsLog(str(tmp_path), start_epoch=2)
-    again.log({"epoch": 2, "train_loss": 0.25, "val_acc": 0.9})
+        sink.record({"epoch": e, "train_loss": 1.0 / (e + 1), "val_acc": 0.5 + e / 10})
+    sink.close()
+    again = MetricsSink(str(tmp_path))  # a resumed run, back at epoch 1's start
+    again.record({"epoch": 1, "train_loss": 0.25, "val_acc": 0.9})
     rows = read_metrics(str(tmp_path / "metrics.csv"))
-    assert [r["epoch"] for r in rows] == [0, 1, 2]
-    assert rows[2]["train_loss"] == 0.25 and rows[1]["val_acc"] == pytest.approx(0.6)
+    assert [r["epoch"] for r in rows] == [0, 1]  # epoch 2 is not finished again yet
+    assert rows[1]["train_loss"] == 0.25 and rows[0]["val_acc"] == pytest.approx(0.5)
+    assert [h["epoch"] for h in read_history(str(tmp_path))] == [0, 1, 2, 1]  # the history keeps all
+
+
+def test_metrics_sink_writes_history_and_rows_from_one_report(tmp_path):
+    sink = MetricsSink(str(tmp_path))
+    sink.record({"epoch": 0, "step": 5, "global_step": 5}, row=False)  # a mid-epoch checkpoint
+    sink.record({"epoch": 0, "train_loss": torch.tensor(0.5), "note": "text", "lr": 0.1})
+    sink.record({"global_step": 9})  # no epoch: history only
+    sink.close()
+    history = read_history(str(tmp_path))
+    assert [sorted(h) for h in history] == [["epoch", "global_step", "step"],
+                                            ["epoch", "lr", "note", "train_loss"], ["global_step"]]
+    assert history[1]["train_loss"] == 0.5 and history[1]["note"] == "text"
+    assert read_rows(str(tmp_path)) == [{"epoch": 0.0, "train_loss": 0.5, "lr": 0.1}]
 
 
 def test_finish_run_writes_plot_and_summary(tmp_path):

@@ -11,7 +11,7 @@ import torch
 from distgnn.distributed.checkpoint import read_checkpoint_dir, write_checkpoint_dir
 from distgnn.distributed.replica_state import (REPLICAS_KEY, capture_replica_state,
                                                pop_replica_state, with_replica_states)
-from distgnn.jobs.metrics import MetricsLog, read_metrics
+from distgnn.distributed.metrics import MetricsSink, read_metrics
 from distgnn.jobs.progress import Console
 
 
@@ -55,15 +55,15 @@ def test_another_number_of_replicas_restores_nothing(caplog):
 
 
 def test_resumed_metrics_keep_integer_epochs_and_replayed_epochs_are_printed(tmp_path, capsys):
-    log = MetricsLog(str(tmp_path))
+    sink = MetricsSink(str(tmp_path))
     for epoch in range(3):
-        log.log({"epoch": epoch, "train_loss": 1.0 / (epoch + 1)})
-    log.close()
+        sink.record({"epoch": epoch, "train_loss": 1.0 / (epoch + 1)})
+    sink.close()
     with Console(str(tmp_path), lambda row: f"line {int(row['epoch'])} {row['train_loss']}",
                  poll_s=0.01):
-        resumed = MetricsLog(str(tmp_path), start_epoch=1)  # resumed from epoch 1's start
-        resumed.log({"epoch": 1, "train_loss": 0.5})        # the same row: not printed again
-        resumed.log({"epoch": 2, "train_loss": 0.25})       # epoch 2 run again: printed
+        resumed = MetricsSink(str(tmp_path))               # resumed from epoch 1's start
+        resumed.record({"epoch": 1, "train_loss": 0.5})     # the same row: not printed again
+        resumed.record({"epoch": 2, "train_loss": 0.25})    # epoch 2 run again: printed
         resumed.close()
     assert capsys.readouterr().out.splitlines() == ["line 2 0.25"]
     text = (tmp_path / "metrics.csv").read_text().splitlines()

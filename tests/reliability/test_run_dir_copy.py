@@ -11,7 +11,7 @@ import yaml
 from distgnn.cli import main
 from distgnn.config import load_config, save_config
 from distgnn.jobs.data_stage import data_fingerprint, store_path
-from distgnn.jobs.metrics import read_metrics
+from distgnn.distributed.metrics import read_metrics
 from distgnn.ownership import mark_owned
 
 ROOT = Path(__file__).resolve().parents[2]
