@@ -356,6 +356,35 @@ def test_propagate_type_comment_is_scripted():
     assert torch.allclose(scripted(x, adj_t, None), conv(x, edge_index, w), atol=1e-6)
 
 
+class NeedsWeightConv(dnn.MessagePassing):
+    """1.7 scripts a comment that types ``edge_weight`` OptTensor while ``message`` takes a Tensor."""
+
+    def __init__(self):
+        super().__init__(aggr="add")
+
+    def forward(self, x: Tensor, edge_index: Adj, edge_weight: OptTensor = None) -> Tensor:
+        # propagate_type: (x: Tensor, edge_weight: OptTensor)
+        return self.propagate(edge_index, x=x, edge_weight=edge_weight, size=None)
+
+    def message(self, x_j: Tensor, edge_weight: Tensor) -> Tensor:
+        return x_j * edge_weight.view(-1, 1)
+
+
+def test_optional_propagate_argument_a_message_needs_is_refined():
+    torch.manual_seed(0)
+    conv = NeedsWeightConv()
+    x, w = torch.randn(5, 4), torch.rand(4)
+    edge_index = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 4]])
+    scripted = torch.jit.script(conv.jittable("(Tensor, Tensor, OptTensor) -> Tensor"))
+    assert torch.equal(scripted(x, edge_index, w), conv(x, edge_index, w))
+    with pytest.raises(torch.jit.Error, match="NeedsWeightConv.message takes edge_weight as "
+                                              "Tensor, got None"):
+        scripted(x, edge_index, None)
+    adj_t = SparseTensor(row=edge_index[1], col=edge_index[0], value=w, sparse_sizes=(5, 5))
+    scripted = torch.jit.script(conv.jittable("(Tensor, SparseTensor, OptTensor) -> Tensor"))
+    assert torch.allclose(scripted(x, adj_t, None), conv(x, edge_index, w), atol=1e-6)
+
+
 def test_propagate_type_comment_must_name_types():
     class Bad(CommentTypedConv):
         def forward(self, x: Tensor, edge_index: Adj, edge_weight: OptTensor = None

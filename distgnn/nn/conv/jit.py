@@ -156,6 +156,26 @@ def _wants_optional(module, name: str) -> bool:
     return False
 
 
+def _refine_code(module, types: Dict[str, str], lifted: Dict[str, set], fnames: List[str],
+                 sparse: bool) -> List[str]:
+    """Checks that refine an optional ``propagate`` argument to the non-optional type a
+    function of ``fnames`` declares for it (an error naming both when it is None)."""
+    lines = []
+    for name, type_str in types.items():
+        if name in lifted or _is_pair(type_str) or not _is_optional(type_str):
+            continue
+        for fname in fnames:
+            param = module.inspector.params.get(fname, {}).get(name)
+            if param is None or _is_optional(_annotation_str(param)):
+                continue
+            var = f"_{name}" if sparse and name in SPARSE_VALUE_ARGS else name
+            lines += [f"if {var} is None:",
+                      f"    raise ValueError('{type(module).__name__}.{fname} takes {name} as "
+                      f"{_annotation_str(param).replace('torch.', '')}, got None')"]
+            break
+    return lines
+
+
 def _lift_code(module, types: Dict[str, str], lifted: Dict[str, set]) -> List[str]:
     lines = []
     for base, sides in lifted.items():
@@ -224,7 +244,10 @@ def _branch(module, types, lifted, sparse: bool) -> List[str]:
     lines += _size_code(types, lifted)
     lines += ["_size_i_final: Optional[int] = _size_i if _size_i is not None else _size_j",
               "_size_j_final: Optional[int] = _size_j if _size_j is not None else _size_i"]
-    if sparse and module.fuse:
+    fused = sparse and module.fuse
+    called = ["message_and_aggregate", "update"] if fused else ["message", "aggregate", "update"]
+    lines += _refine_code(module, types, lifted, called, sparse)
+    if fused:
         lines.append("out = " + _call("message_and_aggregate", module, "edge_index",
                                       types, sparse))
     else:
