@@ -154,3 +154,5 @@ def test_auto_runs_kaminpar_against_stream_and_keeps_the_better_cut(tmp_path, ca
     kaminpar, stream = (float(v) for v in re.findall(r"([0-9.]+)%", line))
     s = open_store(out)
     assert abs(100 * s.meta["edge_cut_fraction"] - min(kaminpar, stream)) < 0.1, (line, s.meta["edge_cut_fraction"])
+    assert s.meta["method"] == ("kaminpar" if kaminpar <= stream else "stream") and \
+        s.meta["method_requested"] == "auto", s.meta

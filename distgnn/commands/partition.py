@@ -31,6 +31,8 @@ def register(subparsers) -> None:
                         "graph is small enough and fits --memory-gb, then the first of KaMinPar default and "
                         "terapart that fits, run against stream and the lower cut kept; else stream; prints "
                         "what it picked and why)")
+    p.add_argument("--passes", type=int, default=None,
+                   help="stream: passes over the edges, each seeded by the last (restreaming; default 3)")
     p.add_argument("--memory-gb", type=float, default=None,
                    help="memory budget for method auto (default: 80%% of the memory available now)")
     p.add_argument("--kaminpar-context", default="default",
@@ -91,6 +93,8 @@ def _method_options(args, method: str) -> dict:
     if method == "random":
         return {}
     opts = {"imbalance": args.imbalance}
+    if method == "stream" and args.passes is not None:
+        opts["passes"] = args.passes
     if method == "kaminpar":
         opts.update(context=args.kaminpar_context, threads=args.threads)
     return opts
@@ -116,12 +120,14 @@ def _run(args: argparse.Namespace) -> int:
     import shutil
     import uuid
 
-    from distgnn.partition import METHODS, open_store, partition_graph
+    from distgnn.partition import METHODS, open_store, partition
     from distgnn.partition.ingest import read_node_array
     from distgnn.partition.store import check_target, write_store_from_csr
 
     if args.method not in METHODS:
         raise ValueError(f"--method must be one of {', '.join(METHODS)}, got {args.method!r}")
+    if args.passes is not None and args.method not in ("auto", "stream"):
+        raise ValueError(f"--passes is an option of --method stream (or auto), got --method {args.method}")
     final = check_target(args.out, args.overwrite)  # refuse early, before any work
     from distgnn.commands.preflight import check_partition
     check_partition(args)  # a known size that cannot fit in memory: refused now, not after minutes
@@ -145,14 +151,15 @@ def _run(args: argparse.Namespace) -> int:
                 shown = " ".join(f"{key}={v}" for key, v in extra.items())
                 print(f"method auto -> {method}{' ' + shown if shown else ''}: {reason}", flush=True)
             opts = {**_method_options(args, method), **extra}
-            part = partition_graph(csr, None, args.num_parts, method=method, seed=args.seed,
-                                   verbose=not args.quiet, **opts)
+            kept = partition(csr, None, args.num_parts, method=method, seed=args.seed,
+                             verbose=not args.quiet, **opts)
             bar.update(1)
             bar.set_postfix_str("write")
-            write_store_from_csr(args.out, csr, part, x=x, y=y, masks=masks, method=method, seed=args.seed,
+            write_store_from_csr(args.out, csr, kept.part, x=x, y=y, masks=masks, method=kept.method,
+                                 seed=args.seed,
                                  overwrite=args.overwrite, keep_edge_ids=args.keep_edge_ids,
                                  x_dtype=args.feature_dtype,
-                                 extra_meta={"symmetrized": csr.symmetrized,
+                                 extra_meta={"symmetrized": csr.symmetrized, "method_requested": args.method,
                                              "source": os.path.basename(os.path.normpath(args.input))})
             bar.update(1)
     finally:

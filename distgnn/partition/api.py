@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from typing import Optional, Tuple
 
 import numpy as np
 import torch
 
+from .stream import STREAM_PASSES
 from ._validate import as_edge_array, check_node_array, check_num_nodes, check_num_parts, to_numpy
 
-__all__ = ["partition_graph", "choose_method", "estimate_bytes", "METHODS", "MEMORY_MODEL", "METIS_MAX_EDGES"]
+__all__ = ["partition_graph", "partition", "Partitioning", "choose_method", "estimate_bytes", "METHODS", "MEMORY_MODEL", "METIS_MAX_EDGES"]
 
 METHODS = ("auto", "metis", "graclus", "kaminpar", "random", "stream")
 
@@ -102,7 +104,8 @@ def choose_method(num_nodes: int, num_edges: int, memory_gb: Optional[float] = N
         why += f", KaMinPar terapart ~{gb['kaminpar-terapart']:.1f} GB"
     else:
         why += ", kaminpar is not installed"
-    return "stream", {}, f"{size}: {why}; stream (one pass, ~{gb['stream']:.1f} GB) within {memory_gb:.1f} GB"
+    return "stream", {}, (f"{size}: {why}; stream ({STREAM_PASSES} passes, ~{gb['stream']:.1f} GB) within "
+                          f"{memory_gb:.1f} GB")
 
 
 def _available_bytes() -> float:
@@ -116,7 +119,8 @@ def _available_bytes() -> float:
     return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def _partition_csr(csr, k: int, method: str, seed: int, options: dict, verbose: bool = False) -> np.ndarray:
+def _partition_csr(csr, k: int, method: str, seed: int, options: dict,
+                   verbose: bool = False) -> Tuple[np.ndarray, str]:
     if method in ("metis", "graclus", "kaminpar") and not csr.undirected:
         # the cut counts edges as undirected: partition a symmetrised copy built on disk beside the CSR
         with tempfile.TemporaryDirectory(prefix=".distgnn-sym-", dir=os.path.dirname(csr.path)) as tmp:
@@ -126,49 +130,64 @@ def _partition_csr(csr, k: int, method: str, seed: int, options: dict, verbose: 
 
 
 def _partition_undirected(csr, k: int, method: str, seed: int, options: dict,
-                          verbose: bool = False) -> np.ndarray:
+                          verbose: bool = False) -> Tuple[np.ndarray, str]:
+    """``(part, method)``: the method is the one whose partition is returned."""
     if method == "random":
         from .simple import random_partition
-        return random_partition(csr.num_nodes, k, seed)
+        return random_partition(csr.num_nodes, k, seed), method
     if method == "stream":
         from .stream import stream_partition_chunks
         # a symmetric CSR listed by source: each node arrives with all its neighbours (Fennel's best order)
-        return stream_partition_chunks(csr.edge_chunks(by_source=csr.symmetrized), csr.num_nodes, k,
+        return stream_partition_chunks(lambda: csr.edge_chunks(by_source=csr.symmetrized), csr.num_nodes, k,
                                        num_edges=csr.num_edges, seed=seed,
-                                       undirected=not csr.symmetrized, **options)
+                                       undirected=not csr.symmetrized, **options), method
     if method == "kaminpar":
         from .kaminpar import kaminpar_partition
         compare = options.pop("compare_stream", False)
         if not isinstance(compare, bool):
             raise ValueError(f"compare_stream must be True or False, got {compare!r}")
         part = kaminpar_partition(csr, k, seed=seed, **options)
-        return _better_than_stream(csr, k, seed, part, options, verbose) if compare else part
+        return _better_than_stream(csr, k, seed, part, options, verbose) if compare else (part, method)
     from .metis import metis_partition_csr
     if method == "graclus":
         options.setdefault("matching", "graclus")
-    return metis_partition_csr(csr, k, seed=seed, **options)
+    return metis_partition_csr(csr, k, seed=seed, **options), method
 
 
 def _better_than_stream(csr, k: int, seed: int, part: np.ndarray, options: dict,
-                        verbose: bool) -> np.ndarray:
-    """``part`` or the stream partition of ``csr``, whichever cuts fewer edges (said when ``verbose``)."""
+                        verbose: bool) -> Tuple[np.ndarray, str]:
+    """KaMinPar's ``part`` or the stream partition of ``csr``, whichever cuts fewer edges, and its
+    method (said when ``verbose``)."""
     from .graph import edge_cut, graph_from_disk_csr
 
-    other = _partition_undirected(csr, k, "stream", seed,
-                                  {key: v for key, v in options.items() if key == "imbalance"})
+    other, _ = _partition_undirected(csr, k, "stream", seed,
+                                     {key: v for key, v in options.items() if key == "imbalance"})
     g = graph_from_disk_csr(csr)
     a, b = edge_cut(g, part), edge_cut(g, other)
     m = max(csr.num_edges // 2, 1)
     if verbose:
         print(f"KaMinPar cuts {100 * a / m:.1f}% of the edges, stream {100 * b / m:.1f}%: keeping "
               f"{'KaMinPar' if a <= b else 'stream'}", flush=True)
-    return part if a <= b else other
+    return (part, "kaminpar") if a <= b else (other, "stream")
+
+
+@dataclass
+class Partitioning:
+    """What :func:`partition` returns."""
+    part: torch.Tensor  # LongTensor[num_nodes]: the part of every node
+    method: str         # the method whose partition ``part`` is (never "auto")
 
 
 def partition_graph(edge_index, num_nodes: Optional[int], num_parts: int, method: str = "auto",
-                    seed: int = 0, *, edge_weight=None, node_weight=None, memory_gb: Optional[float] = None,
-                    verbose: bool = False, **options) -> torch.Tensor:
-    """Return the part of every node as a LongTensor[num_nodes].
+                    seed: int = 0, **kwargs) -> torch.Tensor:
+    """The part of every node as a LongTensor[num_nodes] (:func:`partition`'s ``part``)."""
+    return partition(edge_index, num_nodes, num_parts, method, seed, **kwargs).part
+
+
+def partition(edge_index, num_nodes: Optional[int], num_parts: int, method: str = "auto",
+              seed: int = 0, *, edge_weight=None, node_weight=None, memory_gb: Optional[float] = None,
+              verbose: bool = False, **options) -> Partitioning:
+    """Partition a graph: the part of every node and the method that gave it.
 
     ``edge_index``: int [2, E] edges, or a :class:`~distgnn.partition.disk_csr.DiskCSR`
     (then ``num_nodes`` may be None). ``method``: "auto" (default: picked by
@@ -178,7 +197,7 @@ def partition_graph(edge_index, num_nodes: Optional[int], num_parts: int, method
     "terapart", ``threads`` default 1 for results deterministic per seed,
     ``compare_stream`` True to keep stream's partition instead where that
     cuts fewer edges),
-    "random" or "stream" (one-pass Fennel). Edges are treated as undirected for
+    "random" or "stream" (Fennel, restreamed ``passes`` times, default 3). Edges are treated as undirected for
     the cut. ``edge_weight`` [E] and ``node_weight`` [n] or [n, ncon]
     (multi-constraint balance) are honoured by metis/graclus on an edge list;
     options are passed to the method (e.g. ``imbalance=0.03``).
@@ -197,8 +216,8 @@ def partition_graph(edge_index, num_nodes: Optional[int], num_parts: int, method
             raise ValueError("edge_weight / node_weight are supported on edge lists, got them with an on-disk CSR")
         k = check_num_parts(num_parts, csr.num_nodes)
         method, options = _resolve(method, options, csr.num_nodes, csr.num_edges, memory_gb, verbose)
-        part = _partition_csr(csr, k, method, int(seed), dict(options), verbose)
-        return torch.from_numpy(np.ascontiguousarray(part, dtype=np.int64))
+        part, method = _partition_csr(csr, k, method, int(seed), dict(options), verbose)
+        return Partitioning(torch.from_numpy(np.ascontiguousarray(part, dtype=np.int64)), method)
     ei = as_edge_array(edge_index)
     n = check_num_nodes(ei, num_nodes)
     k = check_num_parts(num_parts, n)
@@ -217,13 +236,13 @@ def partition_graph(edge_index, num_nodes: Optional[int], num_parts: int, method
         from .stream import stream_partition
         part = stream_partition(ei, n, k, seed=seed, **options)
     elif method == "kaminpar":
-        part = _kaminpar_edges(ei, n, k, seed, options)
+        part, method = _kaminpar_edges(ei, n, k, seed, options)
     else:
         from .metis import metis_partition
         if method == "graclus":
             options.setdefault("matching", "graclus")
         part = metis_partition(ei, n, k, seed=seed, edge_weight=ew, node_weight=nw, **options)
-    return torch.from_numpy(np.ascontiguousarray(part, dtype=np.int64))
+    return Partitioning(torch.from_numpy(np.ascontiguousarray(part, dtype=np.int64)), method)
 
 
 def _resolve(method: str, options: dict, n: int, m: int, memory_gb, verbose: bool, in_memory: bool = False):
@@ -241,7 +260,7 @@ def _resolve(method: str, options: dict, n: int, m: int, memory_gb, verbose: boo
     return method, opts
 
 
-def _kaminpar_edges(ei: np.ndarray, n: int, k: int, seed: int, options: dict) -> np.ndarray:
+def _kaminpar_edges(ei: np.ndarray, n: int, k: int, seed: int, options: dict) -> Tuple[np.ndarray, str]:
     """KaMinPar on an in-memory edge list: through a temporary on-disk CSR."""
     from .disk_csr import build_disk_csr
 

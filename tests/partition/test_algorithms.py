@@ -112,3 +112,25 @@ def test_edge_cut_helper_matches_count():
     g = build_csr(ei, 20)
     part = np.array([0] * 10 + [1] * 10)
     assert edge_cut(g, part) == 1
+
+
+def test_restreaming_cuts_less_than_one_pass_and_reads_the_edges_again():
+    from distgnn.data.generators import planted_partition_edge_index
+    from distgnn.partition.stream import STREAM_PASSES, stream_partition_chunks
+    ei = planted_partition_edge_index(4000, 8, avg_degree=8, p_ratio=8, seed=2).numpy()
+    cuts = {}
+    for passes in (1, 3):
+        part = partition_graph(ei, 4000, 8, method="stream", seed=1, passes=passes).numpy()
+        assert np.bincount(part, minlength=8).max() <= np.ceil(1.03 * 4000 / 8)
+        cuts[passes] = cut_edges(ei, part)
+    assert cuts[3] < 0.95 * cuts[1], cuts
+    assert STREAM_PASSES == 3 and torch.equal(partition_graph(ei, 4000, 8, method="stream", seed=1),
+                                              partition_graph(ei, 4000, 8, method="stream", seed=1, passes=3))
+    reads = []
+    chunks = lambda: reads.append(1) or iter([ei[:, :5000], ei[:, 5000:]])  # noqa: E731
+    stream_partition_chunks(chunks, 4000, 8, passes=2)
+    assert len(reads) == 2
+    with pytest.raises(ValueError, match="passes=3 reads the edges 3 times: give chunks as a function"):
+        stream_partition_chunks(iter([ei]), 4000, 8)
+    with pytest.raises(ValueError, match="passes must be an int >= 1, got 0"):
+        partition_graph(ei, 4000, 8, method="stream", passes=0)
