@@ -225,3 +225,9 @@ def test_unknown_learning_rate_rule_is_named_with_the_choices():
     with pytest.raises(ValueError, match=r"^run\.lr_scaling: expected one of sqrt, linear, "
                                          r"none, got 'cubic'; .* -p run\.lr_scaling=sqrt"):
         RunConfig(lr_scaling="cubic")
+
+
+def test_train_partition_methods_are_partition_graphs():
+    from distgnn.config.sections import PARTITION_METHODS
+    from distgnn.partition import METHODS
+    assert PARTITION_METHODS == METHODS

@@ -1,8 +1,8 @@
 """``distgnn partition INPUT --num-parts K --out STORE``: partition a graph into a Zarr store.
 
 INPUT -> on-disk CSR (bounded-memory ingest, :func:`distgnn.partition.build_csr.ingest`)
--> parts (``partition_graph`` on the memory-mapped CSR) -> store written part
-by part from the CSR (:func:`distgnn.partition.store.write_store_from_csr`).
+-> parts and store (:func:`distgnn.partition.build.build_store`: the method chosen, the
+memory-mapped CSR partitioned, the store written part by part from the CSR).
 """
 from __future__ import annotations
 
@@ -89,17 +89,6 @@ def _read_masks(specs, n: int) -> dict:
     return masks
 
 
-def _method_options(args, method: str) -> dict:
-    if method == "random":
-        return {}
-    opts = {"imbalance": args.imbalance}
-    if method == "stream" and args.passes is not None:
-        opts["passes"] = args.passes
-    if method == "kaminpar":
-        opts.update(context=args.kaminpar_context, threads=args.threads)
-    return opts
-
-
 def _open_or_ingest(args, scratch: str):
     """The on-disk CSR of INPUT: opened when INPUT is one, else ingested into ``--csr`` or ``scratch``."""
     from distgnn.partition.disk_csr import DiskCSR
@@ -120,9 +109,10 @@ def _run(args: argparse.Namespace) -> int:
     import shutil
     import uuid
 
-    from distgnn.partition import METHODS, open_store, partition
+    from distgnn.partition import METHODS, open_store
+    from distgnn.partition.build import build_store
     from distgnn.partition.ingest import read_node_array
-    from distgnn.partition.store import check_target, write_store_from_csr
+    from distgnn.partition.store import check_target
 
     if args.method not in METHODS:
         raise ValueError(f"--method must be one of {', '.join(METHODS)}, got {args.method!r}")
@@ -143,25 +133,15 @@ def _run(args: argparse.Namespace) -> int:
             y = read_node_array(args.labels, n, "labels") if args.labels else None
             masks = _read_masks(args.masks, n)
             bar.set_postfix_str(f"{args.method} k={args.num_parts}")
-            method, extra = args.method, {}
-            if method == "auto":
-                from distgnn.partition.api import choose_method
-
-                method, extra, reason = choose_method(n, csr.num_edges, args.memory_gb)
-                shown = " ".join(f"{key}={v}" for key, v in extra.items())
-                print(f"method auto -> {method}{' ' + shown if shown else ''}: {reason}", flush=True)
-            opts = {**_method_options(args, method), **extra}
-            kept = partition(csr, None, args.num_parts, method=method, seed=args.seed,
-                             verbose=not args.quiet, **opts)
-            bar.update(1)
-            bar.set_postfix_str("write")
-            write_store_from_csr(args.out, csr, kept.part, x=x, y=y, masks=masks, method=kept.method,
-                                 seed=args.seed,
-                                 overwrite=args.overwrite, keep_edge_ids=args.keep_edge_ids,
-                                 x_dtype=args.feature_dtype,
-                                 extra_meta={"symmetrized": csr.symmetrized, "method_requested": args.method,
-                                             "source": os.path.basename(os.path.normpath(args.input))})
-            bar.update(1)
+            options = {"imbalance": args.imbalance, "passes": args.passes, "context": args.kaminpar_context,
+                       "threads": args.threads}
+            build_store(csr, args.out, args.num_parts, method=args.method, seed=args.seed,
+                        memory_gb=args.memory_gb, options=options, x=x, y=y, masks=masks,
+                        overwrite=args.overwrite, keep_edge_ids=args.keep_edge_ids,
+                        x_dtype=args.feature_dtype, verbose=not args.quiet,
+                        extra_meta={"source": os.path.basename(os.path.normpath(args.input))},
+                        log=lambda line: print(line, flush=True))
+            bar.update(2)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     s = open_store(args.out)

@@ -10,7 +10,8 @@ from distgnn.generator_defaults import PLANTED_DEFAULTS
 __all__ = ["DataConfig", "GeneratorConfig", "GENERATORS", "PARTITION_METHODS"]
 
 GENERATORS = ("planted_partition", "rmat")
-PARTITION_METHODS = ("metis", "graclus", "random", "stream")
+#: the methods of :func:`distgnn.partition.partition_graph` (a test checks they are the same)
+PARTITION_METHODS = ("auto", "metis", "graclus", "kaminpar", "random", "stream")
 
 
 @dataclass
@@ -52,7 +53,9 @@ class DataConfig:
     output: Optional[str] = opt(None, "where to write the partitioned store "
                                       "(default: <run.dir>/graph.zarr)")
     num_parts: int = opt(16, "parts (shards) to partition the graph into", min=1)
-    method: str = opt("metis", "partitioning method", choices=PARTITION_METHODS)
+    method: str = opt("auto", "partitioning method, as distgnn partition --method (auto: metis while the "
+                              "graph is small enough, then KaMinPar or stream by the memory available)",
+                      choices=PARTITION_METHODS)
     seed: int = opt(0, "seed of the generator and the partitioner")
     overwrite: bool = opt(False, "rewrite the store at data.output even when it matches the config")
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
+import uuid
 from dataclasses import asdict
 from typing import Dict, Optional, Tuple
 
@@ -66,18 +68,29 @@ def _generate(cfg: TrainConfig) -> Tuple[np.ndarray, int, Optional[np.ndarray],
     return d.edge_index.numpy(), int(d.num_nodes), d.x.numpy(), d.y.numpy(), masks
 
 
-def _read_input(cfg: TrainConfig):
-    """``data.input`` and its node files, read as ``distgnn partition`` reads them."""
-    from distgnn.partition.ingest import clean_edges, load_edge_index, read_node_array
+def _read_input(cfg: TrainConfig, scratch: str):
+    """``data.input`` ingested into an on-disk CSR at ``scratch`` and its node files, read as
+    ``distgnn partition`` reads them."""
+    from distgnn.partition.build_csr import ingest
+    from distgnn.partition.ingest import read_node_array
 
     d = cfg.data
-    ei, n = load_edge_index(d.input)
-    ei = clean_edges(ei, n)
+    csr, _ = ingest(d.input, scratch, seed=d.seed, quiet=True)
+    n = csr.num_nodes
     x = read_node_array(d.features, n, "data.features") if d.features else None
     y = read_node_array(d.labels, n, "data.labels") if d.labels else None
     masks = {name: read_node_array(path, n, f"data.masks {name!r}")
              for name, path in mask_specs(cfg).items()}
-    return ei, n, x, y, masks
+    return csr, x, y, masks
+
+
+def _generated_csr(cfg: TrainConfig, scratch: str):
+    """The generator's graph as an on-disk CSR at ``scratch``, and its node arrays."""
+    from distgnn.partition.disk_csr import build_disk_csr
+
+    ei, n, x, y, masks = _generate(cfg)
+    csr = build_disk_csr([ei], n, scratch, num_edges_hint=ei.shape[1], source=cfg.data.generator.name)
+    return csr, x, y, masks
 
 
 def _reusable(path: str, fingerprint: str, overwrite: bool) -> bool:
@@ -110,7 +123,8 @@ def _reusable(path: str, fingerprint: str, overwrite: bool) -> bool:
 
 def prepare_store(cfg: TrainConfig, log=print) -> str:
     """Return the path of a complete store for ``cfg``, writing it when needed."""
-    from distgnn.partition import open_store, partition_graph, write_store
+    from distgnn.partition import open_store
+    from distgnn.partition.build import build_store
 
     path = store_path(cfg)
     if cfg.data.store:
@@ -122,16 +136,18 @@ def prepare_store(cfg: TrainConfig, log=print) -> str:
         log(f"store: {path} (reused)")
         return path
     t0 = time.perf_counter()
-    ei, n, x, y, masks = _read_input(cfg) if cfg.data.input else _generate(cfg)
-    t1 = time.perf_counter()
-    part = partition_graph(ei, n, cfg.data.num_parts, method=cfg.data.method, seed=cfg.data.seed)
-    t2 = time.perf_counter()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    write_store(path, ei, n, part, x=x, y=y, masks=masks or None, method=cfg.data.method,
-                seed=cfg.data.seed, overwrite=os.path.lexists(path),
-                extra_meta={_FINGERPRINT_KEY: fingerprint})
+    scratch = f"{path}.csr-{uuid.uuid4().hex[:8]}"
+    try:
+        csr, x, y, masks = (_read_input if cfg.data.input else _generated_csr)(cfg, scratch)
+        t1 = time.perf_counter()
+        kept = build_store(csr, path, cfg.data.num_parts, method=cfg.data.method, seed=cfg.data.seed,
+                           x=x, y=y, masks=masks or None, overwrite=os.path.lexists(path),
+                           extra_meta={_FINGERPRINT_KEY: fingerprint}, log=log)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     meta = open_store(path).meta
-    log(f"graph: {n} nodes, {ei.shape[1]} edges ({t1 - t0:.1f} s); {cfg.data.method} into "
-        f"{cfg.data.num_parts} parts, edge cut {meta['edge_cut_fraction']:.1%} ({t2 - t1:.1f} s); "
-        f"store: {path} ({time.perf_counter() - t2:.1f} s)")
+    log(f"graph: {meta['num_nodes']} nodes, {meta['num_edges']} edges ({t1 - t0:.1f} s); {kept.method} into "
+        f"{cfg.data.num_parts} parts, edge cut {meta['edge_cut_fraction']:.1%}; "
+        f"store: {path} ({time.perf_counter() - t1:.1f} s)")
     return path

@@ -69,6 +69,24 @@ def test_data_input_reads_every_format_of_distgnn_partition(tmp_path):
         prepare_store(_input_cfg(tmp_path, "ragged.csv"), log=lambda *_: None)
 
 
+def test_data_input_builds_the_store_distgnn_partition_builds(tmp_path):
+    from distgnn.cli import main
+    rng = np.random.default_rng(3)
+    np.save(tmp_path / "e.npy", rng.integers(0, 300, (2, 2000)))
+    trained = open_store(prepare_store(_input_cfg(tmp_path, "e.npy", "data.method=auto", "data.seed=5"),
+                                       log=lambda *_: None))
+    out = tmp_path / "cli.zarr"
+    assert main(["partition", str(tmp_path / "e.npy"), "-k", "2", "-o", str(out), "--seed", "5", "-q"]) == 0
+    cli = open_store(out)
+    assert trained.meta["method"] == cli.meta["method"] == "metis"  # auto's pick on a small graph
+    assert trained.meta["method_requested"] == "auto" and trained.num_edges == cli.num_edges
+    np.testing.assert_array_equal(trained.orig_ids, cli.orig_ids)
+    for p in range(2):
+        for name in ("rowptr", "col", "halo_ids"):
+            np.testing.assert_array_equal(trained.part(p).read(name), cli.part(p).read(name))
+    assert not [f for f in tmp_path.iterdir() if ".csr-" in f.name]  # the scratch CSRs are gone
+
+
 def test_data_input_takes_features_labels_and_masks(tmp_path):
     n = 6
     (tmp_path / "e.csv").write_text("src,dst\n0,1\n1,2\n2,3\n3,4\n4,5\n")
