@@ -27,14 +27,16 @@ def register(subparsers) -> None:
     p.add_argument("--num-parts", "-k", type=int, required=True, metavar="K")
     p.add_argument("--out", "-o", required=True, metavar="STORE")
     p.add_argument("--method", default="auto",
-                   help="auto | metis | graclus | kaminpar | random | stream (default auto: metis while the "
-                        "graph is small enough and fits --memory-gb, then the first of KaMinPar default and "
-                        "terapart that fits, run against stream and the lower cut kept; else stream; prints "
-                        "what it picked and why)")
+                   help="auto | metis | graclus | kaminpar | out_of_core | random | stream (default auto: "
+                        "metis while the graph is small enough and fits --memory-gb, then the first of KaMinPar "
+                        "default and terapart that fits, then out_of_core (multilevel, coarsened on disk until "
+                        "the coarse graph fits --memory-gb; 64 B per node), each run against stream and the "
+                        "lower cut kept; else stream; prints what it picked and why)")
     p.add_argument("--passes", type=int, default=None,
                    help="stream: passes over the edges, each seeded by the last (restreaming; default 3)")
     p.add_argument("--memory-gb", type=float, default=None,
-                   help="memory budget for method auto (default: 80%% of the memory available now)")
+                   help="memory budget for methods auto and out_of_core (default: 80%% of the memory "
+                        "available now)")
     p.add_argument("--kaminpar-context", default="default",
                    help="KaMinPar context: default | terapart (compressed input graph; its coarse graphs are "
                         "not) | any kaminpar.context_names() (default default)")
@@ -107,7 +109,6 @@ def _open_or_ingest(args, scratch: str):
 
 def _run(args: argparse.Namespace) -> int:
     import shutil
-    import uuid
 
     from distgnn.partition import METHODS, open_store
     from distgnn.partition.build import build_store
@@ -122,7 +123,9 @@ def _run(args: argparse.Namespace) -> int:
     from distgnn.commands.preflight import check_partition
     check_partition(args)  # a known size that cannot fit in memory: refused now, not after minutes
     t0 = time.perf_counter()
-    scratch = f"{final}.csr-{uuid.uuid4().hex[:8]}"
+    from distgnn.partition.scratch import remove_stale, scratch_path
+    remove_stale(f"{final}.csr-")  # an earlier run's, killed
+    scratch = scratch_path(f"{final}.csr-")
     try:
         with tqdm(total=3, desc="partition", unit="stage", disable=args.quiet) as bar:
             bar.set_postfix_str("ingest")

@@ -11,7 +11,7 @@ __all__ = ["DataConfig", "GeneratorConfig", "GENERATORS", "PARTITION_METHODS"]
 
 GENERATORS = ("planted_partition", "rmat")
 #: the methods of :func:`distgnn.partition.partition_graph` (a test checks they are the same)
-PARTITION_METHODS = ("auto", "metis", "graclus", "kaminpar", "random", "stream")
+PARTITION_METHODS = ("auto", "metis", "graclus", "kaminpar", "out_of_core", "random", "stream")
 
 
 @dataclass
@@ -54,7 +54,7 @@ class DataConfig:
                                       "(default: <run.dir>/graph.zarr)")
     num_parts: int = opt(16, "parts (shards) to partition the graph into", min=1)
     method: str = opt("auto", "partitioning method, as distgnn partition --method (auto: metis while the "
-                              "graph is small enough, then KaMinPar or stream by the memory available)",
+                              "graph is small enough, then KaMinPar, out_of_core or stream by the memory available)",
                       choices=PARTITION_METHODS)
     seed: int = opt(0, "seed of the generator and the partitioner")
     overwrite: bool = opt(False, "rewrite the store at data.output even when it matches the config")

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import time
-import uuid
 from dataclasses import asdict
 from typing import Dict, Optional, Tuple
 
@@ -137,7 +136,9 @@ def prepare_store(cfg: TrainConfig, log=print) -> str:
         return path
     t0 = time.perf_counter()
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    scratch = f"{path}.csr-{uuid.uuid4().hex[:8]}"
+    from distgnn.partition.scratch import remove_stale, scratch_path
+    remove_stale(f"{path}.csr-")  # an earlier run's, killed
+    scratch = scratch_path(f"{path}.csr-")
     try:
         csr, x, y, masks = (_read_input if cfg.data.input else _generated_csr)(cfg, scratch)
         t1 = time.perf_counter()

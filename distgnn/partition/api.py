@@ -14,12 +14,13 @@ from typing import Optional, Tuple
 import numpy as np
 import torch
 
+from .out_of_core import STATE_BYTES_PER_NODE
 from .stream import STREAM_PASSES
 from ._validate import as_edge_array, check_node_array, check_num_nodes, check_num_parts, to_numpy
 
 __all__ = ["partition_graph", "partition", "Partitioning", "choose_method", "estimate_bytes", "METHODS", "MEMORY_MODEL", "METIS_MAX_EDGES"]
 
-METHODS = ("auto", "metis", "graclus", "kaminpar", "random", "stream")
+METHODS = ("auto", "metis", "graclus", "kaminpar", "out_of_core", "random", "stream")
 
 #: peak private bytes per directed edge entry and per node of each method (the partitioning child's largest
 #: RssAnon, or the machine-wide peak where larger), measured with bench/scale.py and bench/partition.py on
@@ -31,7 +32,7 @@ METHODS = ("auto", "metis", "graclus", "kaminpar", "random", "stream")
 #: R-MAT 22 and 11.3 at 23, but 21.9 on that planted graph (2.9 GB; its coarse graphs, uncompressed, stay
 #: large), so a billion planted edges (25 GB) do not fit 20 GB
 MEMORY_MODEL = {"metis": (90.0, 200.0), "kaminpar": (27.0, 48.0), "kaminpar-terapart": (22.0, 48.0),
-                "stream": (0.0, 40.0)}
+                "out_of_core": (0.0, float(STATE_BYTES_PER_NODE)), "stream": (0.0, 40.0)}
 #: above this many directed edges our metis (best cut, slowest) gives way to KaMinPar
 METIS_MAX_EDGES = 1 << 27
 
@@ -74,10 +75,11 @@ def choose_method(num_nodes: int, num_edges: int, memory_gb: Optional[float] = N
 
     Our ``metis`` (the best cut) while the graph has at most ``METIS_MAX_EDGES``
     directed edges and fits ``memory_gb``; then KaMinPar's default context, then
-    its terapart context (compressed graph), each also run against ``stream``,
-    keeping the lower cut (stream costs a few percent of KaMinPar's time and
-    cuts fewer edges on some graphs: 49.9% against 78.8% on R-MAT 25); else
-    ``stream`` (O(num_nodes)).
+    its terapart context (compressed graph); then ``out_of_core`` (multilevel,
+    coarsening on disk until the coarse graph fits; O(num_nodes) state); each also
+    run against ``stream``, keeping the lower cut (stream costs a few percent of
+    their time and cuts fewer edges on skewed graphs: 49.9% against KaMinPar's
+    78.8% on R-MAT 25); else ``stream`` (O(num_nodes)).
     ``memory_gb`` defaults to 80% of the memory available now.
     """
     from .kaminpar import available
@@ -95,8 +97,8 @@ def choose_method(num_nodes: int, num_edges: int, memory_gb: Optional[float] = N
                              f"and the graph has <= {METIS_MAX_EDGES} edges")
     why = (f"metis would need ~{gb['metis']:.1f} GB" if need["metis"] > budget
            else f"more than {METIS_MAX_EDGES} edges, metis would be slow")
+    best = f"; the better cut of it and stream (~{gb['stream']:.1f} GB) is kept"
     if kaminpar_ok:
-        best = f"; the better cut of it and stream (~{gb['stream']:.1f} GB) is kept"
         for m, ctx in (("kaminpar", "default"), ("kaminpar-terapart", "terapart")):
             if need[m] <= budget:
                 return "kaminpar", {"context": ctx, "compare_stream": True}, (
@@ -104,6 +106,10 @@ def choose_method(num_nodes: int, num_edges: int, memory_gb: Optional[float] = N
         why += f", KaMinPar terapart ~{gb['kaminpar-terapart']:.1f} GB"
     else:
         why += ", kaminpar is not installed"
+    if need["out_of_core"] <= budget:
+        return "out_of_core", {"memory_gb": float(memory_gb), "compare_stream": True}, (
+            f"{size}: {why}; out_of_core (coarsened on disk until the coarse graph fits) within "
+            f"{memory_gb:.1f} GB{best}")
     return "stream", {}, (f"{size}: {why}; stream ({STREAM_PASSES} passes, ~{gb['stream']:.1f} GB) within "
                           f"{memory_gb:.1f} GB")
 
@@ -121,7 +127,7 @@ def _available_bytes() -> float:
 
 def _partition_csr(csr, k: int, method: str, seed: int, options: dict,
                    verbose: bool = False) -> Tuple[np.ndarray, str]:
-    if method in ("metis", "graclus", "kaminpar") and not csr.undirected:
+    if method in ("metis", "graclus", "kaminpar", "out_of_core") and not csr.undirected:
         # the cut counts edges as undirected: partition a symmetrised copy built on disk beside the CSR
         with tempfile.TemporaryDirectory(prefix=".distgnn-sym-", dir=os.path.dirname(csr.path)) as tmp:
             return _partition_undirected(csr.symmetrized_copy(os.path.join(tmp, "csr")), k, method, seed, options,
@@ -141,22 +147,26 @@ def _partition_undirected(csr, k: int, method: str, seed: int, options: dict,
         return stream_partition_chunks(lambda: csr.edge_chunks(by_source=csr.symmetrized), csr.num_nodes, k,
                                        num_edges=csr.num_edges, seed=seed,
                                        undirected=not csr.symmetrized, **options), method
-    if method == "kaminpar":
-        from .kaminpar import kaminpar_partition
+    if method in ("kaminpar", "out_of_core"):
         compare = options.pop("compare_stream", False)
         if not isinstance(compare, bool):
             raise ValueError(f"compare_stream must be True or False, got {compare!r}")
-        part = kaminpar_partition(csr, k, seed=seed, **options)
-        return _better_than_stream(csr, k, seed, part, options, verbose) if compare else (part, method)
+        if method == "kaminpar":
+            from .kaminpar import kaminpar_partition
+            part = kaminpar_partition(csr, k, seed=seed, **options)
+        else:
+            from .out_of_core import out_of_core_partition
+            part = out_of_core_partition(csr, k, seed=seed, log=print if verbose else None, **options)
+        return _better_than_stream(csr, k, seed, part, method, options, verbose) if compare else (part, method)
     from .metis import metis_partition_csr
     if method == "graclus":
         options.setdefault("matching", "graclus")
     return metis_partition_csr(csr, k, seed=seed, **options), method
 
 
-def _better_than_stream(csr, k: int, seed: int, part: np.ndarray, options: dict,
+def _better_than_stream(csr, k: int, seed: int, part: np.ndarray, method: str, options: dict,
                         verbose: bool) -> Tuple[np.ndarray, str]:
-    """KaMinPar's ``part`` or the stream partition of ``csr``, whichever cuts fewer edges, and its
+    """``method``'s ``part`` or the stream partition of ``csr``, whichever cuts fewer edges, and its
     method (said when ``verbose``)."""
     from .graph import edge_cut, graph_from_disk_csr
 
@@ -166,9 +176,9 @@ def _better_than_stream(csr, k: int, seed: int, part: np.ndarray, options: dict,
     a, b = edge_cut(g, part), edge_cut(g, other)
     m = max(csr.num_edges // 2, 1)
     if verbose:
-        print(f"KaMinPar cuts {100 * a / m:.1f}% of the edges, stream {100 * b / m:.1f}%: keeping "
-              f"{'KaMinPar' if a <= b else 'stream'}", flush=True)
-    return (part, "kaminpar") if a <= b else (other, "stream")
+        print(f"{method} cuts {100 * a / m:.1f}% of the edges, stream {100 * b / m:.1f}%: keeping "
+              f"{method if a <= b else 'stream'}", flush=True)
+    return (part, method) if a <= b else (other, "stream")
 
 
 @dataclass
@@ -197,6 +207,9 @@ def partition(edge_index, num_nodes: Optional[int], num_parts: int, method: str 
     "terapart", ``threads`` default 1 for results deterministic per seed,
     ``compare_stream`` True to keep stream's partition instead where that
     cuts fewer edges),
+    "out_of_core" (multilevel within ``memory_gb``: coarsened on disk by label
+    propagation until the coarse graph fits, refined on disk; options
+    ``lp_passes``, ``refine_passes``, ``compare_stream``),
     "random" or "stream" (Fennel, restreamed ``passes`` times, default 3). Edges are treated as undirected for
     the cut. ``edge_weight`` [E] and ``node_weight`` [n] or [n, ncon]
     (multi-constraint balance) are honoured by metis/graclus on an edge list;
@@ -216,6 +229,8 @@ def partition(edge_index, num_nodes: Optional[int], num_parts: int, method: str 
             raise ValueError("edge_weight / node_weight are supported on edge lists, got them with an on-disk CSR")
         k = check_num_parts(num_parts, csr.num_nodes)
         method, options = _resolve(method, options, csr.num_nodes, csr.num_edges, memory_gb, verbose)
+        if method == "out_of_core" and memory_gb is not None:
+            options.setdefault("memory_gb", memory_gb)
         part, method = _partition_csr(csr, k, method, int(seed), dict(options), verbose)
         return Partitioning(torch.from_numpy(np.ascontiguousarray(part, dtype=np.int64)), method)
     ei = as_edge_array(edge_index)
@@ -225,8 +240,10 @@ def partition(edge_index, num_nodes: Optional[int], num_parts: int, method: str 
         method = "metis"  # the one method that honours weights
     if method == "auto":
         method, options = _resolve(method, options, n, 2 * ei.shape[1], memory_gb, verbose, in_memory=True)
-    if method in ("kaminpar", "stream", "random") and (edge_weight is not None or node_weight is not None):
+    if method in ("kaminpar", "out_of_core", "stream", "random") and (edge_weight is not None or node_weight is not None):
         raise ValueError(f"edge_weight / node_weight are honoured by metis and graclus, got them with {method!r}")
+    if method == "out_of_core" and memory_gb is not None:
+        options.setdefault("memory_gb", memory_gb)
     ew = _edge_weight(edge_weight, ei.shape[1])
     nw = _node_weight(node_weight, n)
     if method == "random":
@@ -235,8 +252,8 @@ def partition(edge_index, num_nodes: Optional[int], num_parts: int, method: str 
     elif method == "stream":
         from .stream import stream_partition
         part = stream_partition(ei, n, k, seed=seed, **options)
-    elif method == "kaminpar":
-        part, method = _kaminpar_edges(ei, n, k, seed, options)
+    elif method in ("kaminpar", "out_of_core"):
+        part, method = _through_disk_csr(ei, n, k, method, seed, options)
     else:
         from .metis import metis_partition
         if method == "graclus":
@@ -260,10 +277,11 @@ def _resolve(method: str, options: dict, n: int, m: int, memory_gb, verbose: boo
     return method, opts
 
 
-def _kaminpar_edges(ei: np.ndarray, n: int, k: int, seed: int, options: dict) -> Tuple[np.ndarray, str]:
-    """KaMinPar on an in-memory edge list: through a temporary on-disk CSR."""
+def _through_disk_csr(ei: np.ndarray, n: int, k: int, method: str, seed: int,
+                      options: dict) -> Tuple[np.ndarray, str]:
+    """KaMinPar or out_of_core on an in-memory edge list: through a temporary on-disk CSR."""
     from .disk_csr import build_disk_csr
 
-    with tempfile.TemporaryDirectory(prefix="distgnn-kaminpar-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"distgnn-{method}-") as tmp:
         csr = build_disk_csr([ei], n, os.path.join(tmp, "csr"), num_edges_hint=ei.shape[1])
-        return _partition_undirected(csr, k, "kaminpar", seed, dict(options))
+        return _partition_undirected(csr, k, method, seed, dict(options))

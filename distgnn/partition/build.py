@@ -16,6 +16,7 @@ __all__ = ["build_store", "method_options", "OPTIONS_OF"]
 #: the options each method takes of those :func:`build_store` is given
 OPTIONS_OF: Dict[str, tuple] = {"random": (), "stream": ("imbalance", "passes"),
                                 "kaminpar": ("imbalance", "context", "threads"),
+                                "out_of_core": ("imbalance", "lp_passes", "refine_passes"),
                                 "metis": ("imbalance",), "graclus": ("imbalance",)}
 
 
@@ -31,7 +32,8 @@ def build_store(csr, out: str, num_parts: int, *, method: str = "auto", seed: in
                 log: Callable[[str], None] = print) -> Partitioning:
     """Partition ``csr`` (a :class:`~.disk_csr.DiskCSR`) into ``num_parts`` and write the store ``out``.
 
-    ``options``: imbalance, passes (stream), context and threads (kaminpar); each
+    ``options``: imbalance, passes (stream), context and threads (kaminpar), lp_passes and
+    refine_passes (out_of_core); each
     method takes its own. ``verbose`` prints the partitioner's progress. Returns
     the partition and the method that gave it (the store's ``method``; ``method_requested``
     is ``method`` as given).
@@ -43,8 +45,9 @@ def build_store(csr, out: str, num_parts: int, *, method: str = "auto", seed: in
         method, extra, reason = choose_method(csr.num_nodes, csr.num_edges, memory_gb)
         shown = " ".join(f"{key}={v}" for key, v in extra.items())
         log(f"method auto -> {method}{' ' + shown if shown else ''}: {reason}")
+    opts = {**method_options(method, options or {}), **extra}
     kept = partition(csr, None, num_parts, method=method, seed=seed, verbose=verbose,
-                     **{**method_options(method, options or {}), **extra})
+                     memory_gb=opts.pop("memory_gb", memory_gb), **opts)
     meta = {**(extra_meta or {}), "symmetrized": csr.symmetrized, "method_requested": asked}
     write_store_from_csr(out, csr, kept.part, x=x, y=y, masks=masks, method=kept.method, seed=seed,
                          overwrite=overwrite, keep_edge_ids=keep_edge_ids, x_dtype=x_dtype,
