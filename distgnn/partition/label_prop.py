@@ -195,12 +195,14 @@ def _refine_pass(xadj, adj, wgt, vw, part, pw, maxpw, blocks, block, conn, touch
 
 
 @njit(cache=True)
-def _rebalance_pass(xadj, adj, wgt, vw, part, pw, maxpw, blocks, block, conn, touched):
+def _rebalance_pass(xadj, adj, wgt, vw, part, pw, maxpw, blocks, block, conn, touched, max_loss):
     """Vertices of overloaded parts move, while their part is over its limit, to the part with room they are
-    most connected to (the lightest part when no neighbour's part has room); returns the vertices moved."""
+    most connected to (the lightest part when no neighbour's part has room) where that raises the cut by at
+    most ``max_loss``; returns (vertices moved, the cut's increase)."""
     n = xadj.shape[0] - 1
     k = pw.shape[0]
     moved = 0
+    loss = 0
     for b in blocks:
         for u in range(b * block, min((b + 1) * block, n)):
             own = part[u]
@@ -218,42 +220,78 @@ def _rebalance_pass(xadj, adj, wgt, vw, part, pw, maxpw, blocks, block, conn, to
                 q = touched[t]
                 if q != own and pw[q] + vw[u] <= maxpw[q] and conn[q] > bc:
                     best, bc = q, conn[q]
-                conn[q] = 0
             if best < 0:
                 light = 0
                 for q in range(k):
                     if pw[q] * maxpw[light] < pw[light] * maxpw[q]:
                         light = q
                 if light != own and pw[light] + vw[u] <= maxpw[light]:
-                    best = light
-            if best >= 0:
+                    best, bc = light, conn[light]
+            if best >= 0 and conn[own] - bc <= max_loss:
+                loss += conn[own] - bc
                 pw[own] -= vw[u]
                 pw[best] += vw[u]
                 part[u] = best
                 moved += 1
-    return moved
+            for t in range(nt):
+                conn[touched[t]] = 0
+    return moved, loss
+
+
+def _rebalance(g: Graph, part, pw, limit, rng, conn, touched) -> int:
+    """Passes of :func:`_rebalance_pass` with a growing allowed loss until no part is over its limit;
+    returns the cut's increase."""
+    vw = g.vwgt[:, 0]
+    loss = 0
+    for max_loss in [0, 1, 2, 4, 8, 16, 64, 256, 4096, 1 << 62]:
+        if not np.any(pw > limit):
+            break
+        _, lost = _rebalance_pass(g.xadj, g.adjncy, g.adjwgt, vw, part, pw, limit, _blocks(g.num_nodes, rng), BLOCK,
+                                  conn, touched, max_loss)
+        loss += lost
+    return loss
+
+
+def _strict_passes(g: Graph, part, pw, limit, passes: int, min_moved: float, rng, conn, touched) -> int:
+    vw = g.vwgt[:, 0]
+    gain = 0
+    for _ in range(int(passes)):
+        moved, got = _refine_pass(g.xadj, g.adjncy, g.adjwgt, vw, part, pw, limit, _blocks(g.num_nodes, rng), BLOCK,
+                                  conn, touched, int(rng.integers(2**62)))
+        gain += got
+        if moved < min_moved * g.num_nodes:
+            break
+    return gain
 
 
 def lp_refine(g: Graph, part: np.ndarray, k: int, maxpw: np.ndarray, passes: int = 3, seed: int = 0,
-              min_moved: float = 0.001) -> np.ndarray:
-    """Refine ``part`` (int64[n], modified in place and returned) by label propagation over the parts:
-    moves that lower the cut and keep every part within ``maxpw`` (int64[k]), for ``passes`` passes or
-    until a pass moves fewer than ``min_moved`` of the vertices. Parts over their limit are first
-    relieved of vertices (their best-connected moves into parts with room)."""
-    n = g.num_nodes
-    vw = g.vwgt[:, 0]
+              min_moved: float = 0.001, rounds: int = 2, relax: float = 0.3) -> np.ndarray:
+    """Refine ``part`` (int64[n], modified in place and returned) by label propagation over the parts.
+
+    Parts over their limit ``maxpw`` (int64[k]) are first relieved of vertices (the moves that raise the cut
+    least first); then ``passes`` passes of the moves that lower the cut and keep every part within its
+    limit (fewer once a pass moves fewer than ``min_moved`` of the vertices). Moves blocked by full parts
+    are then taken in up to ``rounds`` rounds: a pass under the limits loosened by ``relax``, the
+    overloaded parts relieved at the least cost, a strict pass; a round that does not lower the cut is
+    undone and ends the refinement.
+    """
     rng = np.random.default_rng(seed)
+    vw = g.vwgt[:, 0]
     pw = np.bincount(part, weights=np.asarray(vw, np.float64), minlength=k).round().astype(np.int64)
     conn = np.zeros(k, np.int64)
     touched = np.empty(k, np.int64)
     limit = np.ascontiguousarray(maxpw, np.int64).reshape(k)
-    for _ in range(2):
-        if not np.any(pw > limit):
-            break
-        _rebalance_pass(g.xadj, g.adjncy, g.adjwgt, vw, part, pw, limit, _blocks(n, rng), BLOCK, conn, touched)
-    for _ in range(int(passes)):
-        moved, _gain = _refine_pass(g.xadj, g.adjncy, g.adjwgt, vw, part, pw, limit, _blocks(n, rng), BLOCK,
-                                    conn, touched, int(rng.integers(2**62)))
-        if moved < min_moved * n:
+    loose = limit + np.maximum((relax * limit).astype(np.int64), 1)
+    _rebalance(g, part, pw, limit, rng, conn, touched)
+    if passes == 0:
+        return part
+    _strict_passes(g, part, pw, limit, passes, min_moved, rng, conn, touched)
+    for _ in range(int(rounds)):
+        keep, keep_pw = part.copy(), pw.copy()
+        gain = _strict_passes(g, part, pw, loose, 1, 0.0, rng, conn, touched)
+        gain -= _rebalance(g, part, pw, limit, rng, conn, touched)
+        gain += _strict_passes(g, part, pw, limit, 1, 0.0, rng, conn, touched)
+        if gain <= 0 or np.any(pw > limit):
+            part[:], pw[:] = keep, keep_pw
             break
     return part

@@ -7,8 +7,10 @@
    multilevel partitioning fits the memory budget.
 2. **Partition** the coarsest graph with our multilevel k-way (``metis``), node
    and edge weights honoured.
-3. **Uncoarsen**: project level by level and refine each with size-constrained
-   label propagation (:func:`~.label_prop.lp_refine`), again scans of the rows.
+3. **Uncoarsen**: project level by level; relieve overloaded parts by label
+   propagation (:func:`~.label_prop.lp_refine`) and refine each level with the
+   greedy k-way refinement (:func:`~.refine.kway_refine`, O(num_nodes) state),
+   again scans of the memory-mapped rows.
 
 Cluster weights are capped at ``imbalance * W / k`` (KaMinPar's cap before its
 coarse levels loosen it), so any set of clusters can be balanced within the
@@ -63,7 +65,7 @@ def _max_cluster_weight(total: int, k: int, imbalance: float) -> int:
 
 
 def out_of_core_partition(csr, num_parts: int, *, seed: int = 0, imbalance: float = 0.03,
-                          memory_gb: Optional[float] = None, lp_passes: int = 5, refine_passes: int = 3,
+                          memory_gb: Optional[float] = None, lp_passes: int = 3, refine_passes: int = 2,
                           max_levels: int = 8, scratch_dir: Optional[str] = None,
                           log: Optional[Callable[[str], None]] = None) -> np.ndarray:
     """Partition the undirected on-disk CSR ``csr`` into ``num_parts`` parts (int64[n]) within ``memory_gb``.
@@ -73,8 +75,9 @@ def out_of_core_partition(csr, num_parts: int, *, seed: int = 0, imbalance: floa
         imbalance: every part weighs at most ``(1 + imbalance) * n / k`` (default: 0.03).
         memory_gb: the budget the coarsest graph's partitioning must fit beside the per-vertex state
             (default: 80% of the memory available now); refused when below :func:`min_memory_bytes`.
-        lp_passes: label propagation passes per coarsening level (default: 5).
-        refine_passes: refinement passes per level (default: 3).
+        lp_passes: label propagation passes per coarsening level (default: 3; more passes merge more
+            vertices but not better ones on planted graphs).
+        refine_passes: greedy refinement passes per level (default: 2).
         max_levels: coarsening levels at most (default: 8).
         scratch_dir: where the coarse graphs go (default: beside the CSR), removed at the end (and, by
             the next run there, when the process was killed).
@@ -114,12 +117,22 @@ def out_of_core_partition(csr, num_parts: int, *, seed: int = 0, imbalance: floa
             t = time.perf_counter()
             part = np.ascontiguousarray(part[maps[level]], np.int64)
             maps[level] = None
-            lp_refine(levels[level], part, k, maxpw, refine_passes, int(rng.integers(2**31)))
+            _refine(levels[level], part, k, maxpw, refine_passes, int(rng.integers(2**31)), level)
             say(f"level {level}: projected and refined, {_balance(levels[level], part, k, maxpw)} "
                 f"({time.perf_counter() - t:.1f} s)")
         return part
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _refine(g: Graph, part: np.ndarray, k: int, maxpw: np.ndarray, passes: int, seed: int, level: int) -> None:
+    """Refine ``part`` on ``g`` in place: overloaded parts relieved (label propagation), then the greedy k-way
+    refinement of ``metis`` (by gain, O(num_nodes) state) with up to 5 loosen-and-rebalance rounds on
+    coarse levels and one on the input graph (each round costs a few scans of its rows)."""
+    from .refine import kway_refine
+
+    lp_refine(g, part, k, maxpw, 0, seed)  # relieve overloaded parts first
+    kway_refine(g, part, k, maxpw[:, None], passes, seed, relax=0.3, rounds=5 if level > 0 else 1)
 
 
 def _coarsen(g: Graph, k: int, imbalance: float, room: float, lp_passes: int, max_levels: int,
@@ -134,7 +147,7 @@ def _coarsen(g: Graph, k: int, imbalance: float, room: float, lp_passes: int, ma
         maxw = _max_cluster_weight(total, k, imbalance)
         cmap, nc = lp_cluster(cur, maxw, lp_passes, int(rng.integers(2**62)))
         if nc > 0.95 * cur.num_nodes:
-            say(f"level {len(maps)}: label propagation kept {nc} of {cur.num_nodes} vertices, coarsening stops")
+            say(f"level {len(maps) + 1}: label propagation kept {nc} of {cur.num_nodes} vertices, coarsening stops")
             break
         nxt = contract_to_disk(cur, cmap, nc, os.path.join(work, f"level{len(maps) + 1}"))
         maps.append(cmap)
