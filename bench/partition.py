@@ -17,6 +17,7 @@ to ``--pymetis-max-scale``. Usage::
     python bench/partition.py --quick                       # planted and rmat17, k=16
     python bench/partition.py                               # planted, rmat17, rmat20, rmat22 at k=16
     python bench/partition.py --graphs rmat20 --tools metis kaminpar
+    python bench/partition.py --graphs planted4m rmat22 --ks 64 --tools kaminpar out_of_core stream
 """
 from __future__ import annotations
 
@@ -30,16 +31,16 @@ import tempfile
 import threading
 import time
 
-GRAPHS = {"planted": "planted:100000:16:20", "rmat17": "rmat:17", "rmat20": "rmat:20", "rmat22": "rmat:22",
+GRAPHS = {"planted": "planted:100000:16:20", "rmat17": "rmat:17", "rmat20": "rmat:20", "rmat22": "rmat:22", "rmat24": "rmat:24",
           "planted4m": "planted:4194304:16:32", "grid": "grid:1000:1000"}
-TOOLS = ("metis", "kaminpar", "kaminpar-terapart", "stream", "pymetis")
+TOOLS = ("metis", "kaminpar", "kaminpar-terapart", "out_of_core", "stream", "pymetis")
 
 CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 from distgnn.partition.disk_csr import DiskCSR
 from distgnn.partition.graph import edge_cut, graph_from_disk_csr, imbalance
-path, k, tool = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+path, k, tool, ooc_gb = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 csr = DiskCSR.open(path)
 g = graph_from_disk_csr(csr)
 if tool == "pymetis":
@@ -55,6 +56,11 @@ else:
     method = tool
     if tool.startswith("kaminpar"):
         method, opts = "kaminpar", {"context": "terapart" if tool.endswith("terapart") else "default"}
+    if tool == "out_of_core":
+        from distgnn.partition.api import estimate_bytes
+        budget = ooc_gb if ooc_gb > 0 else estimate_bytes("kaminpar", csr.num_nodes, csr.num_edges) / 3 / 2**30
+        opts = {"memory_gb": budget}
+        print(f"out_of_core budget {budget:.2f} GB", flush=True)
     t = time.perf_counter(); part = partition_graph(csr, None, k, method=method, **opts).numpy()
     dt = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -171,6 +177,8 @@ def main(argv=None) -> int:
     ap.add_argument("--tools", nargs="*", default=list(TOOLS), choices=TOOLS)
     ap.add_argument("--pymetis-max-scale", type=int, default=20, help="largest R-MAT scale pymetis runs at")
     ap.add_argument("--metis-max-scale", type=int, default=22, help="largest R-MAT scale distgnn metis runs at")
+    ap.add_argument("--ooc-memory-gb", type=float, default=0.0,
+                    help="out_of_core's memory_gb (default: a third of KaMinPar's modelled need on the graph)")
     ap.add_argument("--workdir", default=None, help="where the on-disk CSRs go (default: a temporary dir)")
     ap.add_argument("--json", default=None, help="also write the results as JSON lines here")
     a = ap.parse_args(argv)
@@ -189,11 +197,20 @@ def main(argv=None) -> int:
                     if (tool == "pymetis" and scale > a.pymetis_max_scale) or (tool == "metis" and
                                                                               scale > a.metis_max_scale):
                         continue
-                    res[tool] = r = run_child(CHILD, path, str(k), tool)
+                    res[tool] = r = run_child(CHILD, path, str(k), tool, str(a.ooc_memory_gb))
+                    for line in r.get("log", []):
+                        if line.startswith("out_of_core budget"):
+                            print(f"{'':14} {line}", flush=True)
                     print(f"{name:8} k={k:<3} {tool:18} {_fmt(r)}", flush=True)
                     if out:
                         out.write(json.dumps({"graph": name, "k": k, "tool": tool, **r}) + "\n")
                         out.flush()
+                ref = res.get("kaminpar")
+                if ref and "error" not in ref and "error" not in res.get("out_of_core", {"error": 1}):
+                    d = res["out_of_core"]
+                    print(f"{'':8} {'':5} out_of_core / kaminpar: time {d['time'] / ref['time']:.2f}x  machine mem "
+                          f"{d['machine_gb'] / max(ref['machine_gb'], 1e-3):.2f}x  cut {d['cut'] / max(ref['cut'], 1):.3f}x",
+                          flush=True)
                 ref = res.get("pymetis") or res.get("kaminpar")
                 if ref and "error" not in ref and "metis" in res and "error" not in res["metis"]:
                     d = res["metis"]

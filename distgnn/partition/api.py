@@ -14,6 +14,7 @@ from typing import Optional, Tuple
 import numpy as np
 import torch
 
+from .memory import available_bytes
 from .out_of_core import STATE_BYTES_PER_NODE
 from .stream import STREAM_PASSES
 from ._validate import as_edge_array, check_node_array, check_num_nodes, check_num_parts, to_numpy
@@ -85,7 +86,7 @@ def choose_method(num_nodes: int, num_edges: int, memory_gb: Optional[float] = N
     from .kaminpar import available
 
     if memory_gb is None:
-        memory_gb = 0.8 * _available_bytes() / 2**30
+        memory_gb = 0.8 * available_bytes() / 2**30
     budget = float(memory_gb) * 2**30
     if kaminpar_ok is None:
         kaminpar_ok = available()
@@ -112,17 +113,6 @@ def choose_method(num_nodes: int, num_edges: int, memory_gb: Optional[float] = N
             f"{memory_gb:.1f} GB{best}")
     return "stream", {}, (f"{size}: {why}; stream ({STREAM_PASSES} passes, ~{gb['stream']:.1f} GB) within "
                           f"{memory_gb:.1f} GB")
-
-
-def _available_bytes() -> float:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return float(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
 def _partition_csr(csr, k: int, method: str, seed: int, options: dict,

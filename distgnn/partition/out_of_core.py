@@ -28,6 +28,7 @@ import numpy as np
 from .contract_disk import contract_to_disk
 from .graph import Graph, graph_from_disk_csr
 from .label_prop import lp_cluster, lp_refine
+from .memory import available_bytes
 from .scratch import remove_stale, scratch_path
 
 __all__ = ["out_of_core_partition", "min_memory_bytes", "STATE_BYTES_PER_NODE",
@@ -38,6 +39,8 @@ __all__ = ["out_of_core_partition", "min_memory_bytes", "STATE_BYTES_PER_NODE",
 STATE_BYTES_PER_NODE = 64
 #: bytes of the in-memory multilevel partitioning per (directed edge entry, vertex) of the coarsest graph
 METIS_BYTES = (90.0, 200.0)
+#: coarse levels up to this many entries get 5 loosen-and-rebalance rounds of refinement, larger ones 1
+SMALL_LEVEL = 1 << 24
 #: the scratch directories' names: the prefix, the process id, a random suffix
 SCRATCH_PREFIX = ".distgnn-ooc-"
 
@@ -83,12 +86,11 @@ def out_of_core_partition(csr, num_parts: int, *, seed: int = 0, imbalance: floa
             the next run there, when the process was killed).
         log: called with a line per level (default: silent).
     """
-    from .api import _available_bytes
     from .metis import multilevel_kway
     from .refine import max_part_weights
 
     n, k = csr.num_nodes, int(num_parts)
-    budget = (0.8 * _available_bytes() if memory_gb is None else float(memory_gb) * 2**30)
+    budget = (0.8 * available_bytes() if memory_gb is None else float(memory_gb) * 2**30)
     need = min_memory_bytes(n)
     if need > budget:
         raise ValueError(f"method 'out_of_core' needs at least memory_gb={need / 2**30:.6g} ({_size(need)}) for "
@@ -128,11 +130,13 @@ def out_of_core_partition(csr, num_parts: int, *, seed: int = 0, imbalance: floa
 def _refine(g: Graph, part: np.ndarray, k: int, maxpw: np.ndarray, passes: int, seed: int, level: int) -> None:
     """Refine ``part`` on ``g`` in place: overloaded parts relieved (label propagation), then the greedy k-way
     refinement of ``metis`` (by gain, O(num_nodes) state) with up to 5 loosen-and-rebalance rounds on
-    coarse levels and one on the input graph (each round costs a few scans of its rows)."""
+    coarse levels of at most ``SMALL_LEVEL`` entries and one on larger levels and the input graph (each
+    round costs a few scans of the rows)."""
     from .refine import kway_refine
 
     lp_refine(g, part, k, maxpw, 0, seed)  # relieve overloaded parts first
-    kway_refine(g, part, k, maxpw[:, None], passes, seed, relax=0.3, rounds=5 if level > 0 else 1)
+    rounds = 5 if level > 0 and g.adjncy.shape[0] <= SMALL_LEVEL else 1
+    kway_refine(g, part, k, maxpw[:, None], passes, seed, relax=0.3, rounds=rounds)
 
 
 def _coarsen(g: Graph, k: int, imbalance: float, room: float, lp_passes: int, max_levels: int,

@@ -76,19 +76,20 @@ def test_auto_choice_by_size_and_memory():
     m, opts, why = choose_method(1 << 25, 1 << 30, memory_gb=30, kaminpar_ok=True)
     assert m == "kaminpar" and opts["context"] in ("default", "terapart") and "metis would" in why
     m, opts, why = choose_method(1 << 25, 1 << 30, memory_gb=20, kaminpar_ok=False)
-    assert m == "stream" and "not installed" in why
-    m, _, why = choose_method(1 << 25, 1 << 30, memory_gb=2, kaminpar_ok=True)
-    assert m == "stream"
+    assert m == "out_of_core" and "not installed" in why and opts["memory_gb"] == 20
+    m, _, why = choose_method(1 << 25, 1 << 30, memory_gb=1.5, kaminpar_ok=True)
+    assert m == "stream"  # out_of_core's 64 B per node would be 2 GB
 
 
 @pytest.mark.parametrize("scale, memory_gb, method, context", [
     (22, 20, "metis", None),          # 128M edges: metis (~11 GB measured) fits and is below METIS_MAX_EDGES
     (22, 8, "kaminpar", "default"),   # metis does not fit 8 GB
     (24, 20, "kaminpar", "default"),  # 13.4 GB measured
-    (25, 20, "stream", None),         # terapart: ~13 GB on R-MAT, but 23 GB budgeted (planted graphs)
+    (25, 20, "out_of_core", None),    # terapart: ~13 GB on R-MAT, but 23 GB budgeted (planted graphs)
     (25, 26, "kaminpar", "terapart"), # default ~28 GB would not fit
     (25, 32, "kaminpar", "default"),
-    (25, 8, "stream", None),
+    (25, 8, "out_of_core", None),     # 2 GB of per-node state
+    (25, 1.5, "stream", None),
 ])
 def test_auto_picks_by_the_measured_model_at_rmat_sizes(scale, memory_gb, method, context):
     n = 1 << scale
@@ -96,7 +97,7 @@ def test_auto_picks_by_the_measured_model_at_rmat_sizes(scale, memory_gb, method
     m, opts, why = choose_method(n, edges, memory_gb=memory_gb, kaminpar_ok=True)
     assert (m, opts.get("context")) == (method, context), why
     assert f"{memory_gb:.1f} GB" in why and str(edges) in why
-    assert opts.get("compare_stream", False) == (m == "kaminpar"), opts
+    assert opts.get("compare_stream", False) == (m in ("kaminpar", "out_of_core")), opts
 
 
 def test_metis_on_the_csr_memory_maps(tmp_path):
