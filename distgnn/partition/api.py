@@ -166,8 +166,9 @@ def _better_than_stream(csr, k: int, seed: int, part: np.ndarray, method: str, o
     a, b = edge_cut(g, part), edge_cut(g, other)
     m = max(csr.num_edges // 2, 1)
     if verbose:
-        print(f"{method} cuts {100 * a / m:.1f}% of the edges, stream {100 * b / m:.1f}%: keeping "
-              f"{method if a <= b else 'stream'}", flush=True)
+        name = {"kaminpar": "KaMinPar"}.get(method, method)
+        print(f"{name} cuts {100 * a / m:.1f}% of the edges, stream {100 * b / m:.1f}%: keeping "
+              f"{name if a <= b else 'stream'}", flush=True)
     return (part, method) if a <= b else (other, "stream")
 
 
