@@ -30,7 +30,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from typing import Dict, Iterable, Iterator, Optional, Tuple
+from typing import Dict, Iterator, NamedTuple, Optional, Tuple
 
 import numpy as np
 import zarr
@@ -41,10 +41,10 @@ from distgnn.ownership import OwnershipError, is_owned, mark_owned, remove_stale
 from ._validate import (as_edge_array, check_assignment, check_features, check_node_array,
                         check_num_nodes)
 from ._zarr import CHUNK_ELEMS, ZSTD_LEVEL, ArrayAppender, id_dtype, put_array
-from .layout import halo_of, part_csr, relabel
+from .layout import relabel
 
-__all__ = ["FORMAT_VERSION", "READABLE_VERSIONS", "ATTR_KEY", "CHUNK_ELEMS", "ZSTD_LEVEL", "FEATURE_DTYPES", "STORE_KIND", "write_store", "write_store_chunked",
-           "write_store_from_csr",
+__all__ = ["FORMAT_VERSION", "READABLE_VERSIONS", "ATTR_KEY", "CHUNK_ELEMS", "ZSTD_LEVEL", "FEATURE_DTYPES", "STORE_KIND", "write_store",
+           "write_store_from_csr", "EdgeListCSR", "edge_list_csr",
            "check_target", "prepare_target", "commit_target", "remove_stale_temps"]
 
 #: 2: int32 ids where they fit, crc32c per chunk, every chunk written, edge_ids optional
@@ -176,24 +176,6 @@ def _write_nodes(root, node_ranges, orig_ids, new_of, x, y, masks, x_dtype: str 
                 put_array(mg, name, m[own])
 
 
-def _write_edges(group, lo: int, hi: int, rows_new: np.ndarray, cols_new: np.ndarray,
-                 eids: np.ndarray, num_nodes: int, keep_edge_ids: bool) -> Tuple[int, int]:
-    """Write one part's CSR; returns (nnz, number of edges from outside the part)."""
-    rowptr, col, eid = part_csr(rows_new - lo, cols_new, eids, hi - lo)
-    return _put_part_csr(group, lo, hi, rowptr, col, eid if keep_edge_ids else None, num_nodes)
-
-
-def _put_part_csr(group, lo: int, hi: int, rowptr: np.ndarray, col: np.ndarray,
-                  eid: Optional[np.ndarray], num_nodes: int) -> Tuple[int, int]:
-    ids = id_dtype(num_nodes)
-    put_array(group, "rowptr", rowptr, np.int64)
-    put_array(group, "col", col, ids)
-    if eid is not None:
-        put_array(group, "edge_ids", eid, np.int64)
-    put_array(group, "halo_ids", halo_of(col, lo, hi), ids)
-    return int(col.shape[0]), int(((col < lo) | (col >= hi)).sum())
-
-
 def _schema(x, y, masks, x_dtype: str = "float32") -> dict:
     return {
         "x": None if x is None else {"dtype": x_dtype, "num_features": int(x.shape[1])},
@@ -231,33 +213,43 @@ def _part_weights(node_ranges, nnz, masks, orig_ids) -> np.ndarray:
     return np.stack(cols, axis=1).astype(np.int64)
 
 
+class EdgeListCSR(NamedTuple):
+    """An edge list as the rows :func:`write_store_from_csr` reads: row i lists the sources j of the edges
+    j -> i in the list's order, ``edge_ids`` their positions in the list."""
+
+    num_nodes: int
+    rowptr: np.ndarray
+    col: np.ndarray
+    edge_ids: np.ndarray
+
+
+def edge_list_csr(ei: np.ndarray, num_nodes: int) -> EdgeListCSR:
+    """The :class:`EdgeListCSR` of the int [2, E] edge list ``ei`` (one stable sort by destination)."""
+    order = np.argsort(ei[1], kind="stable")
+    rowptr = np.zeros(num_nodes + 1, np.int64)
+    np.cumsum(np.bincount(ei[1], minlength=num_nodes), out=rowptr[1:])
+    return EdgeListCSR(num_nodes, rowptr, ei[0][order], order)
+
+
 def write_store(path, edge_index, num_nodes: int, assignment, *, x=None, y=None, masks=None,
                 method: str = "metis", seed: int = 0, overwrite: bool = False,
                 extra_meta: Optional[dict] = None, keep_edge_ids: bool = False,
                 x_dtype: str = "float32") -> None:
-    """Write ``edge_index`` (edges j -> i, stored as given) partitioned by ``assignment``.
+    """Write the in-memory ``edge_index`` (edges j -> i, stored as given) partitioned by ``assignment``.
 
     ``x`` float[n, F], ``y`` int[n] and ``masks`` {name: bool[n]} are optional.
     ``keep_edge_ids`` stores each edge's position in ``edge_index`` (int64 per
     edge); without it a part's edges are numbered in store order. ``x_dtype``
     is ``"float32"`` or ``"float16"``. All input is checked before anything is written.
+    The store is written by :func:`write_store_from_csr` from the edges' rows; an edge
+    list larger than memory goes through an on-disk CSR instead
+    (:func:`~.disk_csr.build_disk_csr`, as ``distgnn partition`` does).
     """
     ei = as_edge_array(edge_index)
     n = check_num_nodes(ei, num_nodes)
-    return write_store_chunked(path, lambda: iter((ei,)), n, assignment, x=x, y=y, masks=masks,
-                               method=method, seed=seed, overwrite=overwrite,
-                               extra_meta=extra_meta, keep_edge_ids=keep_edge_ids, x_dtype=x_dtype,
-                               _checked=True)
-
-
-def _chunks_checked(chunks: Iterable, n: int) -> Iterator[np.ndarray]:
-    for c in chunks:
-        ei = as_edge_array(c, "edge chunk")
-        if ei.shape[1]:
-            lo, hi = int(ei.min()), int(ei.max())
-            if lo < 0 or hi >= n:
-                raise ValueError(f"node ids must be in [0, num_nodes={n}), got range [{lo}, {hi}]")
-        yield ei
+    write_store_from_csr(path, edge_list_csr(ei, n), assignment, x=x, y=y, masks=masks, method=method,
+                         seed=seed, overwrite=overwrite, extra_meta=extra_meta, keep_edge_ids=keep_edge_ids,
+                         x_dtype=x_dtype)
 
 
 def _check_nodes(n: int, assignment, x, y, masks, x_dtype: str):
@@ -278,48 +270,6 @@ def _written(tmp: str, final: str, write) -> None:
         raise
 
 
-def write_store_chunked(path, edge_chunks, num_nodes: int, assignment, *, x=None, y=None, masks=None,
-                        method: str = "metis", seed: int = 0, overwrite: bool = False,
-                        extra_meta: Optional[dict] = None, spill_dir: Optional[str] = None,
-                        progress=None, keep_edge_ids: bool = False, x_dtype: str = "float32",
-                        _checked: bool = False) -> None:
-    """Like :func:`write_store` but reads edges from ``edge_chunks()``, an iterable of int [2, c].
-
-    Memory stays O(num_nodes + largest part's edges + chunk): edges are spilled
-    to one scratch file per part, then each part is sorted and written alone.
-    """
-    from .spill import PartSpill
-
-    n = int(num_nodes)
-    assign, k, xs, ys, ms = _check_nodes(n, assignment, x, y, masks, x_dtype)
-    final, tmp = prepare_target(path, overwrite)
-
-    def write(root) -> None:
-        node_ranges, orig_ids, new_of = relabel(assign, k)
-        _write_nodes(root, node_ranges, orig_ids, new_of, xs, ys, ms, x_dtype)
-        with PartSpill(k, spill_dir or tmp) as spill:
-            num_edges = 0
-            chunks = edge_chunks() if callable(edge_chunks) else edge_chunks
-            for ei in (chunks if _checked else _chunks_checked(chunks, n)):
-                spill.add(new_of[ei[1]], new_of[ei[0]], np.arange(num_edges, num_edges + ei.shape[1]),
-                          assign[ei[1]])
-                num_edges += ei.shape[1]
-                if progress is not None:
-                    progress(ei.shape[1])
-            nnz, cut = [], 0
-            for p in range(k):
-                rows, cols, eids = spill.load(p)
-                a, c = _write_edges(root["parts"].require_group(str(p)), int(node_ranges[p]),
-                                    int(node_ranges[p + 1]), rows, cols, eids, n, keep_edge_ids)
-                nnz.append(a)
-                cut += c
-        part_w = _part_weights(node_ranges, nnz, ms, orig_ids)
-        _finish(root, _meta(n, num_edges, k, method, seed, cut, part_w, xs, ys, ms, extra_meta or {},
-                            x_dtype, keep_edge_ids), part_w)
-
-    _written(tmp, final, write)
-
-
 def write_store_from_csr(path, csr, assignment, *, x=None, y=None, masks=None, method: str = "metis",
                          seed: int = 0, overwrite: bool = False, extra_meta: Optional[dict] = None,
                          keep_edge_ids: bool = False, x_dtype: str = "float32", progress=None,
@@ -332,8 +282,8 @@ def write_store_from_csr(path, csr, assignment, *, x=None, y=None, masks=None, m
     part's arrays (:mod:`.csr_parts`), which are written whole chunks at a
     time: memory O(num_nodes + num_parts * chunk), the CSR read once,
     sequentially. With ``keep_edge_ids`` an edge's id is its position in
-    ``csr.col``. Gives the same store as :func:`write_store` on the CSR's edges
-    listed row by row. ``progress(entries)`` is called after each chunk.
+    ``csr.col`` (or ``csr.edge_ids`` of it, where the CSR has them: an
+    :class:`EdgeListCSR`). ``progress(entries)`` is called after each chunk.
     """
     if isinstance(chunk_edges, bool) or not isinstance(chunk_edges, (int, np.integer)) or chunk_edges < 1:
         raise ValueError(f"chunk_edges must be an int >= 1, got {chunk_edges!r}")
@@ -360,6 +310,7 @@ def _write_csr_parts(parts, csr, assign, node_ranges, orig_ids, new_of, keep_edg
 
     n, k = int(csr.num_nodes), node_ranges.shape[0] - 1
     ids = id_dtype(n)
+    book = getattr(csr, "edge_ids", None)
     deg = np.diff(np.asarray(csr.rowptr, np.int64))
     nnz = np.zeros(k, np.int64)
     cols, eids = [], []
@@ -383,6 +334,8 @@ def _write_csr_parts(parts, csr, assign, node_ranges, orig_ids, new_of, keep_edg
         c, e, off, part_cut = route_rows(rp, col, int(rp[0]), part_of[a:b], new_ids, node_ranges, bitmap, ids,
                                          keep_edge_ids)
         cut += int(part_cut.sum())
+        if keep_edge_ids and book is not None:
+            e = np.asarray(book)[e]
         for p in np.flatnonzero(np.diff(off)):
             cols[p].append(c[off[p]:off[p + 1]])
             if keep_edge_ids:

@@ -8,8 +8,7 @@ import pytest
 import torch
 import zarr
 
-from distgnn.partition import (FORMAT_VERSION, open_store, partition_graph, write_store,
-                               write_store_chunked)
+from distgnn.partition import FORMAT_VERSION, build_disk_csr, open_store, partition_graph, write_store
 
 
 def _graph(n=400, e=2500, seed=0):
@@ -86,17 +85,20 @@ def test_reading_interface_reads_what_the_cached_arrays_hold(tmp_path):
         s.read_book("meta")
 
 
-def test_chunked_equals_in_memory(tmp_path):
+def test_in_memory_edges_equal_their_on_disk_csr(tmp_path):
+    from distgnn.partition.store import write_store_from_csr
     ei, n = _graph()
     part = partition_graph(ei, n, 3, method="random")
     write_store(tmp_path / "a.zarr", ei, n, part, keep_edge_ids=True)
     chunks = [ei[:, i:i + 300] for i in range(0, ei.shape[1], 300)]
-    write_store_chunked(tmp_path / "b.zarr", lambda: iter(chunks), n, part, keep_edge_ids=True)
+    csr = build_disk_csr(chunks, n, tmp_path / "csr", symmetrize=False, remove_self_loops=False,
+                         remove_duplicates=False)
+    write_store_from_csr(tmp_path / "b.zarr", csr, part)
     a, b = open_store(tmp_path / "a.zarr"), open_store(tmp_path / "b.zarr")
     for p in range(3):
-        for name in ("rowptr", "col", "edge_ids", "halo_ids"):
+        for name in ("rowptr", "col", "halo_ids"):
             assert np.array_equal(getattr(a.part(p), name), getattr(b.part(p), name))
-    _check_round_trip(b, ei, n)
+    _check_round_trip(a, ei, n)
 
 
 def test_refuses_existing_then_overwrites(tmp_path):
@@ -124,12 +126,14 @@ def test_failure_midway_leaves_nothing_and_keeps_old(tmp_path):
     path = tmp_path / "g.zarr"
     write_store(path, ei, n, np.zeros(n, np.int64), method="random")
 
-    def chunks():
-        yield ei[:, :1000]
-        yield np.array([[0], [n + 5]])  # a bad chunk after a good one, mid-write
+    from distgnn.partition.store import edge_list_csr, write_store_from_csr
 
-    with pytest.raises(ValueError, match="num_nodes"):
-        write_store_chunked(path, chunks, n, np.zeros(n, np.int64), overwrite=True)
+    def progress(entries):
+        raise OSError("disk full")  # after the first chunk of rows, mid-write
+
+    with pytest.raises(OSError, match="disk full"):
+        write_store_from_csr(path, edge_list_csr(ei, n), np.zeros(n, np.int64), overwrite=True,
+                             progress=progress, chunk_edges=100)
     assert sorted(os.listdir(tmp_path)) == ["g.zarr"]
     assert open_store(path).num_edges == ei.shape[1]
 
@@ -145,13 +149,9 @@ def test_open_refuses_incomplete(tmp_path):
 
 CHILD = """
 import sys, numpy as np
-from distgnn.partition import write_store_chunked
+from distgnn.partition import write_store
 n = 200000
-def chunks():
-    rng = np.random.default_rng(0)
-    for _ in range(400):
-        yield rng.integers(0, n, (2, 50000))
-write_store_chunked(sys.argv[1], chunks, n, np.arange(n) % 8)
+write_store(sys.argv[1], np.random.default_rng(0).integers(0, n, (2, 8000000)), n, np.arange(n) % 8)
 """
 
 
