@@ -11,19 +11,14 @@ from __future__ import annotations
 
 from typing import Optional, Tuple
 
+from distgnn.partition.memory import available_bytes  # re-exported: the one reading of it
+
 __all__ = ["NotEnoughMemoryError", "available_bytes", "check_memory", "partition_need",
            "check_partition", "check_train"]
 
 
 class NotEnoughMemoryError(MemoryError):
     """The work asked for needs more memory than this machine has available."""
-
-
-def available_bytes() -> int:
-    """Memory available to a new allocation now (``MemAvailable``), in bytes."""
-    import psutil
-
-    return int(psutil.virtual_memory().available)
 
 
 def _gb(num_bytes: float) -> str:
@@ -42,8 +37,8 @@ def _method_model(method: str, context: str = "default") -> str:
     """The :data:`MEMORY_MODEL` entry of a partitioning method (the cheapest for ``auto``)."""
     if method == "kaminpar":
         return "kaminpar-terapart" if context == "terapart" else "kaminpar"
-    if method in ("metis", "graclus"):
-        return "metis"
+    if method in ("metis", "graclus", "out_of_core"):
+        return method if method == "out_of_core" else "metis"
     return "stream"  # auto falls back to it; random needs no more
 
 

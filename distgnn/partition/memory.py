@@ -1,18 +1,11 @@
-"""The memory a partitioner may plan with: what the machine has available now."""
+"""The memory a partitioner, or a command before it starts, may plan with: what is available now."""
 from __future__ import annotations
-
-import os
 
 __all__ = ["available_bytes"]
 
 
-def available_bytes() -> float:
-    """``MemAvailable`` of /proc/meminfo in bytes (the physical memory where it cannot be read)."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return float(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+def available_bytes() -> int:
+    """Memory available to a new allocation now (``MemAvailable``), in bytes."""
+    import psutil
+
+    return int(psutil.virtual_memory().available)
