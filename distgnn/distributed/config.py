@@ -12,6 +12,8 @@ from typing import ClassVar, Optional
 
 from distgnn.fields import ConfigError, check_fields, opt
 
+from .placement import PLACEMENTS
+
 __all__ = ["ScalingConfig", "SyncConfig", "RunConfig", "describe"]
 
 
@@ -32,6 +34,10 @@ class ScalingConfig:
     mode: str = opt("auto", "'local' runs the replica in this process (one worker), 'ray' on "
                             "Ray Train workers, 'auto' picks local for one worker and ray otherwise",
                     choices=("auto", "local", "ray"))
+    placement: str = opt("auto", "where Ray puts the replicas: 'spread' over the cluster's nodes, 'pack' "
+                                 "on as few as possible, 'auto' spreads on a cluster of several nodes "
+                                 "(shard and embedding servers are always spread)",
+                         choices=PLACEMENTS)
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -12,6 +12,7 @@ import torch
 
 from .checkpoint import latest_checkpoint
 from .config import RunConfig, ScalingConfig, SyncConfig
+from .placement import alive_nodes, ray_strategy, record_replicas
 from .context import LocalContext, RayContext, _set_context
 from .metrics import read_history, read_rows
 from .errors import DistributedError
@@ -56,6 +57,7 @@ def _ray_entry(payload: Dict[str, Any]):
                      payload["scaling"], payload["sync"], payload["run"], payload["run_id"])
     _set_context(ctx)
     try:
+        record_replicas(ctx.run_dir, ctx.rank, ctx.world_size, payload["strategy"])
         return _encode(_call(payload["train_fn"], payload["config"]))
     finally:
         ctx.close()
@@ -166,8 +168,9 @@ class Trainer:
     def _torch_trainer(self):
         import ray.train
         from ray.train.torch import TorchConfig, TorchTrainer
+        strategy = ray_strategy(self.scaling.placement, alive_nodes())
         payload = {"train_fn": self.train_fn, "config": self.config, "scaling": self.scaling,
-                   "sync": self.sync, "run": self.run, "run_id": self.run_id}
+                   "sync": self.sync, "run": self.run, "run_id": self.run_id, "strategy": strategy}
         resources = {"CPU": self.scaling.cpus_per_worker}
         return TorchTrainer(
             _ray_entry, train_loop_config=payload,
@@ -175,7 +178,8 @@ class Trainer:
                                      timeout_s=int(self.sync.init_timeout_s)),
             scaling_config=ray.train.ScalingConfig(num_workers=self.scaling.num_workers,
                                                    use_gpu=self.scaling.use_gpu,
-                                                   resources_per_worker=resources),
+                                                   resources_per_worker=resources,
+                                                   placement_strategy=strategy),
             run_config=ray.train.RunConfig(
                 name=self.run.name, storage_path=self.run.parent_dir,
                 failure_config=ray.train.FailureConfig(max_failures=self.run.max_failures),

@@ -20,6 +20,7 @@ from typing import Dict
 
 from distgnn.config import TrainConfig, get_job, save_config
 from distgnn.config.run_paths import RUN_KIND
+from distgnn.distributed.placement import read_placement
 from distgnn.jobs.context import format_row
 from distgnn.jobs.data_stage import prepare_store
 from distgnn.jobs.inputs import JobInputs
@@ -76,7 +77,8 @@ def _shard_source(cfg: TrainConfig, store: str):
     client = launch_shard_servers(store, min(cfg.sampler.num_actors, parts),
                                   timeout=cfg.sync.remote_timeout_s,
                                   max_relaunches=cfg.run.max_failures)
-    print(f"sampler: {len(client.servers)} shard-server actors")
+    nodes = client.nodes()
+    print(f"sampler: {len(client.servers)} shard-server actors on {len(set(nodes))} node(s)")
     return client, client
 
 
@@ -92,6 +94,7 @@ def run_job(cfg: TrainConfig) -> Dict[str, object]:
     bars = cfg.run.progress and sys.stderr.isatty()
     with ray_session(cfg) if needs_ray(cfg) else nullcontext():
         source, client = _shard_source(cfg, store)
+        servers = client.nodes() if client is not None else []
         inputs = JobInputs(cfg, store, source, bars)
         try:
             with Console(cfg.run.run_dir, functools.partial(format_row, epochs=cfg.run.epochs), bars):
@@ -100,7 +103,9 @@ def run_job(cfg: TrainConfig) -> Dict[str, object]:
             if client is not None:
                 from distgnn.sampler import shutdown_shard_servers
                 shutdown_shard_servers(client)
-    summary = finish_run(cfg.run.dir, cfg.job, result.rows, time.perf_counter() - t0, cfg.scaling.num_workers)
+    placement = read_placement(cfg.run.dir, shard_servers=servers) if needs_ray(cfg) else None
+    summary = finish_run(cfg.run.dir, cfg.job, result.rows, time.perf_counter() - t0, cfg.scaling.num_workers,
+                         placement)
     print(summary["line"])
     final = summary["final"]
     if isinstance(final, dict) and "test_acc" in final:

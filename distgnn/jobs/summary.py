@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from distgnn.jobs.plot import plot_metrics
 
@@ -25,13 +25,16 @@ def summary_line(job: str, rows: List[Dict[str, float]], seconds: float, workers
 
 
 def finish_run(run_dir: str, job: str, rows: List[Dict[str, float]], seconds: float,
-               workers: int) -> Dict[str, object]:
-    """Write the plot and ``summary.json`` into ``run_dir``; returns the summary."""
+               workers: int, placement: Optional[Dict[str, object]] = None) -> Dict[str, object]:
+    """Write the plot and ``summary.json`` into ``run_dir``; returns the summary. ``placement``: the Ray
+    nodes the replicas and servers ran on (:func:`~distgnn.distributed.placement.read_placement`)."""
     plot = plot_metrics(rows, os.path.join(run_dir, "plot.png"), title=f"{job} ({run_dir})")
     summary = {"job": job, "epochs": len(rows), "seconds": round(seconds, 3),
                "num_workers": workers, "final": rows[-1] if rows else {},
                "metrics_csv": os.path.join(run_dir, "metrics.csv"), "plot": plot,
                "line": summary_line(job, rows, seconds, workers)}
+    if placement is not None:
+        summary["placement"] = placement
     tmp = os.path.join(run_dir, "summary.json.tmp")
     with open(tmp, "w") as fh:
         json.dump(summary, fh, indent=2)

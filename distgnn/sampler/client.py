@@ -85,6 +85,10 @@ class ShardClient:
     def remote(self) -> bool:
         return any(r.is_actor for r in self._remotes)
 
+    def nodes(self) -> List[str]:
+        """The Ray node of every server, in server order ("local" for one in this process)."""
+        return [str(info["node"]) for info in self._gather([(i, "info", ()) for i in range(len(self.servers))])]
+
     def owner(self, ids: np.ndarray) -> np.ndarray:
         """Server index owning each global id."""
         return self.server_of_part[np.searchsorted(self.node_ranges, ids, side="right") - 1]

@@ -68,9 +68,11 @@ class ShardServer:
 
     # ------------------------------------------------------------------ requests
     def info(self) -> dict:
-        """Node ranges, parts held, and which node data exist."""
+        """Node ranges, parts held, which node data exist, and the Ray node this server runs on."""
+        from distgnn.distributed.placement import node_id
+
         a = self._open()
-        return {"node_ranges": a.node_ranges, "parts": a.parts,
+        return {"node_ranges": a.node_ranges, "parts": a.parts, "node": node_id(),
                 "num_features": 0 if a.x is None else int(a.x.shape[1]),
                 "has_y": a.y is not None, "masks": sorted(a.masks)}
 
