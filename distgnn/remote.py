@@ -83,10 +83,28 @@ class Remote:
             raise ValueError(f"timeout_s must be > 0 seconds, got {timeout_s!r}")
         self.target, self.name, self.timeout_s = target, name, float(timeout_s)
         self.is_actor = is_actor(target)
+        self._cross: Optional[bool] = None
+
+    @property
+    def cross_node(self) -> bool:
+        """Whether the actor runs on another Ray node than this process (asked once, through its ``node``
+        method; an actor without one counts as another node)."""
+        if self._cross is None:
+            from distgnn.distributed.placement import node_id
+            try:
+                there = wait([Pending(self, "node", self.target.node.remote())])[0]
+            except (AttributeError, RemoteError):
+                there = None
+            self._cross = there != node_id()
+        return self._cross
 
     def call(self, method: str, *args: Any) -> Pending:
-        """Issue ``target.method(*args)``; remote calls return at once."""
+        """Issue ``target.method(*args)``; remote calls return at once (their payload is counted in
+        :data:`distgnn.distributed.traffic.TRAFFIC`)."""
         if self.is_actor:
+            from distgnn.distributed.traffic import TRAFFIC, payload_bytes
+            if method != "node":
+                TRAFFIC.add("sent", payload_bytes(args), self.cross_node)
             return Pending(self, method, getattr(self.target, method).remote(*args))
         return Pending(self, method, getattr(self.target, method)(*args))
 
@@ -111,6 +129,9 @@ def wait(calls: Sequence[Pending], timeout_s: Optional[float] = None) -> List[An
             continue
         limit = c.remote.timeout_s if timeout_s is None else float(timeout_s)
         out.append(_get(c, max(limit - (time.monotonic() - start), 1e-3), limit))
+        if c.method != "node":
+            from distgnn.distributed.traffic import TRAFFIC, payload_bytes
+            TRAFFIC.add("recv", payload_bytes(out[-1]), c.remote.cross_node)
     return out
 
 

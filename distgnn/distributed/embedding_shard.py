@@ -176,6 +176,12 @@ class EmbeddingShardActor:
     def ping(self) -> int:
         return self.shard.step
 
+    def node(self) -> str:
+        """The Ray node this shard runs on."""
+        from .placement import node_id
+
+        return node_id()
+
     def reset_if_used(self) -> bool:
         """Start afresh (initial rows, step 0) unless untouched; True when it reset."""
         if not (self.lost or self.used):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, Mapping, Optional, Protocol, Tuple
 
+from distgnn.distributed.traffic import TRAFFIC, per_step
 from distgnn.jobs.context import ReplicaContext
 from distgnn.jobs.progress import Progress
 from distgnn.jobs.schedule import Schedule
@@ -77,6 +78,7 @@ def run_epochs(job: ReplicaJob, ctx: ReplicaContext, run, bars: bool) -> None:
             skip = schedule.start_epoch(epoch)
             progress = ctx.progress(job.steps - skip, epoch, bars)
             sums = dict(ctx.epoch_sums(resume, epoch, skip))
+            sent = TRAFFIC.snapshot()
             batches = iter(job.begin_epoch(epoch, progress))
             for i in range(job.steps):
                 batch = next(batches, None)
@@ -91,7 +93,8 @@ def run_epochs(job: ReplicaJob, ctx: ReplicaContext, run, bars: bool) -> None:
                     position = schedule.position()
                     ctx.checkpoint(position, state(position), embeddings, sums=dict(sums))
             progress.close()
-            row = {"epoch": epoch, **job.end_epoch(epoch, sums, progress, schedule.eval_due(epoch))}
+            traffic = per_step(sent, job.steps - skip)  # this replica's calls to the servers, evaluation aside
+            row = {"epoch": epoch, **job.end_epoch(epoch, sums, progress, schedule.eval_due(epoch)), **traffic}
             due = schedule.checkpoint_due(epoch)
             position = schedule.end_epoch(job.steps)
             ctx.report(row, state(position) if due else None, embeddings if due else None,

@@ -149,6 +149,12 @@ class ShardServer:
     def ping(self) -> bool:
         return True
 
+    def node(self) -> str:
+        """The Ray node this server runs on."""
+        from distgnn.distributed.placement import node_id
+
+        return node_id()
+
     def close(self) -> None:
         """Drop the parts and remove their scratch files (a later request reopens them)."""
         release = getattr(self, "_release", None)

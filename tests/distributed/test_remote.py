@@ -54,3 +54,37 @@ def test_ray_actor_errors_name_actor_and_method(local_ray, wait_until_dead):
     wait_until_dead(lambda: ray.get(actor.add.remote(0), timeout=60))
     with pytest.raises(ActorDiedError, match=r"^counter 7 died during 'add'"):
         c("add", 1)
+
+
+class Echo:
+    def node(self):
+        from distgnn.distributed.placement import node_id
+        return node_id()
+
+    def echo(self, a, b):
+        return {"a": a, "twice": (b, b)}
+
+
+@pytest.mark.slow
+def test_calls_to_actors_count_their_payload_by_node(local_ray):
+    import numpy as np
+    import torch
+
+    from distgnn.distributed.traffic import TRAFFIC, payload_bytes, per_step
+
+    ray = local_ray
+    assert payload_bytes({"x": np.zeros(10, np.float32), "y": [torch.zeros(3, dtype=torch.int64), 7, "s"]}) == 64
+    here = Remote(ray.remote(Echo).options(num_cpus=0).remote(), "echo")
+    elsewhere = Remote(ray.remote(Counter).options(num_cpus=0).remote(), "counter")  # cannot say its node
+    before = TRAFFIC.snapshot()
+    got = here("echo", np.zeros(100, np.float64), torch.zeros(5, dtype=torch.int32))
+    assert got["a"].shape == (100,)
+    elsewhere("add", 1)
+    d = {k: v - before[k] for k, v in TRAFFIC.snapshot().items()}
+    assert d == {"sent_same": 800 + 20, "recv_same": 800 + 40, "sent_cross": 0, "recv_cross": 0}
+    assert not here.cross_node and elsewhere.cross_node
+    assert per_step(before, 2) == {"sent_bytes_per_step": 410.0, "recv_bytes_per_step": 420.0,
+                                   "cross_node_bytes_per_step": 0.0}
+    local = Remote(Echo(), "in process")
+    local("echo", np.zeros(10), None)
+    assert TRAFFIC.snapshot()["sent_same"] == before["sent_same"] + 820  # in-process calls move no bytes
