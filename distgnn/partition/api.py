@@ -146,7 +146,8 @@ def _partition_undirected(csr, k: int, method: str, seed: int, options: dict,
             part = kaminpar_partition(csr, k, seed=seed, **options)
         else:
             from .out_of_core import out_of_core_partition
-            part = out_of_core_partition(csr, k, seed=seed, log=print if verbose else None, **options)
+            say = (lambda line: print(line, flush=True)) if verbose else None
+            part = out_of_core_partition(csr, k, seed=seed, log=say, **options)
         return _better_than_stream(csr, k, seed, part, method, options, verbose) if compare else (part, method)
     from .metis import metis_partition_csr
     if method == "graclus":
