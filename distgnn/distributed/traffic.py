@@ -5,14 +5,15 @@ payload of its arguments (sent) and of its answer (received): numpy arrays and
 torch tensors by their bytes, nested in tuples, lists and dicts; scalars and
 strings count nothing. A call is cross-node when the actor's Ray node differs
 from this process's (an actor that cannot say its node counts as cross-node).
-The epoch driver turns the counts into bytes per step in every ``metrics.csv`` row.
+The epoch driver turns the counts into bytes per step in every ``metrics.csv`` row,
+with the dense gradient bytes a replica all-reduces per step (:func:`dense_gradient_bytes`).
 """
 from __future__ import annotations
 
 import threading
 from typing import Any, Dict
 
-__all__ = ["payload_bytes", "Traffic", "TRAFFIC", "per_step", "TRAFFIC_KEYS"]
+__all__ = ["payload_bytes", "Traffic", "TRAFFIC", "per_step", "dense_gradient_bytes", "TRAFFIC_KEYS"]
 
 #: the row keys :func:`per_step` gives
 TRAFFIC_KEYS = ("sent_bytes_per_step", "recv_bytes_per_step", "cross_node_bytes_per_step")
@@ -63,3 +64,9 @@ def per_step(since: Dict[str, int], steps: int, now: Dict[str, int] = None) -> D
     return {"sent_bytes_per_step": (d["sent_same"] + d["sent_cross"]) / n,
             "recv_bytes_per_step": (d["recv_same"] + d["recv_cross"]) / n,
             "cross_node_bytes_per_step": (d["sent_cross"] + d["recv_cross"]) / n}
+
+
+def dense_gradient_bytes(model) -> int:
+    """Bytes of the gradients a replica all-reduces every step: its trainable parameters (the
+    dense ones; sparse embedding rows go through the servers and are counted as calls)."""
+    return int(sum(p.numel() * p.element_size() for p in model.parameters() if p.requires_grad))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, Mapping, Optional, Protocol, Tuple
 
-from distgnn.distributed.traffic import TRAFFIC, per_step
+from distgnn.distributed.traffic import TRAFFIC, dense_gradient_bytes, per_step
 from distgnn.jobs.context import ReplicaContext
 from distgnn.jobs.progress import Progress
 from distgnn.jobs.schedule import Schedule
@@ -94,6 +94,8 @@ def run_epochs(job: ReplicaJob, ctx: ReplicaContext, run, bars: bool) -> None:
                     ctx.checkpoint(position, state(position), embeddings, sums=dict(sums))
             progress.close()
             traffic = per_step(sent, job.steps - skip)  # this replica's calls to the servers, evaluation aside
+            if ctx.world_size > 1 and getattr(job, "model", None) is not None:
+                traffic["grad_bytes_per_step"] = dense_gradient_bytes(job.model)  # all-reduced every step
             row = {"epoch": epoch, **job.end_epoch(epoch, sums, progress, schedule.eval_due(epoch)), **traffic}
             due = schedule.checkpoint_due(epoch)
             position = schedule.end_epoch(job.steps)

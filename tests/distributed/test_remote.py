@@ -70,9 +70,12 @@ def test_calls_to_actors_count_their_payload_by_node(local_ray):
     import numpy as np
     import torch
 
-    from distgnn.distributed.traffic import TRAFFIC, payload_bytes, per_step
+    from distgnn.distributed.traffic import TRAFFIC, dense_gradient_bytes, payload_bytes, per_step
 
     ray = local_ray
+    lin = torch.nn.Linear(3, 2)
+    lin.bias.requires_grad_(False)
+    assert dense_gradient_bytes(lin) == 6 * 4  # trainable parameters only
     assert payload_bytes({"x": np.zeros(10, np.float32), "y": [torch.zeros(3, dtype=torch.int64), 7, "s"]}) == 64
     here = Remote(ray.remote(Echo).options(num_cpus=0).remote(), "echo")
     elsewhere = Remote(ray.remote(Counter).options(num_cpus=0).remote(), "counter")  # cannot say its node

@@ -53,7 +53,7 @@ def test_replicas_spread_over_nodes_or_packed_train_alike_and_say_where(cluster,
     assert where["nodes"] == len(set(where["replicas"]) | set(where["shard_servers"]))
     # bytes per step of replica 0's calls to the shard servers, split by node
     last = spread["final"]
-    assert last["recv_bytes_per_step"] > 0 and last["sent_bytes_per_step"] > 0
+    assert last["recv_bytes_per_step"] > 0 and last["sent_bytes_per_step"] > 0 and last["grad_bytes_per_step"] > 0
     assert 0 <= last["cross_node_bytes_per_step"] <= last["recv_bytes_per_step"] + last["sent_bytes_per_step"]
     if set(where["shard_servers"]) == {where["replicas"][0]}:
         assert last["cross_node_bytes_per_step"] == 0
