@@ -20,8 +20,10 @@ from __future__ import annotations
 import time
 from typing import Any, List, Optional, Sequence
 
+from distgnn.traffic import TRAFFIC, payload_bytes
+
 __all__ = ["Remote", "Pending", "wait", "is_actor", "RemoteError", "ActorDiedError",
-           "RemoteTimeoutError", "RemoteCallError", "ShardLostError"]
+           "RemoteTimeoutError", "RemoteCallError", "ShardLostError", "node_id"]
 
 
 class RemoteError(RuntimeError):
@@ -49,6 +51,13 @@ class ShardLostError(RemoteError):
 
     Raised inside the actor; :func:`wait` re-raises it as it is.
     """
+
+
+def node_id() -> str:
+    """The Ray node this process runs on ("local" without Ray)."""
+    import ray
+
+    return ray.get_runtime_context().get_node_id() if ray.is_initialized() else "local"
 
 
 def is_actor(target: Any) -> bool:
@@ -90,7 +99,6 @@ class Remote:
         """Whether the actor runs on another Ray node than this process (asked once, through its ``node``
         method; an actor without one counts as another node)."""
         if self._cross is None:
-            from distgnn.distributed.placement import node_id
             try:
                 there = wait([Pending(self, "node", self.target.node.remote())])[0]
             except (AttributeError, RemoteError):
@@ -100,9 +108,8 @@ class Remote:
 
     def call(self, method: str, *args: Any) -> Pending:
         """Issue ``target.method(*args)``; remote calls return at once (their payload is counted in
-        :data:`distgnn.distributed.traffic.TRAFFIC`)."""
+        :data:`distgnn.traffic.TRAFFIC`)."""
         if self.is_actor:
-            from distgnn.distributed.traffic import TRAFFIC, payload_bytes
             if method != "node":
                 TRAFFIC.add("sent", payload_bytes(args), self.cross_node)
             return Pending(self, method, getattr(self.target, method).remote(*args))
@@ -130,7 +137,6 @@ def wait(calls: Sequence[Pending], timeout_s: Optional[float] = None) -> List[An
         limit = c.remote.timeout_s if timeout_s is None else float(timeout_s)
         out.append(_get(c, max(limit - (time.monotonic() - start), 1e-3), limit))
         if c.method != "node":
-            from distgnn.distributed.traffic import TRAFFIC, payload_bytes
             TRAFFIC.add("recv", payload_bytes(out[-1]), c.remote.cross_node)
     return out
 

@@ -178,7 +178,7 @@ class EmbeddingShardActor:
 
     def node(self) -> str:
         """The Ray node this shard runs on."""
-        from .placement import node_id
+        from distgnn.remote import node_id
 
         return node_id()
 

@@ -13,18 +13,13 @@ import json
 import os
 from typing import Dict, List, Optional
 
-__all__ = ["PLACEMENTS", "node_id", "alive_nodes", "ray_strategy", "record_replicas", "read_placement",
+from distgnn.remote import node_id
+
+__all__ = ["PLACEMENTS", "alive_nodes", "ray_strategy", "record_replicas", "read_placement",
            "PLACEMENT_FILE"]
 
 PLACEMENTS = ("auto", "spread", "pack")
 PLACEMENT_FILE = "placement.json"
-
-
-def node_id() -> str:
-    """The Ray node this process runs on ("local" without Ray)."""
-    import ray
-
-    return ray.get_runtime_context().get_node_id() if ray.is_initialized() else "local"
 
 
 def alive_nodes() -> int:

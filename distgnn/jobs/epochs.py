@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, Mapping, Optional, Protocol, Tuple
 
-from distgnn.distributed.traffic import TRAFFIC, dense_gradient_bytes, per_step
+from distgnn.traffic import TRAFFIC, dense_gradient_bytes, per_step
 from distgnn.jobs.context import ReplicaContext
 from distgnn.jobs.progress import Progress
 from distgnn.jobs.schedule import Schedule

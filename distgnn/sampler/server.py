@@ -69,7 +69,7 @@ class ShardServer:
     # ------------------------------------------------------------------ requests
     def info(self) -> dict:
         """Node ranges, parts held, which node data exist, and the Ray node this server runs on."""
-        from distgnn.distributed.placement import node_id
+        from distgnn.remote import node_id
 
         a = self._open()
         return {"node_ranges": a.node_ranges, "parts": a.parts, "node": node_id(),
@@ -151,7 +151,7 @@ class ShardServer:
 
     def node(self) -> str:
         """The Ray node this server runs on."""
-        from distgnn.distributed.placement import node_id
+        from distgnn.remote import node_id
 
         return node_id()
 

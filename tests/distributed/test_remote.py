@@ -58,7 +58,7 @@ def test_ray_actor_errors_name_actor_and_method(local_ray, wait_until_dead):
 
 class Echo:
     def node(self):
-        from distgnn.distributed.placement import node_id
+        from distgnn.remote import node_id
         return node_id()
 
     def echo(self, a, b):
@@ -70,7 +70,7 @@ def test_calls_to_actors_count_their_payload_by_node(local_ray):
     import numpy as np
     import torch
 
-    from distgnn.distributed.traffic import TRAFFIC, dense_gradient_bytes, payload_bytes, per_step
+    from distgnn.traffic import TRAFFIC, dense_gradient_bytes, payload_bytes, per_step
 
     ray = local_ray
     lin = torch.nn.Linear(3, 2)
