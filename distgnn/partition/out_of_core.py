@@ -10,7 +10,10 @@
 3. **Uncoarsen**: project level by level; relieve overloaded parts by label
    propagation (:func:`~.label_prop.lp_refine`) and refine each level with the
    greedy k-way refinement (:func:`~.refine.kway_refine`, O(num_nodes) state),
-   again scans of the memory-mapped rows.
+   again scans of the memory-mapped rows. A coarse level that kept most of the
+   finer level's entries (sparse random-like graphs: the first level merges
+   vertices but few edges) is projected through, since its refinement would cost
+   as much as the finer level's.
 
 Cluster weights are capped at ``imbalance * W / k`` (KaMinPar's cap before its
 coarse levels loosen it), so any set of clusters can be balanced within the
@@ -41,6 +44,9 @@ STATE_BYTES_PER_NODE = 64
 METIS_BYTES = (90.0, 200.0)
 #: coarse levels up to this many entries get 5 loosen-and-rebalance rounds of refinement, larger ones 1
 SMALL_LEVEL = 1 << 24
+#: a coarse level with more than this share of the next finer level's entries is projected through,
+#: not refined: its refinement would cost about as much as the finer level's, which follows anyway
+REFINE_SHRINK = 0.8
 #: the scratch directories' names: the prefix, the process id, a random suffix
 SCRATCH_PREFIX = ".distgnn-ooc-"
 
@@ -119,12 +125,22 @@ def out_of_core_partition(csr, num_parts: int, *, seed: int = 0, imbalance: floa
             t = time.perf_counter()
             part = np.ascontiguousarray(part[maps[level]], np.int64)
             maps[level] = None
-            _refine(levels[level], part, k, maxpw, refine_passes, int(rng.integers(2**31)), level)
+            seed_l = int(rng.integers(2**31))
+            if level > 0 and _barely_shrunk(levels, level):
+                say(f"level {level}: projected through ({levels[level].adjncy.shape[0]} entries, over "
+                    f"{REFINE_SHRINK:g} of level {level - 1}'s: refined there)")
+                continue
+            _refine(levels[level], part, k, maxpw, refine_passes, seed_l, level)
             say(f"level {level}: projected and refined, {_balance(levels[level], part, k, maxpw)} "
                 f"({time.perf_counter() - t:.1f} s)")
         return part
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _barely_shrunk(levels: List[Graph], level: int) -> bool:
+    """Whether coarse ``level`` kept more than ``REFINE_SHRINK`` of the entries of the level below it."""
+    return levels[level].adjncy.shape[0] > REFINE_SHRINK * levels[level - 1].adjncy.shape[0]
 
 
 def _refine(g: Graph, part: np.ndarray, k: int, maxpw: np.ndarray, passes: int, seed: int, level: int) -> None:

@@ -85,6 +85,27 @@ def test_tiny_budget_coarsens_on_several_levels_and_cuts_like_metis(tmp_path, pl
     assert not [f for f in os.listdir(tmp_path) if f.startswith(SCRATCH_PREFIX)]  # scratch removed
 
 
+def test_a_level_that_barely_shrank_is_projected_through_at_the_same_cut(tmp_path, monkeypatch):
+    """100k planted vertices, k=8: the first level merges 11 vertices a cluster but keeps ~86% of the
+    entries (as a billion-edge graph's first level does); its refinement is skipped, not the cut."""
+    from distgnn.partition import out_of_core
+
+    n, k = 100_000, 8
+    ei, blocks = planted_partition_edge_index(n, k, avg_degree=24, p_ratio=20, seed=3, return_blocks=True)
+    ei = ei.numpy()
+    csr = _csr(tmp_path, ei, n)
+    g = graph_from_disk_csr(csr)
+    lines = []
+    part = out_of_core_partition(csr, k, seed=0, memory_gb=8 / 1024, log=lines.append)
+    assert any(line.startswith("level 1: projected through") for line in lines), lines
+    assert np.bincount(part, minlength=k).max() <= int(1.03 * n / k)
+    monkeypatch.setattr(out_of_core, "REFINE_SHRINK", 1.01)  # refine every level
+    every = out_of_core_partition(csr, k, seed=0, memory_gb=8 / 1024)
+    stream = partition_graph(ei, n, k, method="stream").numpy()
+    assert edge_cut(g, part) <= 1.01 * edge_cut(g, every)
+    assert edge_cut(g, part) <= 1.05 * edge_cut(g, blocks.numpy()) < edge_cut(g, stream)
+
+
 def test_skewed_graph_is_balanced_and_compare_stream_keeps_the_lower_cut(tmp_path):
     ei = rmat_edge_index(12, 12, seed=1).numpy()
     n = 1 << 12
