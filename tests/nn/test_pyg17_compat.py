@@ -22,7 +22,7 @@ from distgnn.typing import Adj, OptPairTensor, OptTensor, SparseTensor  # noqa: 
 #: Layers whose eager forward takes a faster, algebraically equal route (the first
 #: linear layer of the edge MLP applied per node) than the per-edge messages that the
 #: scripted forward computes: scripted == eager within float rounding only.
-SPLIT_MLP = {"NNConv", "EdgeConv", "DynamicEdgeConv", "PointConv", "PPFConv"}
+SPLIT_MLP = {"PointConv", "PPFConv"}
 
 #: Known differences from 1.7.2 outputs, where 1.7.2 disagrees with its own docs and
 #: the paper (distgnn follows the docs).

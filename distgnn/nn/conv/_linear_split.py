@@ -8,6 +8,11 @@ equals :math:`h^{\prime}(\mathbf{W}_a \mathbf{a}_j + \mathbf{W}_b \mathbf{b}_i +
 node instead of once per edge, which removes most of the per-edge matrix work of
 EdgeConv, PointConv, PPFConv and NNConv. Only exact ``torch.nn.Linear`` and
 ``torch.nn.Sequential`` networks are split; anything else takes the generic path.
+
+A layer's scripted copy (``jittable()``) takes the same split, so it computes what the
+eager layer does, bit for bit: :func:`split_flags` marks the copy with which end of
+which network is linear, and TorchScript compiles only the branch a mark names
+(``hasattr`` on a module is resolved when the module is scripted).
 """
 from typing import Callable, Optional, Tuple
 
@@ -19,7 +24,7 @@ from ... import ops
 from ...typing import Adj, SparseTensor
 
 __all__ = ["first_linear", "last_linear", "edge_ends", "sorted_edges", "segment_aggregate",
-           "linear_parts"]
+           "linear_parts", "split_flags", "edge_mlp_first_layer"]
 
 
 def _identity(x: Tensor) -> Tensor:
@@ -43,6 +48,34 @@ def last_linear(nn) -> Optional[Tuple[Callable[[Tensor], Tensor], Linear]]:
     if type(nn) is Sequential and len(nn) > 0 and type(nn[-1]) is Linear:
         return (nn[:-1] if len(nn) > 1 else _identity), nn[-1]
     return None
+
+
+def split_flags(nets) -> dict:
+    """The marks of a scripted copy: for each ``name -> network``, ``_jit_<name>_first_seq`` or
+    ``_jit_<name>_first`` when it starts with a Linear (inside a Sequential or alone) and
+    ``_jit_<name>_last_seq`` / ``_jit_<name>_last`` when it ends with one."""
+    flags = {}
+    for name, net in nets.items():
+        for end, found in (("first", first_linear(net)), ("last", last_linear(net))):
+            if found is not None:
+                flags[f"_jit_{name}_{end}{'_seq' if type(net) is Sequential else ''}"] = True
+    return flags
+
+
+def edge_mlp_first_layer(weight: Tensor, bias: Optional[Tensor], pair: Tuple[Tensor, Tensor],
+                         edge_index: Adj, flow: str) -> Tuple[Tensor, Tensor, Tensor]:
+    r"""EdgeConv's first linear layer per edge from node products:
+    :math:`(\mathbf{W}_1 - \mathbf{W}_2)\mathbf{x}_i + \mathbf{W}_2 \mathbf{x}_j + \mathbf{b}`, with
+    the edges grouped by target: ``(pre-activations, target index, CSR pointer)``."""
+    channels = pair[0].size(-1)
+    w_i = weight[:, :channels].t()
+    w_j = weight[:, channels:2 * channels].t()
+    dst = pair[1] @ (w_i - w_j)
+    if bias is not None:
+        dst = dst + bias
+    src = pair[0] @ w_j
+    i, j, ptr, _ = sorted_edges(edge_index, flow, pair[1].size(0))
+    return src.index_select(0, j) + dst.index_select(0, i), i, ptr
 
 
 def edge_ends(edge_index: Adj, flow: str) -> Tuple[Tensor, Tensor]:

@@ -21,7 +21,7 @@ from torch import Tensor
 from ... import ops
 from ...typing import Adj, OptTensor, PairTensor
 from ..inits import reset
-from ._linear_split import first_linear, linear_parts, segment_aggregate, sorted_edges
+from ._linear_split import edge_mlp_first_layer, first_linear, linear_parts, segment_aggregate, split_flags
 from ._shape import shape_str
 from .message_passing import MessagePassing
 
@@ -37,17 +37,47 @@ def _split_edge_mlp(nn, pair: Tuple[Tensor, Tensor], edge_index: Adj, flow: str,
         return None
     lin, rest = split
     channels = pair[0].size(-1)
-    w_i, w_j = linear_parts(lin, (channels, channels))
-    dst = pair[1] @ (w_i - w_j)
-    if lin.bias is not None:
-        dst = dst + lin.bias
-    src = pair[0] @ w_j
-    i, j, ptr, _ = sorted_edges(edge_index, flow, pair[1].size(0))
-    msg = rest(src.index_select(0, j) + dst.index_select(0, i))
-    return segment_aggregate(msg, i, ptr, aggr)
+    linear_parts(lin, (channels, channels))  # checks the width
+    h, i, ptr = edge_mlp_first_layer(lin.weight, lin.bias, pair, edge_index, flow)
+    return segment_aggregate(rest(h), i, ptr, aggr)
 
 
-class EdgeConv(MessagePassing):
+class _EdgeMLP(MessagePassing):
+    """What EdgeConv and DynamicEdgeConv share: the split of ``nn``'s first linear layer, eager
+    and scripted alike."""
+
+    def _split(self, pair: PairTensor, edge_index: Adj) -> Optional[Tensor]:
+        if not torch.jit.is_scripting():
+            return self._forward_split(pair, edge_index)
+        return self._split_scripted(pair, edge_index)
+
+    @torch.jit.unused
+    def _forward_split(self, pair: PairTensor, edge_index: Adj) -> Optional[Tensor]:
+        if self.__explain__:  # per-edge masks need the per-edge messages
+            return None
+        return _split_edge_mlp(self.nn, pair, edge_index, self.flow, self.aggr)
+
+    def _split_scripted(self, pair: PairTensor, edge_index: Adj) -> Optional[Tensor]:
+        if hasattr(self, "_jit_nn_first_seq"):
+            h, i, ptr = edge_mlp_first_layer(self.nn[0].weight, self.nn[0].bias, pair, edge_index, self.flow)
+            for idx, layer in enumerate(self.nn):
+                if idx > 0:
+                    h = layer(h)
+            return segment_aggregate(h, i, ptr, self.aggr)
+        if hasattr(self, "_jit_nn_first"):
+            h, i, ptr = edge_mlp_first_layer(self.nn.weight, self.nn.bias, pair, edge_index, self.flow)
+            return segment_aggregate(h, i, ptr, self.aggr)
+        return None
+
+    @torch.jit.unused
+    def _jit_flags(self) -> dict:
+        return split_flags({"nn": self.nn})
+
+    def message(self, x_i: Tensor, x_j: Tensor) -> Tensor:
+        return self.nn(torch.cat([x_i, x_j - x_i], dim=-1))
+
+
+class EdgeConv(_EdgeMLP):
     r"""The edge convolutional operator (Wang et al., ACM TOG 2019).
 
     .. math::
@@ -79,26 +109,16 @@ class EdgeConv(MessagePassing):
             pair: PairTensor = (x, x)
         else:
             pair = x
-        if not torch.jit.is_scripting():
-            out = self._forward_split(pair, edge_index)
-            if out is not None:
-                return out
+        out = self._split(pair, edge_index)
+        if out is not None:
+            return out
         return self.propagate(edge_index, x=pair, size=None)
-
-    @torch.jit.unused
-    def _forward_split(self, pair: PairTensor, edge_index: Adj) -> Optional[Tensor]:
-        if self.__explain__:  # per-edge masks need the per-edge messages
-            return None
-        return _split_edge_mlp(self.nn, pair, edge_index, self.flow, self.aggr)
-
-    def message(self, x_i: Tensor, x_j: Tensor) -> Tensor:
-        return self.nn(torch.cat([x_i, x_j - x_i], dim=-1))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(nn={self.nn})"
 
 
-class DynamicEdgeConv(MessagePassing):
+class DynamicEdgeConv(_EdgeMLP):
     r"""The dynamic edge convolutional operator (Wang et al., ACM TOG 2019): an
     :class:`EdgeConv` over the ``k``-nearest-neighbour graph of the input features,
     rebuilt at every call (each point counts among its own ``k`` neighbours).
@@ -144,20 +164,10 @@ class DynamicEdgeConv(MessagePassing):
         # row 0: centre (target, in x[1]); row 1: neighbour (source, in x[0])
         edge_index = ops.knn(pair[0], pair[1], self.k, b[0], b[1], False,
                              self.num_workers)
-        if not torch.jit.is_scripting():
-            out = self._forward_split(pair, edge_index)
-            if out is not None:
-                return out
+        out = self._split(pair, edge_index)
+        if out is not None:
+            return out
         return self.propagate(edge_index, x=pair, size=None)
-
-    @torch.jit.unused
-    def _forward_split(self, pair: PairTensor, edge_index: Tensor) -> Optional[Tensor]:
-        if self.__explain__:  # per-edge masks need the per-edge messages
-            return None
-        return _split_edge_mlp(self.nn, pair, edge_index, self.flow, self.aggr)
-
-    def message(self, x_i: Tensor, x_j: Tensor) -> Tensor:
-        return self.nn(torch.cat([x_i, x_j - x_i], dim=-1))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(nn={self.nn}, k={self.k})"

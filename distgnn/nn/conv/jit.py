@@ -338,4 +338,7 @@ def make_jittable(module, typing: Optional[str] = None):
     new_cls = getattr(mod, name)
     out = new_cls.__new__(new_cls)
     out.__dict__ = module.__dict__.copy()
+    flags = getattr(module, "_jit_flags", None)  # marks for the branches its script takes
+    if flags is not None:
+        out.__dict__.update(flags())
     return out

@@ -19,10 +19,26 @@ from torch.nn import Parameter
 
 from ...typing import Adj, OptPairTensor, OptTensor, Size, SparseTensor
 from ..inits import reset, uniform, zeros
-from ._linear_split import last_linear, segment_aggregate, sorted_edges
+from ._linear_split import last_linear, segment_aggregate, sorted_edges, split_flags
 from .message_passing import MessagePassing
 
 __all__ = ["NNConv", "ECConv"]
+
+
+def _messages_from_hidden(weight: Tensor, bias: Optional[Tensor], hidden: Tensor, x_src: Tensor,
+                          c_in: int, c_out: int, edge_index: Adj, flow: str, num_dst: int,
+                          aggr: str) -> Tensor:
+    """The aggregated messages when ``nn``'s last layer is the linear ``(weight, bias)`` and
+    ``hidden`` its input per edge: the node products ``x_j L_k`` weighted by ``hidden``."""
+    k = weight.size(1)
+    basis = (x_src @ weight.view(c_in, c_out * k)).view(-1, c_out, k)
+    i, j, ptr, perm = sorted_edges(edge_index, flow, num_dst)
+    if perm is not None:
+        hidden = hidden.index_select(0, perm)
+    msg = torch.bmm(basis.index_select(0, j), hidden.unsqueeze(-1)).squeeze(-1)
+    if bias is not None:
+        msg = msg + (x_src @ bias.view(c_in, c_out)).index_select(0, j)
+    return segment_aggregate(msg, i, ptr, aggr)
 
 
 class NNConv(MessagePassing):
@@ -85,9 +101,10 @@ class NNConv(MessagePassing):
             pair: OptPairTensor = (x, x)
         else:
             pair = x
-        fast: Optional[Tensor] = None
         if not torch.jit.is_scripting():
             fast = self._forward_split(pair, edge_index, edge_attr, size)
+        else:
+            fast = self._split_scripted(pair, edge_index, edge_attr, size)
         if fast is None:
             out = self.propagate(edge_index, x=pair, edge_attr=edge_attr, size=size)
         else:
@@ -113,22 +130,38 @@ class NNConv(MessagePassing):
             return None
         head, lin = split
         hidden = head(edge_attr.unsqueeze(-1) if edge_attr.dim() == 1 else edge_attr)
-        x_src = pair[0]
-        k, c_in, c_out = lin.in_features, self.in_channels_l, self.out_channels
+        c_in, c_out = self.in_channels_l, self.out_channels
         if lin.out_features != c_in * c_out:
             raise ValueError(f"NNConv: nn must output in_channels * out_channels = "
                              f"{c_in * c_out} values per edge, got {lin.out_features}")
-        basis = (x_src @ lin.weight.view(c_in, c_out * k)).view(-1, c_out, k)
-        i, j, ptr, perm = sorted_edges(edge_index, self.flow,
-                                       self._num_dst(pair, edge_index, size))
-        if perm is not None:
-            hidden = hidden.index_select(0, perm)
-        msg = torch.bmm(basis.index_select(0, j), hidden.unsqueeze(-1)).squeeze(-1)
-        if lin.bias is not None:
-            msg = msg + (x_src @ lin.bias.view(c_in, c_out)).index_select(0, j)
-        return segment_aggregate(msg, i, ptr, self.aggr)
+        return _messages_from_hidden(lin.weight, lin.bias, hidden, pair[0], c_in, c_out, edge_index,
+                                     self.flow, self._num_dst(pair, edge_index, size), self.aggr)
+
+    def _split_scripted(self, pair: OptPairTensor, edge_index: Adj, edge_attr: OptTensor,
+                        size: Size) -> Optional[Tensor]:
+        """The split of ``_forward_split`` in TorchScript (the branch its ``jittable()`` copy is marked for)."""
+        if edge_attr is None and isinstance(edge_index, SparseTensor):
+            edge_attr = edge_index.storage.value()
+        if edge_attr is None:
+            return None
+        hidden = edge_attr.unsqueeze(-1) if edge_attr.dim() == 1 else edge_attr
+        c_in, c_out = self.in_channels_l, self.out_channels
+        if hasattr(self, "_jit_nn_last_seq"):
+            last = len(self.nn) - 1
+            for idx, layer in enumerate(self.nn):
+                if idx < last:
+                    hidden = layer(hidden)
+            return _messages_from_hidden(self.nn[-1].weight, self.nn[-1].bias, hidden, pair[0], c_in, c_out,
+                                         edge_index, self.flow, self._num_dst(pair, edge_index, size), self.aggr)
+        if hasattr(self, "_jit_nn_last"):
+            return _messages_from_hidden(self.nn.weight, self.nn.bias, hidden, pair[0], c_in, c_out,
+                                         edge_index, self.flow, self._num_dst(pair, edge_index, size), self.aggr)
+        return None
 
     @torch.jit.unused
+    def _jit_flags(self) -> dict:
+        return split_flags({"nn": self.nn})
+
     def _num_dst(self, pair: OptPairTensor, edge_index: Adj, size: Size) -> int:
         if isinstance(edge_index, SparseTensor):
             return edge_index.sparse_size(0)
