@@ -148,10 +148,16 @@ def test_open_refuses_incomplete(tmp_path):
 
 
 CHILD = """
-import sys, numpy as np
-from distgnn.partition import write_store
-n = 200000
-write_store(sys.argv[1], np.random.default_rng(0).integers(0, n, (2, 8000000)), n, np.arange(n) % 8)
+import os, sys, time, numpy as np
+from distgnn.partition.store import edge_list_csr, write_store_from_csr
+n = 20000
+ei = np.random.default_rng(0).integers(0, n, (2, 400000))
+
+def progress(entries):  # mid-write: say so, then wait to be killed
+    open(sys.argv[1] + ".midway", "w").close()
+    time.sleep(120)
+
+write_store_from_csr(sys.argv[1], edge_list_csr(ei, n), np.arange(n) % 8, progress=progress, chunk_edges=1000)
 """
 
 
@@ -160,9 +166,9 @@ def test_killed_writer_leaves_no_valid_store(tmp_path):
     path = tmp_path / "g.zarr"
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(path)])
     deadline = time.time() + 120
-    while time.time() < deadline and not any(p.name.startswith("g.zarr.tmp-") for p in tmp_path.iterdir()):
+    while time.time() < deadline and not (tmp_path / "g.zarr.midway").exists():
         time.sleep(0.05)
-    time.sleep(1.0)
+    assert (tmp_path / "g.zarr.midway").exists(), "the writer never reached its first chunk"
     proc.kill()
     proc.wait()
     assert not path.exists()
