@@ -15,9 +15,13 @@ The model, per replica, one replica per machine, shards spread evenly over M mac
     t_epoch(M)   = S / M * t_step(M)                S: steps of one epoch on one replica
 
 ``c`` is the compute time per step of the 1-node run (the local nodes share this machine's
-cores, so their step times do not fall with N; only the bytes are measured on them). The
-check of the model on the measured points: cross-node bytes per step at N nodes against
-``B * (N - 1) / N``, printed as a ratio.
+cores, so their step times do not fall with N; only the bytes are measured on them). ``B``
+is the bytes per step of the run on the most nodes: a Node2Vec replica on the servers' node
+trains the tables in place (no rows on the wire), one on another node pulls and pushes rows,
+so its bytes on one node do not predict those on several. The check of the model on the
+measured points: cross-node bytes per step at N nodes against ``B_N * (N - 1) / N``
+(``B_N`` the bytes per step measured at N), printed as a ratio, with where replica 0 and
+the shard servers ran.
 
 The projection to the 1.07B-edge planted graph (33.5M nodes, 64 parts), per job:
 
@@ -26,7 +30,12 @@ The projection to the 1.07B-edge planted graph (33.5M nodes, 64 parts), per job:
   nodes, the same walks per node): ``S_small * 33.5M / 20k``.
 * ClusterGCN: ``c`` is the measured step of ``bench/results/cluster_gcn_scale_out_of_core.txt``
   (one replica, 8 steps of 8 parts, ``--c-cluster-gcn-1b``), ``B`` the measured bytes per batch
-  node times the big graph's nodes per step.
+  node times the big graph's nodes per step; on more than 8 machines the 64 parts go in
+  smaller batches, the work per machine still ``S * c / M``.
+
+What the model leaves out: the per-call cost of Ray (serialisation, scheduling), which on
+this machine's loopback is most of a pulled Node2Vec step, and any overlap of transfers
+with compute. Its times are a floor, its bytes the figure to check.
 
 Usage::
 
@@ -102,6 +111,7 @@ def _measure(job: str, nodes: int, workdir: Path) -> Dict[str, float]:
            "grad_bytes_per_step": float(row.get("grad_bytes_per_step", 0.0)),
            "batch_size": float(row.get("batch_size", 0.0)),
            "nodes_used": summary.get("placement", {}).get("nodes", 0),
+           "placement": summary.get("placement", {}),
            "test_acc": float(row.get("test_acc", float("nan")))}
     return out
 
@@ -118,13 +128,25 @@ def _big_steps(job: str, one: Dict[str, float], args) -> float:
     return one["steps_per_epoch"] * BIG_NODES / SMALL_NODES
 
 
-def _big_step_inputs(job: str, one: Dict[str, float], args) -> tuple:
-    """(c, B) of a step at the big graph."""
+def _big_step_inputs(job: str, one: Dict[str, float], b: float, args) -> tuple:
+    """(c, B) of a step at the big graph, from the 1-node step time and the bytes per step ``b``."""
     if job != "cluster_gcn":
-        return one["step_s"], one["bytes_per_step"]
+        return one["step_s"], b
     small_nodes_per_step = SMALL_NODES / max(one["steps_per_epoch"], 1.0)
     big_nodes_per_step = BIG_NODES / float(args.cluster_gcn_1b_steps)
-    return args.c_cluster_gcn_1b, one["bytes_per_step"] / small_nodes_per_step * big_nodes_per_step
+    return args.c_cluster_gcn_1b, b / small_nodes_per_step * big_nodes_per_step
+
+
+def _where(p: Dict[str, float]) -> str:
+    """Replica 0's node and the shard servers' nodes, as letters in order of appearance."""
+    place = p.get("placement") or {}
+    replicas, servers = place.get("replicas", []), place.get("shard_servers", [])
+    names: Dict[str, str] = {}
+    for n in list(replicas) + list(servers):
+        names.setdefault(n, "ABCDEFGH"[len(names) % 8])
+    if not replicas:
+        return ""
+    return f"replicas {''.join(names[n] for n in replicas)} servers {''.join(names[n] for n in servers)}"
 
 
 def _report(points: List[Dict[str, float]], args) -> List[str]:
@@ -132,19 +154,19 @@ def _report(points: List[Dict[str, float]], args) -> List[str]:
              f"{'job':<12} {'nodes':>5} {'used':>4} {'s/step':>8} {'bytes/step':>12} {'cross/step':>12} "
              f"{'model':>12} {'cross/model':>11} {'grad B/step':>11} {'test acc':>8}"]
     ones = {p["job"]: p for p in points if p["nodes"] == 1}
+    widest = {p["job"]: p for p in sorted(points, key=lambda p: p["nodes"])}
     for p in points:
-        one = ones.get(p["job"], p)
-        model = one["bytes_per_step"] * (p["nodes"] - 1) / p["nodes"]
+        model = p["bytes_per_step"] * (p["nodes"] - 1) / p["nodes"]
         ratio = f"{p['cross_bytes_per_step'] / model:.2f}x" if model > 0 else "-"
         lines.append(f"{p['job']:<12} {p['nodes']:>5} {p['nodes_used']:>4} {p['step_s']:>8.4f} "
                      f"{p['bytes_per_step']:>12,.0f} {p['cross_bytes_per_step']:>12,.0f} {model:>12,.0f} "
-                     f"{ratio:>11} {p['grad_bytes_per_step']:>11,.0f} {p['test_acc']:>8.4f}")
+                     f"{ratio:>11} {p['grad_bytes_per_step']:>11,.0f} {p['test_acc']:>8.4f}  {_where(p)}")
     lines += ["", f"projected time per epoch at the 1.07B-edge planted graph ({BIG_NODES:,} nodes, {BIG_PARTS} parts)",
               f"{'job':<12} {'steps (1 replica)':>17} {'c s/step':>9} {'B/step':>12} " +
               " ".join(f"{f'{m} x {bw}':>18}" for bw in BANDWIDTHS for m in MACHINES)]
     for job, one in ones.items():
         steps = _big_steps(job, one, args)
-        c, b = _big_step_inputs(job, one, args)
+        c, b = _big_step_inputs(job, one, widest[job]["bytes_per_step"], args)
         g = max(p["grad_bytes_per_step"] for p in points if p["job"] == job)
         cells = [f"{steps / m * _step(c, b, g, m, bw):>17,.0f}s" for bw in BANDWIDTHS.values() for m in MACHINES]
         lines.append(f"{job:<12} {steps:>17,.0f} {c:>9.4f} {b:>12,.0f} " + " ".join(cells))
@@ -158,14 +180,16 @@ def _plot(points: List[Dict[str, float]], path: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for job in sorted({p["job"] for p in points}):
+    for k, job in enumerate(sorted({p["job"] for p in points})):
+        color = f"C{k}"
         mine = sorted((p for p in points if p["job"] == job), key=lambda p: p["nodes"])
-        one = mine[0]
         xs = [p["nodes"] for p in mine]
-        ax.plot(xs, [p["cross_bytes_per_step"] for p in mine], "o", label=f"{job} measured")
-        ax.plot(xs, [one["bytes_per_step"] * (n - 1) / n for n in xs], "-", label=f"{job} model")
+        ax.plot(xs, [p["cross_bytes_per_step"] for p in mine], "o", color=color, label=f"{job} measured")
+        ax.plot(xs, [p["bytes_per_step"] * (p["nodes"] - 1) / p["nodes"] for p in mine], "-", color=color,
+                label=f"{job} model")
     ax.set_xlabel("Ray nodes")
     ax.set_ylabel("cross-node bytes per step (replica 0)")
+    ax.set_yscale("symlog", linthresh=1e4)
     ax.set_xticks(sorted({p["nodes"] for p in points}))
     ax.legend(fontsize=7)
     fig.tight_layout()
