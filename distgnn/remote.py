@@ -94,6 +94,11 @@ class Remote:
         self.is_actor = is_actor(target)
         self._cross: Optional[bool] = None
 
+    def __getstate__(self) -> dict:
+        # whether the actor is on another node depends on the caller: a copy sent to another
+        # process (a client handed to the replicas) asks again there
+        return {**self.__dict__, "_cross": None}
+
     @property
     def cross_node(self) -> bool:
         """Whether the actor runs on another Ray node than this process (asked once, through its ``node``

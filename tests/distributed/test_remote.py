@@ -86,6 +86,9 @@ def test_calls_to_actors_count_their_payload_by_node(local_ray):
     d = {k: v - before[k] for k, v in TRAFFIC.snapshot().items()}
     assert d == {"sent_same": 800 + 20, "recv_same": 800 + 40, "sent_cross": 0, "recv_cross": 0}
     assert not here.cross_node and elsewhere.cross_node
+    # a copy in another process asks there: the answer cached here does not travel with it
+    import pickle
+    assert pickle.loads(pickle.dumps(elsewhere))._cross is None and elsewhere._cross is True
     assert per_step(before, 2) == {"sent_bytes_per_step": 410.0, "recv_bytes_per_step": 420.0,
                                    "cross_node_bytes_per_step": 0.0}
     local = Remote(Echo(), "in process")
