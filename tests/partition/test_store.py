@@ -148,7 +148,7 @@ def test_open_refuses_incomplete(tmp_path):
 
 
 CHILD = """
-import os, sys, time, numpy as np
+import sys, time, numpy as np
 from distgnn.partition.store import edge_list_csr, write_store_from_csr
 n = 20000
 ei = np.random.default_rng(0).integers(0, n, (2, 400000))

@@ -63,11 +63,11 @@ class _EdgeMLP(MessagePassing):
             for idx, layer in enumerate(self.nn):
                 if idx > 0:
                     h = layer(h)
-            return segment_aggregate(h, i, ptr, self.aggr)
-        if hasattr(self, "_jit_nn_first"):
+        elif hasattr(self, "_jit_nn_first"):
             h, i, ptr = edge_mlp_first_layer(self.nn.weight, self.nn.bias, pair, edge_index, self.flow)
-            return segment_aggregate(h, i, ptr, self.aggr)
-        return None
+        else:
+            return None
+        return segment_aggregate(h, i, ptr, self.aggr)
 
     @torch.jit.unused
     def _jit_flags(self) -> dict:

@@ -145,18 +145,18 @@ class NNConv(MessagePassing):
         if edge_attr is None:
             return None
         hidden = edge_attr.unsqueeze(-1) if edge_attr.dim() == 1 else edge_attr
-        c_in, c_out = self.in_channels_l, self.out_channels
         if hasattr(self, "_jit_nn_last_seq"):
             last = len(self.nn) - 1
             for idx, layer in enumerate(self.nn):
                 if idx < last:
                     hidden = layer(hidden)
-            return _messages_from_hidden(self.nn[-1].weight, self.nn[-1].bias, hidden, pair[0], c_in, c_out,
-                                         edge_index, self.flow, self._num_dst(pair, edge_index, size), self.aggr)
-        if hasattr(self, "_jit_nn_last"):
-            return _messages_from_hidden(self.nn.weight, self.nn.bias, hidden, pair[0], c_in, c_out,
-                                         edge_index, self.flow, self._num_dst(pair, edge_index, size), self.aggr)
-        return None
+            weight, bias = self.nn[-1].weight, self.nn[-1].bias
+        elif hasattr(self, "_jit_nn_last"):
+            weight, bias = self.nn.weight, self.nn.bias
+        else:
+            return None
+        return _messages_from_hidden(weight, bias, hidden, pair[0], self.in_channels_l, self.out_channels,
+                                     edge_index, self.flow, self._num_dst(pair, edge_index, size), self.aggr)
 
     @torch.jit.unused
     def _jit_flags(self) -> dict:
