@@ -107,6 +107,11 @@ def test_node2vec_rules():
     with pytest.raises(ConfigError, match=r"^model\.p: expected a value > 0"):
         Node2VecModel(p=0.0)
     assert load_config(None, ["job=node2vec", "model.walk_length=3", "model.context_size=4"])
+    with pytest.raises(ConfigError, match=r"^model\.table_dtype: float16 needs model\.optimizer=sgns, "
+                                          r"got sparse_adam.*set model\.table_dtype=float32"):
+        load_config(None, ["job=node2vec", "model.optimizer=sparse_adam", "model.table_dtype=float16"])
+    with pytest.raises(ConfigError, match=r"^model\.table_dtype: expected one of"):
+        load_config(None, ["job=node2vec", "model.table_dtype=bfloat16"])
 
 
 def test_mask_named_twice_and_node_files_without_input():

@@ -51,7 +51,7 @@ def read_shard(directory: str, k: int) -> Dict[str, Any]:
 
 
 def saved_rows(directory: str, chunk_rows: int) -> Iterator[Tuple[int, np.ndarray]]:
-    """``(first row, rows)`` of a saved table, ``chunk_rows`` at a time, one shard in memory
+    """``(first row, float32 rows)`` of a saved table, ``chunk_rows`` at a time, one shard in memory
     at a time; a shard whose rows disagree with ``meta.json`` raises ``ValueError``."""
     ranges = read_meta(directory)["ranges"]
     for k in range(len(ranges) - 1):
@@ -63,4 +63,4 @@ def saved_rows(directory: str, chunk_rows: int) -> Iterator[Tuple[int, np.ndarra
                              "is damaged")
         del sd
         for a in range(0, weight.shape[0], chunk_rows):
-            yield ranges[k] + a, weight[a:a + chunk_rows]
+            yield ranges[k] + a, weight[a:a + chunk_rows].astype(np.float32, copy=False)

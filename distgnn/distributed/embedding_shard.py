@@ -17,23 +17,36 @@ from distgnn.remote import ShardLostError
 from .sparse_optim import OptimizerSpec, apply_update, coalesce_rows, init_state
 
 __all__ = ["EmbeddingShard", "EmbeddingShardActor", "init_rows", "mapped_rows", "open_table",
-           "table_file"]
+           "table_file", "TABLE_DTYPES", "check_table_dtype"]
 
 
-def table_file(directory: str, dim: int) -> str:
-    """The one file of a memory-mapped table in ``directory``: row ``v`` at byte ``4 * dim * v``."""
-    return os.path.join(directory, f"table-{dim}.f32")
+#: the element types a table's rows may be stored in (arithmetic is float32 either way)
+TABLE_DTYPES = {"float32": np.float32, "float16": np.float16}
+_SUFFIX = {"float32": "f32", "float16": "f16"}
 
 
-def mapped_rows(directory: str, lo: int, hi: int, dim: int) -> Tensor:
-    """Rows ``[lo, hi)`` of the table file in ``directory`` (:func:`table_file`), as a float32
-    ``[hi - lo, dim]`` tensor memory-mapped from it: a table larger than memory lives in the
-    page cache, written back by the OS, and every shard of the table (and a trainer on the
-    same machine, :func:`open_table`) maps the same file. The file grows to cover row ``hi``
-    with its blocks allocated (a full disk is an error here, not a crash on a later write);
-    the rows read zero."""
+def check_table_dtype(dtype: str) -> str:
+    if dtype not in TABLE_DTYPES:
+        raise ValueError(f"dtype must be one of {sorted(TABLE_DTYPES)}, got {dtype!r}")
+    return dtype
+
+
+def table_file(directory: str, dim: int, dtype: str = "float32") -> str:
+    """The one file of a memory-mapped table in ``directory``: row ``v`` at byte
+    ``itemsize * dim * v`` (4 bytes for float32, 2 for float16)."""
+    return os.path.join(directory, f"table-{dim}.{_SUFFIX[check_table_dtype(dtype)]}")
+
+
+def mapped_rows(directory: str, lo: int, hi: int, dim: int, dtype: str = "float32") -> Tensor:
+    """Rows ``[lo, hi)`` of the table file in ``directory`` (:func:`table_file`), as a
+    ``[hi - lo, dim]`` tensor of ``dtype`` memory-mapped from it: a table larger than memory
+    lives in the page cache, written back by the OS, and every shard of the table (and a
+    trainer on the same machine, :func:`open_table`) maps the same file. The file grows to
+    cover row ``hi`` with its blocks allocated (a full disk is an error here, not a crash on
+    a later write); the rows read zero."""
     os.makedirs(directory, exist_ok=True)
-    path, row = table_file(directory, dim), 4 * dim
+    np_dtype = TABLE_DTYPES[check_table_dtype(dtype)]
+    path, row = table_file(directory, dim, dtype), np.dtype(np_dtype).itemsize * dim
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # shards of one table start side by side
@@ -43,29 +56,31 @@ def mapped_rows(directory: str, lo: int, hi: int, dim: int) -> Tensor:
     finally:
         os.close(fd)
     if hi == lo:
-        return torch.empty(0, dim)
-    rows = torch.from_numpy(np.memmap(path, dtype=np.float32, mode="r+", offset=lo * row,
+        return torch.empty(0, dim, dtype=getattr(torch, dtype))
+    rows = torch.from_numpy(np.memmap(path, dtype=np_dtype, mode="r+", offset=lo * row,
                                       shape=(hi - lo, dim)))
     if size > lo * row:  # rows of an earlier table in this file
         rows.zero_()
     return rows
 
 
-def open_table(path: str, num_rows: int, dim: int) -> np.ndarray:
-    """The whole table file ``path`` mapped writable (``[num_rows, dim]`` float32): a trainer on
-    the shards' machine updates their rows in place."""
-    need = 4 * dim * num_rows
+def open_table(path: str, num_rows: int, dim: int, dtype: str = "float32") -> np.ndarray:
+    """The whole table file ``path`` mapped writable (``[num_rows, dim]`` of ``dtype``): a
+    trainer on the shards' machine updates their rows in place."""
+    np_dtype = TABLE_DTYPES[check_table_dtype(dtype)]
+    need = np.dtype(np_dtype).itemsize * dim * num_rows
     if os.path.getsize(path) < need:
         raise ValueError(f"table file {path} holds {os.path.getsize(path)} bytes, expected at "
-                         f"least {need} ({num_rows} rows of {dim} float32)")
-    return np.memmap(path, dtype=np.float32, mode="r+", shape=(num_rows, dim))
+                         f"least {need} ({num_rows} rows of {dim} {dtype})")
+    return np.memmap(path, dtype=np_dtype, mode="r+", shape=(num_rows, dim))
 
 
 def init_rows(lo: int, hi: int, dim: int, init: str, std: float, seed: int,
               out: Optional[Tensor] = None) -> Tensor:
     """Initial rows of a shard; the same ``seed`` gives the same table however it is sharded.
 
-    ``out`` (e.g. a memory-mapped tensor) receives the rows block by block.
+    ``out`` (e.g. a memory-mapped tensor, float32 or float16) receives the rows block by
+    block, rounded to its dtype.
     """
     if init not in ("normal", "zeros"):
         raise ValueError(f"init must be 'normal' or 'zeros', got {init!r}")
@@ -85,12 +100,18 @@ class EmbeddingShard:
     """Rows ``[lo, hi)`` of an embedding table with a row-wise optimizer."""
 
     def __init__(self, lo: int, hi: int, dim: int, spec: OptimizerSpec, init: str = "normal",
-                 std: float = 1.0, seed: int = 0, memmap_dir: Optional[str] = None) -> None:
+                 std: float = 1.0, seed: int = 0, memmap_dir: Optional[str] = None,
+                 dtype: str = "float32") -> None:
         self.lo, self.hi, self.dim, self.spec = int(lo), int(hi), int(dim), spec
+        self.dtype = check_table_dtype(dtype)
+        if dtype != "float32" and spec.name != "sgd":
+            raise ValueError(f"a {dtype} table needs optimizer 'sgd' (its rows change by added "
+                             f"deltas), got {spec.name!r}")
         self.init = (init, float(std), int(seed))
-        self.path = None if memmap_dir is None else table_file(memmap_dir, self.dim)
-        out = None if memmap_dir is None else mapped_rows(memmap_dir, self.lo, self.hi, self.dim)
-        if out is not None and init == "zeros":  # mapped rows read as zeros already:
+        self.path = None if memmap_dir is None else table_file(memmap_dir, self.dim, dtype)
+        out = (torch.empty(self.hi - self.lo, self.dim, dtype=getattr(torch, dtype))
+               if memmap_dir is None else mapped_rows(memmap_dir, self.lo, self.hi, self.dim, dtype))
+        if memmap_dir is not None and init == "zeros":  # mapped rows read as zeros already:
             self.weight = out                     # writing them would dirty every page
         else:
             self.weight = init_rows(self.lo, self.hi, self.dim, init, std, seed, out)
@@ -111,14 +132,17 @@ class EmbeddingShard:
         return ids - self.lo
 
     def pull(self, ids: Tensor) -> Tensor:
-        """Rows of the global ``ids`` (a copy)."""
-        return self.weight[self._local(ids)]
+        """Rows of the global ``ids`` (a float32 copy)."""
+        return self.weight[self._local(ids)].float()
 
     def push(self, ids: Tensor, grad: Tensor, step: int) -> int:
         """Apply optimizer step ``step`` (1, 2, ...) with gradients ``grad`` of the global ``ids``."""
-        rows, g = coalesce_rows(self._local(ids), torch.as_tensor(grad, dtype=self.weight.dtype))
+        rows, g = coalesce_rows(self._local(ids), torch.as_tensor(grad, dtype=torch.float32))
         self.step = max(self.step, int(step))
-        apply_update(self.spec, self.weight, self.state, rows, g, int(step))
+        if self.weight.dtype == torch.float32:
+            apply_update(self.spec, self.weight, self.state, rows, g, int(step))
+        elif rows.numel():  # sgd in float32 on the touched rows, rounded once
+            self.weight[rows] = (self.weight[rows].float() - self.spec.lr * g).to(self.weight.dtype)
         return self.step
 
     def set_rows(self, ids: Tensor, values: Tensor) -> None:
@@ -131,7 +155,7 @@ class EmbeddingShard:
             return None
         st = os.stat(self.path)
         return {"path": self.path, "dev": st.st_dev, "ino": st.st_ino,
-                "optimizer": self.spec.name, "node": None}
+                "optimizer": self.spec.name, "dtype": self.dtype, "node": None}
 
     def state_dict(self) -> Dict[str, Any]:
         return {"lo": self.lo, "hi": self.hi, "dim": self.dim, "step": self.step,

@@ -24,7 +24,7 @@ from distgnn.remote import Remote, wait
 
 from .context import current_context
 from .embedding_files import read_meta, read_shard, write_meta, write_shard
-from .embedding_shard import EmbeddingShard, EmbeddingShardActor, open_table
+from .embedding_shard import EmbeddingShard, EmbeddingShardActor, check_table_dtype, open_table
 from .run_id import actor_prefix
 from .sparse_optim import OptimizerSpec, coalesce_rows
 
@@ -71,6 +71,9 @@ class ShardedEmbedding:
         memmap_dir: keep each shard's rows in a memory-mapped file in this
             directory (on the shard's machine) instead of in memory, for tables
             larger than RAM (default: in memory).
+        dtype: how the rows are stored: ``'float32'`` (default; 4 bytes per
+            value) or ``'float16'`` (2 bytes, optimizer ``'sgd'`` only); rows are
+            pulled, pushed and trained in float32 either way.
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, num_shards: int = 1,
@@ -78,7 +81,8 @@ class ShardedEmbedding:
                  ranges: Optional[Sequence[int]] = None, betas: Tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, lr_decay: float = 0.0, init: str = "normal", std: float = 1.0,
                  seed: int = 0, backend: str = "auto", name: str = "embedding",
-                 timeout_s: Optional[float] = None, memmap_dir: Optional[str] = None) -> None:
+                 timeout_s: Optional[float] = None, memmap_dir: Optional[str] = None,
+                 dtype: str = "float32") -> None:
         if not (isinstance(num_embeddings, int) and num_embeddings >= 1):
             raise ValueError(f"num_embeddings must be an int >= 1, got {num_embeddings!r}")
         if not (isinstance(embedding_dim, int) and embedding_dim >= 1):
@@ -98,6 +102,7 @@ class ShardedEmbedding:
         self.spec = OptimizerSpec(optimizer, float(lr), tuple(betas), float(eps), float(lr_decay))
         self.name = name
         self.memmap_dir = memmap_dir
+        self.dtype = check_table_dtype(dtype)
         ctx = current_context()
         self.timeout_s = float(timeout_s or (ctx.sync.remote_timeout_s if ctx else 120.0))
         self.backend = self._resolve_backend(backend)
@@ -129,7 +134,7 @@ class ShardedEmbedding:
 
     def _make(self, k: int, init: str, std: float, seed: int):
         args = (self.ranges[k], self.ranges[k + 1], self.embedding_dim, self.spec, init, std, seed,
-                self.memmap_dir)
+                self.memmap_dir, self.dtype)
         name = f"embedding shard {self.shard_name(k)} (rows [{self.ranges[k]}, {self.ranges[k + 1]}))"
         if self.backend == "local":
             return Remote(EmbeddingShard(*args), name, self.timeout_s)
@@ -255,13 +260,14 @@ class ShardedEmbedding:
 
     def _meta(self) -> dict:
         return {"num_embeddings": self.num_embeddings, "embedding_dim": self.embedding_dim,
-                "ranges": self.ranges, "optimizer": self.spec.name, "step": self.step}
+                "ranges": self.ranges, "optimizer": self.spec.name, "dtype": self.dtype,
+                "step": self.step}
 
     def load(self, directory: str, restore: bool = True) -> None:
         """Restore the shards saved by :meth:`save` (``restore=False``: only the step count)."""
         meta = read_meta(directory)
         mine = {k: v for k, v in self._meta().items() if k != "step"}
-        theirs = {k: meta.get(k) for k in mine}
+        theirs = {k: meta.get(k, "float32" if k == "dtype" else None) for k in mine}
         if theirs != mine:
             diff = {k: (theirs[k], mine[k]) for k in mine if theirs[k] != mine[k]}
             raise ValueError(f"saved embedding does not match this one (saved, expected): "
@@ -287,7 +293,8 @@ class ShardedEmbedding:
         the shards' rows (a trainer updates them in place, lock-free, as word2vec's threads do);
         None otherwise (rows then go through ``pull``/``push``)."""
         infos = wait([h.call("mapped_table") for h in self._handles])
-        if not infos or any(i is None or i["optimizer"] != "sgd" for i in infos):
+        if not infos or any(i is None or i["optimizer"] != "sgd" or i["dtype"] != self.dtype
+                            for i in infos):
             return None
         here = None
         if self.backend == "ray":
@@ -302,7 +309,7 @@ class ShardedEmbedding:
                    for i in infos)
         if not same:
             return None
-        return open_table(path, self.num_embeddings, self.embedding_dim)
+        return open_table(path, self.num_embeddings, self.embedding_dim, self.dtype)
 
     def actors(self) -> List[Any]:
         """The Ray actor handles of the shards (empty for the local backend)."""

@@ -94,7 +94,7 @@ def _train_walks(syn0, syn1, walks, first_walk_id, window, num_neg, prob, alias,
     pairs = np.zeros(blocks, np.int64)
     losses = np.zeros(blocks, np.float64)
     for blk in prange(blocks):
-        work = np.empty(syn0.shape[1], syn0.dtype)
+        work = np.empty(syn0.shape[1], np.float32)
         pos = np.empty(width, np.int64)
         rows = np.empty(width, np.int64)
         negs = np.empty(num_neg, np.int64)
@@ -162,7 +162,7 @@ def train_walks(syn0: np.ndarray, syn1: np.ndarray, walks: np.ndarray, *, window
 
     Returns ``(pairs trained, summed loss)`` (loss 0 unless ``with_loss``).
     """
-    _check_tables(syn0, syn1)
+    syn0, syn1 = _check_tables(syn0, syn1)
     walks = np.ascontiguousarray(walks, dtype=np.int64)
     if walks.ndim != 2:
         raise ValueError(f"walks must be a 2-D [W, L+1] array, got shape {walks.shape}")

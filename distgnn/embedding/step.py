@@ -28,6 +28,8 @@ from typing import Optional, Tuple
 import numpy as np
 from numba import njit
 
+from ._half import TABLE_DTYPES, kernel_view, load, store
+
 __all__ = ["sgns_step", "adagrad_state"]
 
 
@@ -50,7 +52,8 @@ def _pair_step(syn0, syn1, a, b, negs, lr, work, with_loss, acc0, acc1):
     usq = 0.0
     if ada:
         for k in range(d):
-            usq += syn0[a, k] * syn0[a, k]
+            u = load(syn0, a, k)
+            usq += u * u
         usq /= d
     for k in range(d):
         work[k] = 0.0
@@ -66,7 +69,7 @@ def _pair_step(syn0, syn1, a, b, negs, lr, work, with_loss, acc0, acc1):
                 continue
         f = np.float32(0.0)
         for k in range(d):
-            f += syn0[a, k] * syn1[t, k]
+            f += load(syn0, a, k) * load(syn1, t, k)
         ff = np.float64(f)
         sig = 1.0 / (1.0 + math.exp(-ff))
         if with_loss:
@@ -79,8 +82,9 @@ def _pair_step(syn0, syn1, a, b, negs, lr, work, with_loss, acc0, acc1):
         gc = np.float32(c)
         gt = np.float32(c * step)
         for k in range(d):
-            work[k] += gc * syn1[t, k]
-            syn1[t, k] += gt * syn0[a, k]
+            v = load(syn1, t, k)
+            work[k] += gc * v
+            store(syn1, t, k, v + gt * load(syn0, a, k))
     step = lr
     if ada:
         wsq = 0.0
@@ -90,7 +94,7 @@ def _pair_step(syn0, syn1, a, b, negs, lr, work, with_loss, acc0, acc1):
         step = lr / math.sqrt(acc0[a] + _ADA_EPS)
     g0 = np.float32(step)
     for k in range(d):
-        syn0[a, k] += g0 * work[k]
+        store(syn0, a, k, load(syn0, a, k) + g0 * work[k])
     return loss
 
 
@@ -114,26 +118,26 @@ def _pair_step5(syn0, syn1, a, t0, negs, lr, with_loss):
     t1, t2, t3, t4, t5 = negs[0], negs[1], negs[2], negs[3], negs[4]
     f0 = f1 = f2 = f3 = f4 = f5 = np.float32(0.0)
     for k in range(d):
-        u = syn0[a, k]
-        f0 += u * syn1[t0, k]
-        f1 += u * syn1[t1, k]
-        f2 += u * syn1[t2, k]
-        f3 += u * syn1[t3, k]
-        f4 += u * syn1[t4, k]
-        f5 += u * syn1[t5, k]
+        u = load(syn0, a, k)
+        f0 += u * load(syn1, t0, k)
+        f1 += u * load(syn1, t1, k)
+        f2 += u * load(syn1, t2, k)
+        f3 += u * load(syn1, t3, k)
+        f4 += u * load(syn1, t4, k)
+        f5 += u * load(syn1, t5, k)
     g0, g1, g2 = _sig_g(f0, 1.0, lr), _sig_g(f1, 0.0, lr), _sig_g(f2, 0.0, lr)
     g3, g4, g5 = _sig_g(f3, 0.0, lr), _sig_g(f4, 0.0, lr), _sig_g(f5, 0.0, lr)
     for k in range(d):
-        u = syn0[a, k]
-        v0, v1, v2 = syn1[t0, k], syn1[t1, k], syn1[t2, k]
-        v3, v4, v5 = syn1[t3, k], syn1[t4, k], syn1[t5, k]
-        syn0[a, k] = u + (g0 * v0 + g1 * v1 + g2 * v2 + g3 * v3 + g4 * v4 + g5 * v5)
-        syn1[t0, k] = v0 + g0 * u
-        syn1[t1, k] = v1 + g1 * u
-        syn1[t2, k] = v2 + g2 * u
-        syn1[t3, k] = v3 + g3 * u
-        syn1[t4, k] = v4 + g4 * u
-        syn1[t5, k] = v5 + g5 * u
+        u = load(syn0, a, k)
+        v0, v1, v2 = load(syn1, t0, k), load(syn1, t1, k), load(syn1, t2, k)
+        v3, v4, v5 = load(syn1, t3, k), load(syn1, t4, k), load(syn1, t5, k)
+        store(syn0, a, k, u + (g0 * v0 + g1 * v1 + g2 * v2 + g3 * v3 + g4 * v4 + g5 * v5))
+        store(syn1, t0, k, v0 + g0 * u)
+        store(syn1, t1, k, v1 + g1 * u)
+        store(syn1, t2, k, v2 + g2 * u)
+        store(syn1, t3, k, v3 + g3 * u)
+        store(syn1, t4, k, v4 + g4 * u)
+        store(syn1, t5, k, v5 + g5 * u)
     if not with_loss:
         return 0.0
     loss = _softplus(-np.float64(f0))
@@ -149,16 +153,16 @@ def _pair_step1(syn0, syn1, a, t0, t1, lr, with_loss):
     d = syn0.shape[1]
     f0 = f1 = np.float32(0.0)
     for k in range(d):
-        u = syn0[a, k]
-        f0 += u * syn1[t0, k]
-        f1 += u * syn1[t1, k]
+        u = load(syn0, a, k)
+        f0 += u * load(syn1, t0, k)
+        f1 += u * load(syn1, t1, k)
     g0, g1 = _sig_g(f0, 1.0, lr), _sig_g(f1, 0.0, lr)
     for k in range(d):
-        u = syn0[a, k]
-        v0, v1 = syn1[t0, k], syn1[t1, k]
-        syn0[a, k] = u + (g0 * v0 + g1 * v1)
-        syn1[t0, k] = v0 + g0 * u
-        syn1[t1, k] = v1 + g1 * u
+        u = load(syn0, a, k)
+        v0, v1 = load(syn1, t0, k), load(syn1, t1, k)
+        store(syn0, a, k, u + (g0 * v0 + g1 * v1))
+        store(syn1, t0, k, v0 + g0 * u)
+        store(syn1, t1, k, v1 + g1 * u)
     if not with_loss:
         return 0.0
     return _softplus(-np.float64(f0)) + _softplus(np.float64(f1))
@@ -188,18 +192,21 @@ def _distinct5(t0, negs):
 
 @njit(cache=True, nogil=True, fastmath=True)
 def _sgns_step(syn0, syn1, a, b, negs, lr, acc0, acc1):
-    work = np.empty(syn0.shape[1], syn0.dtype)
+    work = np.empty(syn0.shape[1], np.float32)
     return _pair_step(syn0, syn1, a, b, negs, lr, work, True, acc0, acc1)
 
 
-def _check_tables(syn0: np.ndarray, syn1: np.ndarray) -> None:
+def _check_tables(syn0: np.ndarray, syn1: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """The tables as the kernels take them (:func:`kernel_view`), after checking them."""
     for name, t in (("syn0", syn0), ("syn1", syn1)):
-        if not isinstance(t, np.ndarray) or t.dtype != np.float32 or t.ndim != 2 \
+        if not isinstance(t, np.ndarray) or t.dtype not in TABLE_DTYPES or t.ndim != 2 \
                 or not t.flags.c_contiguous or not t.flags.writeable:
             got = f"{type(t).__name__} {getattr(t, 'dtype', '')} {getattr(t, 'shape', '')}"
-            raise TypeError(f"{name} must be a writeable C-contiguous float32 [n, d] array, got {got}")
+            raise TypeError(f"{name} must be a writeable C-contiguous float32 or float16 [n, d] "
+                            f"array, got {got}")
     if syn0.shape != syn1.shape:
         raise ValueError(f"syn0 and syn1 must have the same shape, got {syn0.shape} and {syn1.shape}")
+    return kernel_view(syn0), kernel_view(syn1)
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -220,7 +227,7 @@ def sgns_step(syn0: np.ndarray, syn1: np.ndarray, input_row: int, target_row: in
     :func:`adagrad_state`) makes it row-wise Adagrad: a row's step is
     ``lr / sqrt(acc + 1e-10)`` after adding its gradient's mean square to ``acc``.
     """
-    _check_tables(syn0, syn1)
+    syn0, syn1 = _check_tables(syn0, syn1)
     acc0, acc1 = _adagrad(adagrad, syn0.shape[0])
     negs = np.ascontiguousarray(negatives, dtype=np.int64)
     n = syn0.shape[0]

@@ -182,7 +182,7 @@ def _make_embedding(inputs: JobInputs, num_nodes: int, name: str = EMBEDDING_NAM
         init = dict(init="zeros") if name == CONTEXT_NAME else dict(std=0.5 / d / 3 ** 0.5)
         return ShardedEmbedding(num_nodes, d, num_shards=shards, optimizer="sgd", lr=1.0,
                                 seed=cfg.run.seed, name=name, timeout_s=cfg.sync.remote_timeout_s,
-                                memmap_dir=_mapped(cfg, name), **init)
+                                memmap_dir=_mapped(cfg, name), dtype=cfg.model.table_dtype, **init)
     return ShardedEmbedding(num_nodes, cfg.model.embedding_dim, num_shards=shards,
                             optimizer=cfg.model.optimizer, lr=cfg.run.lr, seed=cfg.run.seed,
                             name=name, timeout_s=cfg.sync.remote_timeout_s,

@@ -46,3 +46,38 @@ def test_ray_shards_on_this_machine_share_the_file(tmp_path, local_ray):
     table[3] = 0.5
     np.testing.assert_array_equal(emb.weight().numpy()[3], np.full(4, 0.5, np.float32))
     emb.close()
+
+
+def test_a_float16_table_is_half_the_file_pulls_float32_and_rounds_pushes(tmp_path):
+    emb = _table(tmp_path, dtype="float16")
+    path = tmp_path / "table-4.f16"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name] and path.stat().st_size == 10 * 4 * 2
+    table = emb.table_in_place()
+    assert table.dtype == np.float16
+    w = emb.weight()
+    assert w.dtype == torch.float32
+    np.testing.assert_array_equal(w.numpy(), table.astype(np.float32))
+    before = table[4].astype(np.float32)
+    emb.push_gradients(torch.tensor([4]), torch.full((1, 4), 1e-3))  # sgd at lr 1, float32 math
+    np.testing.assert_array_equal(table[4], (before - np.float32(1e-3)).astype(np.float16))
+    # the same initial rows as float32's, rounded
+    np.testing.assert_array_equal(
+        _table(tmp_path / "f32").weight().numpy().astype(np.float16), w.numpy().astype(np.float16))
+
+
+def test_a_float16_table_needs_sgd_and_a_known_dtype(tmp_path):
+    with pytest.raises(ValueError, match="a float16 table needs optimizer 'sgd'.*got 'sparse_adam'"):
+        _table(tmp_path, dtype="float16", optimizer="sparse_adam")
+    with pytest.raises(ValueError, match=r"dtype must be one of \['float16', 'float32'\], got 'bfloat16'"):
+        _table(tmp_path, dtype="bfloat16")
+
+
+def test_a_float16_table_saves_and_loads_and_refuses_a_float32_checkpoint(tmp_path):
+    emb = _table(tmp_path / "a", dtype="float16", memmap_dir=None)
+    emb.push_gradients(torch.tensor([1, 7]), torch.ones(2, 4))
+    emb.save(str(tmp_path / "ck"))
+    back = _table(tmp_path / "b", dtype="float16", memmap_dir=None, seed=5)
+    back.load(str(tmp_path / "ck"))
+    assert torch.equal(back.weight(), emb.weight())
+    with pytest.raises(ValueError, match="dtype"):
+        _table(tmp_path / "c", memmap_dir=None).load(str(tmp_path / "ck"))

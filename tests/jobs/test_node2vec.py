@@ -63,7 +63,7 @@ def _run_sgns(store, run_dir, *extra):
     cfg = load_config(None, GRAPH + [f"data.store={store}", f"run.dir={run_dir}", *sgns, *extra])
     run_replicas(cfg, node2vec_replica, JobInputs(cfg, store, store))
     emb = ShardedEmbedding(130, 8, num_shards=cfg.sync.embedding_servers, optimizer="sgd", lr=1.0,
-                           backend="local", name=EMBEDDING_NAME)
+                           backend="local", name=EMBEDDING_NAME, dtype=cfg.model.table_dtype)
     state = load_checkpoint(latest_checkpoint(str(run_dir)), embeddings={EMBEDDING_NAME: emb})
     return state["position"], emb.weight(), read_metrics(str(run_dir / "metrics.csv"))
 
@@ -93,6 +93,18 @@ def test_sgns_tables_memory_mapped_train_the_same_table(store, tmp_path):
     assert sorted(p.name for p in (tmp_path / "default" / "tables").iterdir()) == \
         ["node2vec", "node2vec_context"]
     torch.testing.assert_close(default, mem)
+
+
+def test_float16_tables_are_half_the_files_and_learn_like_float32(store, tmp_path):
+    _, full, rows = _run_sgns(store, tmp_path / "f32", "run.epochs=2")
+    _, half, half_rows = _run_sgns(store, tmp_path / "f16", "run.epochs=2", "model.table_dtype=float16")
+    files = {p.name: p.stat().st_size for p in (tmp_path / "f16" / "tables" / "node2vec").iterdir()}
+    assert files == {"table-8.f16": 130 * 8 * 2}
+    assert half_rows[-1]["test_acc"] > 0.6 and half_rows[-1]["train_loss"] < half_rows[0]["train_loss"]
+    assert abs(half_rows[-1]["test_acc"] - rows[-1]["test_acc"]) <= 0.1
+    # rounding steers the per-pair SGD elsewhere, row by row, not its loss
+    assert half_rows[-1]["train_loss"] == pytest.approx(rows[-1]["train_loss"], rel=0.05)
+    assert half.shape == full.shape and half.dtype == torch.float32
 
 
 #: 4,000 planted nodes (16 blocks, p_ratio 15, 4 metis parts), one replica in process: the
