@@ -126,6 +126,7 @@ register_job(JobSpec("node2vec", "Node2Vec skip-gram on random walks, embeddings
                      "parameter-server actors", Node2VecModel, WalkSampler,
                      "distgnn.jobs.node2vec:node2vec_replica",
                      run_defaults=NODE2VEC_RUN_DEFAULTS, export_from="table",
+                     resources="distgnn.jobs.node2vec_tables:placed_tables",
                      measured="test accuracy 0.984 on the default generated graph (4k nodes, "
                               "8 epochs); 0.787 in 148 s on a 200k-node planted graph (16 "
                               "blocks, 2 replicas)"))

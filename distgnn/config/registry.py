@@ -11,6 +11,7 @@ validation and the function to run from here.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional
@@ -40,10 +41,21 @@ class JobSpec:
     #: infer`` wrote: embeddings and predictions) or ``"table"`` (the embedding table of the
     #: newest checkpoint)
     export_from: str = "inference"
+    #: ``"module:function"``: a context manager ``(cfg, store) -> cfg`` the driver enters
+    #: once the store and Ray are up, giving the config the replicas run (machine-dependent
+    #: defaults resolved, e.g. where Node2Vec's tables live) and releasing what it set up
+    #: when the run ends; "" for none
+    resources: str = ""
 
     def replica_function(self) -> Callable:
         """Import and return the replica function."""
         return _import(self.replica)
+
+    def run_resources(self, cfg, store: str):
+        """The job's :attr:`resources` context for ``cfg`` (one that changes nothing when unset)."""
+        if not self.resources:
+            return contextlib.nullcontext(cfg)
+        return _import(self.resources)(cfg, store)
 
     def model_builder(self) -> Callable:
         """Import and return the model builder of ``distgnn infer``."""

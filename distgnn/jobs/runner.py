@@ -95,10 +95,10 @@ def run_job(cfg: TrainConfig) -> Dict[str, object]:
     with ray_session(cfg) if needs_ray(cfg) else nullcontext():
         source, client = _shard_source(cfg, store)
         servers = client.nodes() if client is not None else []
-        inputs = JobInputs(cfg, store, source, bars)
         try:
-            with Console(cfg.run.run_dir, functools.partial(format_row, epochs=cfg.run.epochs), bars):
-                result = run_replicas(cfg, spec.replica_function(), inputs)
+            with spec.run_resources(cfg, store) as run_cfg, \
+                    Console(cfg.run.run_dir, functools.partial(format_row, epochs=cfg.run.epochs), bars):
+                result = run_replicas(run_cfg, spec.replica_function(), JobInputs(run_cfg, store, source, bars))
         finally:
             if client is not None:
                 from distgnn.sampler import shutdown_shard_servers

@@ -9,6 +9,7 @@ from ``seed``.
 """
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, List, Optional, Sequence
 
 import numpy as np
@@ -305,7 +306,9 @@ class RandomWalkLoader(EpochLoader):
     graphs), the same walks as in memory for the same seed and numbering.
     Over shard servers ``walk_group`` walkers (default 32768) are walked together:
     consecutive batches share the servers' rounds (fewer, fuller messages), each
-    batch's walks the same as alone.
+    batch's walks the same as alone. The next group walks (on its own thread, the
+    servers doing the work) while the batches of the current one are consumed;
+    no more than two groups are held.
     ``windows=False`` leaves the windows out (``pos_rw``/``neg_rw`` empty, ``walks``
     alone) for trainers that cut their own pairs from the walks.
     """
@@ -348,23 +351,47 @@ class RandomWalkLoader(EpochLoader):
         if self._csr is not None:
             return tasks
         per = max(1, self.walk_group // (self.batch_size * self.walks_per_node))
-        out = []
+        out, groups = [], []
         for g in range(0, len(tasks), per):
-            group = {"tasks": tasks[g:g + per], "walks": {}}
-            out.extend((i, seed, start, group) for i, seed, start in group["tasks"])
+            groups.append({"tasks": tasks[g:g + per], "walks": None, "future": None, "next": None})
+            out.extend((i, seed, start, groups[-1]) for i, seed, start in groups[-1]["tasks"])
+        for a, b in zip(groups, groups[1:]):
+            a["next"] = b
+        self._close_walker()
+        self._walker = ThreadPoolExecutor(1, thread_name_prefix="distgnn-walk-rounds")
         return out
 
+    def _walk_group(self, tasks) -> dict:
+        """The walks of a group's batches, walked on the servers in the same rounds."""
+        starts = [np.repeat(t[2], self.walks_per_node) for t in tasks]
+        seeds = np.concatenate([np.full(s.shape[0], t[1], np.int64) for s, t in zip(starts, tasks)])
+        ids = np.concatenate([np.arange(s.shape[0], dtype=np.int64) for s in starts])
+        walks, _ = walk_rounds(self.client.walk_round, self.client.owner, np.concatenate(starts),
+                               self.walk_length, self.p, self.q, seeds, ids)
+        bounds = np.cumsum([0] + [s.shape[0] for s in starts])
+        return {t[0]: walks[bounds[k]:bounds[k + 1]] for k, t in enumerate(tasks)}
+
+    def _submit(self, group: Optional[dict]) -> None:
+        if group is not None and group["future"] is None:
+            group["future"] = self._walker.submit(self._walk_group, group["tasks"])
+
     def _server_walks(self, index: int, group: dict) -> np.ndarray:
-        """Walks of batch ``index``: its group's batches are walked on the servers at once."""
-        if index not in group["walks"]:
-            starts = [np.repeat(t[2], self.walks_per_node) for t in group["tasks"]]
-            seeds = np.concatenate([np.full(s.shape[0], t[1], np.int64) for s, t in zip(starts, group["tasks"])])
-            ids = np.concatenate([np.arange(s.shape[0], dtype=np.int64) for s in starts])
-            walks, _ = walk_rounds(self.client.walk_round, self.client.owner, np.concatenate(starts),
-                                   self.walk_length, self.p, self.q, seeds, ids)
-            bounds = np.cumsum([0] + [s.shape[0] for s in starts])
-            group["walks"] = {t[0]: walks[bounds[k]:bounds[k + 1]] for k, t in enumerate(group["tasks"])}
+        """Walks of batch ``index``; asking for a group's first batch starts the next group."""
+        if group["walks"] is None:
+            self._submit(group)
+            self._submit(group["next"])
+            group["walks"] = group["future"].result()
+            group["future"] = True  # done: its walks are handed out below, the arrays let go
         return group["walks"].pop(index)
+
+    def _close_walker(self) -> None:
+        walker, self._walker = getattr(self, "_walker", None), None
+        if walker is not None:
+            walker.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        super().close()
+        self._close_walker()
 
     def _make(self, task) -> WalkBatch:
         seed, start = task[1], np.repeat(task[2], self.walks_per_node)

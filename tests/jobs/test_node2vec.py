@@ -1,5 +1,7 @@
 """The Node2Vec job of `distgnn train`, run in one process: it learns, every node starts walks,
 evaluation covers every test node, and a run stopped mid-epoch resumes to the same table."""
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -129,3 +131,25 @@ def test_job_defaults_learn_where_one_epoch_does_not(tmp_path):
         acc[name] = rows[-1]["test_acc"]
     assert load_config(None, ["job=node2vec"]).run.epochs == 8
     assert acc["defaults"] >= LEARN_FLOOR and acc["one epoch"] <= LEARN_CEILING, acc
+
+
+def test_tables_go_to_memory_on_one_machine_and_are_removed_after(store, tmp_path, monkeypatch, capsys):
+    from distgnn.jobs import node2vec_tables as nt
+
+    cfg = load_config(None, GRAPH + [f"data.store={store}", f"run.dir={tmp_path / 'r'}",
+                                     "model.optimizer=sgns", "model.table_dtype=float16"])
+    assert nt.table_bytes(cfg, 130) == 2 * 130 * 8 * 2
+    with nt.placed_tables(cfg, store) as placed:
+        folder = placed.model.memmap_dir
+        assert os.path.dirname(folder) == nt.IN_MEMORY_ROOT and "distgnn-" in folder
+        os.makedirs(os.path.join(folder, "node2vec"))
+        assert cfg.model.memmap_dir is None  # the given config is left as it was
+    assert not os.path.exists(folder)
+    assert "both tables (0.00 GB, float16) in /dev/shm/distgnn-" in capsys.readouterr().out
+    monkeypatch.setattr(nt, "MEMORY_SHARE", 0.0)  # tables that do not fit stay on disk
+    with nt.placed_tables(cfg, store) as placed:
+        assert placed.model.memmap_dir == os.path.join(str(tmp_path / "r"), "tables")
+    named = load_config(None, GRAPH + [f"data.store={store}", f"run.dir={tmp_path / 'r'}",
+                                       "model.optimizer=sgns", "model.memmap_dir=\"\""])
+    with nt.placed_tables(named, store) as placed:
+        assert placed is named
