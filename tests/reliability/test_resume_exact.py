@@ -87,36 +87,37 @@ def _epoch_column(run_dir):
         return [row["epoch"] for row in csv.DictReader(fh)]
 
 
-@pytest.mark.parametrize("stop", ["mid_epoch", "checkpoint_lost"])
-@pytest.mark.parametrize("workers", [1, 2])
-@pytest.mark.parametrize("job", sorted(JOBS))
-def test_stopped_and_resumed_run_ends_as_the_uninterrupted_one(capsys, store, tmp_path, job,
-                                                               workers, stop):
-    position, model, rows = _uninterrupted(capsys, store, job, workers, tmp_path)
-    steps = position["global_step"] // EPOCHS
-    assert position == {"epoch": EPOCHS, "step": 0, "global_step": EPOCHS * steps} and steps >= 2
-    run = tmp_path / "stopped"
-    if stop == "mid_epoch":  # one step into epoch 2 of 3
-        _train(capsys, store, job, run, workers, f"run.max_steps={steps + 1}")
-        assert _final(run)[0] == {"epoch": 1, "step": 1, "global_step": steps + 1}
-        replayed = [2, 3]
-    else:  # epoch 3's row written, its checkpoint lost: the run resumes from epoch 2's
-        _train(capsys, store, job, run, workers)
-        shutil.rmtree(latest_checkpoint(str(run)))
-        # Ray Train's record of the run would not list it either: it registers a checkpoint
-        # after the fact; without the record, the replicas resume from the run directory
-        (run / "checkpoint_manager_snapshot.json").unlink(missing_ok=True)
-        assert _final(run)[0]["epoch"] == EPOCHS - 1
-        replayed = [3]
-    out = _train(capsys, store, job, run, workers, resume=True)
+def _check_resumed(run, out, position, model, rows, replayed):
     final_position, final_model = _final(run)
     assert final_position == position
-    if workers == 2 and job == "cluster_gcn":  # groups of 2 and 1 of 7 parts: the replicas'
-        replicas = load_checkpoint(latest_checkpoint(str(run)))[REPLICAS_KEY]  # dropout differs
-        assert not torch.equal(replicas[0]["rng"]["torch"], replicas[1]["rng"]["torch"])
     for key in model:
         assert torch.equal(final_model[key], model[key]), key
     assert _exact(read_metrics(str(run / "metrics.csv"))) == _exact(rows)
     assert _epoch_column(run) == [str(e) for e in range(EPOCHS)]
     printed = [line.split(" | ")[0] for line in out.splitlines() if line.startswith("epoch ")]
     assert printed == [f"epoch {e}/{EPOCHS}" for e in replayed]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("job", sorted(JOBS))
+def test_stopped_and_resumed_run_ends_as_the_uninterrupted_one(capsys, store, tmp_path, job, workers):
+    """Stopped one step into epoch 2 of 3 and resumed; then, with epoch 3's row written but
+    its checkpoint lost, resumed again from epoch 2's: both times the uninterrupted run's end."""
+    position, model, rows = _uninterrupted(capsys, store, job, workers, tmp_path)
+    steps = position["global_step"] // EPOCHS
+    assert position == {"epoch": EPOCHS, "step": 0, "global_step": EPOCHS * steps} and steps >= 2
+    run = tmp_path / "stopped"
+    _train(capsys, store, job, run, workers, f"run.max_steps={steps + 1}")
+    assert _final(run)[0] == {"epoch": 1, "step": 1, "global_step": steps + 1}
+    out = _train(capsys, store, job, run, workers, resume=True)
+    _check_resumed(run, out, position, model, rows, replayed=[2, 3])
+    if workers == 2 and job == "cluster_gcn":  # groups of 2 and 1 of 7 parts: the replicas'
+        replicas = load_checkpoint(latest_checkpoint(str(run)))[REPLICAS_KEY]  # dropout differs
+        assert not torch.equal(replicas[0]["rng"]["torch"], replicas[1]["rng"]["torch"])
+    shutil.rmtree(latest_checkpoint(str(run)))
+    # Ray Train's record of the run would not list it either: it registers a checkpoint
+    # after the fact; without the record, the replicas resume from the run directory
+    (run / "checkpoint_manager_snapshot.json").unlink(missing_ok=True)
+    assert _final(run)[0]["epoch"] == EPOCHS - 1
+    out = _train(capsys, store, job, run, workers, resume=True)
+    _check_resumed(run, out, position, model, rows, replayed=[3])
