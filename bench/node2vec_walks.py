@@ -40,6 +40,7 @@ def _store(scale: int, parts: int, method: str, workdir: str):
 
 def _fit(whole, start, length: int, window: int, dim: int) -> dict:
     from distgnn.embedding import init_tables, negative_table, train_walks
+    from distgnn.embedding.trainer import cut_at_sinks
     from distgnn.sampler import random_walk
     syn0, syn1 = init_tables(whole.rowptr.shape[0] - 1, dim)
     prob, alias = negative_table(whole.rowptr)
@@ -47,6 +48,7 @@ def _fit(whole, start, length: int, window: int, dim: int) -> dict:
     train_walks(syn0, syn1, w, window=window, prob=prob, alias=alias, num_negative_samples=1)
     t = time.perf_counter()
     walks = random_walk(whole.rowptr, whole.col, start, length, 0.5, 2.0, seed=2).numpy()
+    cut_at_sinks(walks, np.diff(whole.rowptr) == 0)  # as fit (and the job) do: no self pairs
     pairs, _ = train_walks(syn0, syn1, walks, window=window, prob=prob, alias=alias,
                            num_negative_samples=1, lr_start=0.025, lr_end=0.0001)
     took = time.perf_counter() - t

@@ -22,7 +22,7 @@ from typing import Any, List, Optional, Sequence
 
 from distgnn.traffic import TRAFFIC, payload_bytes
 
-__all__ = ["Remote", "Pending", "wait", "is_actor", "RemoteError", "ActorDiedError",
+__all__ = ["spread_strategy", "Remote", "Pending", "wait", "is_actor", "RemoteError", "ActorDiedError",
            "RemoteTimeoutError", "RemoteCallError", "ShardLostError", "node_id"]
 
 
@@ -58,6 +58,20 @@ def node_id() -> str:
     import ray
 
     return ray.get_runtime_context().get_node_id() if ray.is_initialized() else "local"
+
+
+def spread_strategy(index: int) -> Any:
+    """The scheduling strategy of the ``index``-th server of a set spread one per node: pinned
+    (softly: it may go elsewhere when that node is gone) to the ``index mod N``-th of the N alive
+    nodes, in node-id order; Ray's best-effort SPREAD on one node (it often packs servers that
+    start together on a cluster)."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    nodes = sorted(n["NodeID"] for n in ray.nodes() if n.get("Alive"))
+    if len(nodes) <= 1:
+        return "SPREAD"
+    return NodeAffinitySchedulingStrategy(node_id=nodes[index % len(nodes)], soft=True)
 
 
 def is_actor(target: Any) -> bool:

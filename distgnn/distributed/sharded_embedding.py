@@ -20,7 +20,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 import torch
 from torch import Tensor
 
-from distgnn.remote import Remote, wait
+from distgnn.remote import Remote, spread_strategy, wait
 
 from .context import current_context
 from .embedding_files import read_meta, read_shard, write_meta, write_shard
@@ -139,7 +139,7 @@ class ShardedEmbedding:
         if self.backend == "local":
             return Remote(EmbeddingShard(*args), name, self.timeout_s)
         import ray
-        opts = dict(num_cpus=0, scheduling_strategy="SPREAD", max_concurrency=1,
+        opts = dict(num_cpus=0, scheduling_strategy=spread_strategy(k), max_concurrency=1,
                     max_restarts=SHARD_RESTARTS)
         if self._shared:
             # shared by all replicas and kept across worker restarts; Trainer.fit removes it

@@ -36,6 +36,9 @@ __all__ = ["Node2VecJob", "node2vec_replica", "node2vec_step", "sgns_train_batch
            "EMBEDDING_NAME", "CONTEXT_NAME"]
 
 EMBEDDING_NAME = "node2vec"
+#: with optimizer sgns, an epoch's train_loss is the mean over every LOSS_EVERY-th step's
+#: batch (from its first; batches are shuffled): scoring every pair costs ~18% of training
+LOSS_EVERY = 8
 #: word2vec's output table, beside the embedding when ``model.optimizer=sgns``.
 CONTEXT_NAME = "node2vec_context"
 
@@ -57,7 +60,7 @@ def node2vec_step(emb, pos: torch.Tensor, neg: torch.Tensor) -> float:
 
 
 def sgns_train_batch(tables, walks: torch.Tensor, sgns: "SgnsState", lr_start: float, lr_end: float,
-              first_walk_id: int) -> Tuple[float, int]:
+              first_walk_id: int, with_loss: bool = True) -> Tuple[float, int]:
     """word2vec's per-pair step (``model.optimizer=sgns``) on rows pulled from the servers.
 
     :func:`distgnn.embedding.train_pulled` pulls the rows of the input and output tables
@@ -66,7 +69,8 @@ def sgns_train_batch(tables, walks: torch.Tensor, sgns: "SgnsState", lr_start: f
     replica count where the gradient exchange averages it. Where ``sgns.in_place`` holds
     both tables mapped from the servers' files (:func:`in_place_tables`), the step trains
     them directly instead, as one of word2vec's lock-free threads. Returns (mean pair
-    loss, pairs).
+    loss, pairs); the loss is 0 unless ``with_loss`` (it costs a log per target, ~18% of
+    the step).
     """
     from distgnn.embedding import train_pulled, train_walks
     from distgnn.embedding.trainer import cut_at_sinks
@@ -85,7 +89,7 @@ def sgns_train_batch(tables, walks: torch.Tensor, sgns: "SgnsState", lr_start: f
     # one thread: the replicas are the parallelism, and a run stays reproducible and resumable
     opts = dict(window=sgns.window, prob=sgns.prob, alias=sgns.alias,
                 num_negative_samples=sgns.num_negative_samples, lr_start=lr_start, lr_end=lr_end,
-                seed=sgns.seed, first_walk_id=first_walk_id, threads=1, with_loss=True)
+                seed=sgns.seed, first_walk_id=first_walk_id, threads=1, with_loss=with_loss)
     if sgns.in_place is not None:  # the servers' own rows, shared with the other replicas
         pairs, loss = train_walks(*sgns.in_place, walks, **opts)
     else:
@@ -267,10 +271,11 @@ class Node2VecJob:
             return {}, 0
         if sgns is not None:
             first = (schedule.global_step * ctx.world_size + ctx.rank) * sgns.walks_per_step
+            scored = schedule.step % LOSS_EVERY == 0
             loss, pairs = sgns_train_batch(self.tables, batch.walks, sgns,
                                            *_sgns_lr(self.run, schedule, self.steps),
-                                           first_walk_id=first)
-            return {"loss_sum": loss, "batches": 1.0}, pairs
+                                           first_walk_id=first, with_loss=scored)
+            return ({"loss_sum": loss, "batches": 1.0} if scored else {}), pairs
         pos, neg = batch
         loss = node2vec_step(self.tables[0], pos, neg)
         return {"loss_sum": loss, "batches": 1.0}, pos.size(0) * (pos.size(1) - 1)

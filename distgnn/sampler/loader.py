@@ -316,7 +316,7 @@ class RandomWalkLoader(EpochLoader):
     def __init__(self, source, walk_length: int, context_size: int, walks_per_node: int = 1,
                  num_negative_samples: int = 1, p: float = 1.0, q: float = 1.0, batch_size: int = 128,
                  start_nodes=None, shuffle: bool = True, seed: Optional[int] = None, prefetch: int = 2,
-                 timeout: float = 120.0, windows: bool = True, walk_group: int = 32768) -> None:
+                 timeout: float = 120.0, windows: bool = True, walk_group: int = 131072) -> None:
         super().__init__(seed, prefetch)
         self.walk_group = _check_positive_int("walk_group", walk_group)
         self.windows = bool(windows)

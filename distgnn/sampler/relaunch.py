@@ -22,7 +22,7 @@ import threading
 import uuid
 from typing import Any, Dict, List, Optional, Sequence
 
-from distgnn.remote import ActorDiedError
+from distgnn.remote import ActorDiedError, spread_strategy
 
 __all__ = ["ServerLauncher", "SERVER_NAMESPACE", "kill_replacements"]
 
@@ -68,6 +68,8 @@ class ServerLauncher:
         from .server import ShardServer
 
         opts = dict(self.options)
+        if opts.get("scheduling_strategy") == "SPREAD":  # one server per node
+            opts["scheduling_strategy"] = spread_strategy(server)
         if name is not None:
             opts.update(name=name, namespace=SERVER_NAMESPACE, lifetime="detached",
                         get_if_exists=True)
