@@ -77,6 +77,35 @@ def test_kuberay_manifest():
     assert f"kubectl get secret {rc['metadata']['name']}" in GUIDE
 
 
+def _kubernetes_documents(docs):
+    """The manifest as Kubernetes' own schemas can check it: its core objects as they are,
+    and each pod template of the RayCluster (a custom resource, whose schema ships with
+    KubeRay) as a PodTemplate."""
+    for d in docs:
+        if d["kind"] != "RayCluster":
+            yield d
+            continue
+        spec = d["spec"]
+        for t in [spec["headGroupSpec"]["template"]] + [g["template"] for g in spec["workerGroupSpecs"]]:
+            yield {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "pods"}, "template": t}
+
+
+def test_kuberay_manifest_passes_the_kubernetes_schemas():
+    """What `kubectl apply --dry-run=client` checks, offline: every field known and of its type
+    (strict: an unknown field fails, as kubectl's field validation does)."""
+    kv = pytest.importorskip("kubernetes_validate")
+    docs = list(yaml.safe_load_all((CLUSTER / "kuberay-raycluster.yaml").read_text()))
+    checked = list(_kubernetes_documents(docs))
+    rc = next(d for d in docs if d["kind"] == "RayCluster")
+    assert len(checked) == len(docs) + len(rc["spec"]["workerGroupSpecs"])  # head + workers
+    for d in checked:
+        kv.validate(d, kv.latest_version(), strict=True)
+    typo = json.loads(json.dumps(checked[1]))
+    typo["template"]["spec"]["containers"][0]["resourcez"] = typo["template"]["spec"]["containers"][0].pop("resources")
+    with pytest.raises(kv.ValidationError, match="'resourcez' was unexpected"):
+        kv.validate(typo, kv.latest_version(), strict=True)
+
+
 def test_dockerfile_and_setup_script():
     docker = (CLUSTER / "Dockerfile").read_text()
     assert f"FROM {IMAGE}" in docker and "setup_node.sh" in docker
