@@ -174,10 +174,11 @@ def _actor_died(exc: BaseException) -> Optional[str]:
 def describe_failure(exc: BaseException) -> str:
     """One line for a failure inside Ray: which replica or actor, which method, the cause."""
     chain = _chain(exc)
+    lost = next((e.lost_nodes for e in chain if getattr(e, "lost_nodes", None)), None)
     for e in chain:
         line = _worker_group(e)
         if line:
-            return line
+            return line + (f" ({', '.join(lost)} left the Ray cluster)" if lost else "")
     for e in chain:
         if hasattr(e, "controller_failure"):
             return f"Ray Train controller: {_cause(e.controller_failure)}"

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional
 
 from distgnn.remote import node_id
 
-__all__ = ["PLACEMENTS", "alive_nodes", "ray_strategy", "record_replicas", "read_placement",
+__all__ = ["PLACEMENTS", "alive_nodes", "lost_replica_nodes", "ray_strategy", "record_replicas", "read_placement",
            "PLACEMENT_FILE"]
 
 PLACEMENTS = ("auto", "spread", "pack")
@@ -69,4 +69,22 @@ def read_placement(run_dir: str, **servers: List[str]) -> Dict[str, object]:
     out.update({name: list(nodes) for name, nodes in servers.items() if nodes})
     used = {n for key, v in out.items() if key != "strategy" for n in v}
     out["nodes"] = len(used)
+    return out
+
+
+def lost_replica_nodes(run_dir: str) -> List[str]:
+    """``"replica R on node ID (IP)"`` for each replica of ``run_dir``'s record whose Ray node
+    is no longer alive (empty without a record or without Ray)."""
+    import ray
+
+    replicas = read_placement(run_dir).get("replicas") or []
+    if not replicas or not ray.is_initialized():
+        return []
+    nodes = {n["NodeID"]: n for n in ray.nodes()}
+    out = []
+    for rank, node in enumerate(replicas):
+        info = nodes.get(node)
+        if info is None or not info.get("Alive"):
+            ip = (info or {}).get("NodeManagerAddress", "?")
+            out.append(f"replica {rank} on node {node[:12]} ({ip})")
     return out

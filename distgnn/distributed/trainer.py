@@ -6,13 +6,13 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import torch
 
 from .checkpoint import latest_checkpoint
 from .config import RunConfig, ScalingConfig, SyncConfig
-from .placement import alive_nodes, ray_strategy, record_replicas
+from .placement import alive_nodes, lost_replica_nodes, ray_strategy, record_replicas
 from .context import LocalContext, RayContext, _set_context
 from .metrics import read_history, read_rows
 from .errors import DistributedError
@@ -27,7 +27,11 @@ RECOVERED_LOG = "distgnn-recovered-{pid}.log"
 
 
 class TrainingFailedError(DistributedError):
-    """The train function failed (more often than ``run.max_failures`` allows)."""
+    """The train function failed (more often than ``run.max_failures`` allows).
+
+    ``lost_nodes`` names the replicas whose Ray node had left the cluster by then."""
+
+    lost_nodes: Sequence[str] = ()
 
 
 @dataclass
@@ -204,7 +208,9 @@ class Trainer:
             try:
                 res = self._torch_trainer().fit()
             except Exception as e:  # noqa: BLE001 - Ray's error wraps the worker's; keep both
-                raise TrainingFailedError(f"training run {self.run.name!r} failed: {e}") from e
+                err = TrainingFailedError(f"training run {self.run.name!r} failed: {e}")
+                err.lost_nodes = lost_replica_nodes(self.run_dir)
+                raise err from e
             finally:
                 self._remove_shard_actors()
             history = read_history(self.run_dir)

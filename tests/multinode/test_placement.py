@@ -34,12 +34,16 @@ def cluster():
     c.shutdown()
 
 
-def _train(run_dir, placement: str):
+def _train_code(run_dir, placement: str, *extra) -> int:
     argv = ["train", str(ROOT / "examples" / "configs" / "cluster_gcn.yaml"), "-p", f"run.dir={run_dir}",
             "-p", f"scaling.placement={placement}", "-p", f"data.output={run_dir.parent / 'graph.zarr'}"]
-    for o in SMALL:
+    for o in SMALL + list(extra):
         argv += ["-p", o]
-    assert main(argv) == 0
+    return main(argv)
+
+
+def _train(run_dir, placement: str, *extra):
+    assert _train_code(run_dir, placement, *extra) == 0
     return json.loads((run_dir / "summary.json").read_text())
 
 
@@ -76,3 +80,58 @@ def test_read_placement_counts_the_nodes_used(tmp_path):
     got = read_placement(str(tmp_path), shard_servers=["b", "c"], embedding_servers=[])
     assert got == {"strategy": "SPREAD", "replicas": ["a", "b"], "shard_servers": ["b", "c"], "nodes": 3}
     assert read_placement(str(tmp_path / "none")) == {"nodes": 0}
+
+
+def _remove_worker_after_first_row(cluster, run, removed):
+    import threading
+    import time
+
+    from distgnn.jobs import read_metrics
+
+    worker = next(n for n in cluster.list_all_nodes() if n is not cluster.head_node)
+
+    def remove():
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            if (run / "metrics.csv").exists() and read_metrics(str(run / "metrics.csv")):
+                removed.update(at=len(read_metrics(str(run / "metrics.csv"))), node=worker.node_id)
+                cluster.remove_node(worker)
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=remove, daemon=True)
+    thread.start()
+    return thread
+
+
+def _train_losing_the_worker(cluster, run, *extra):
+    removed = {}
+    thread = _remove_worker_after_first_row(cluster, run, removed)
+    try:
+        code = _train_code(run, "spread", "run.epochs=4", *extra)
+    finally:
+        thread.join()
+        if "at" in removed:  # back to two nodes, for what runs next
+            cluster.add_node(num_cpus=2)
+            cluster.wait_for_nodes()
+    assert removed.get("at", 4) < 4, "the worker node was not removed mid-run"
+    return code, removed["node"]
+
+
+def test_a_worker_node_removed_mid_run_fails_naming_it_or_finishes_on_the_rest(cluster, tmp_path, capsys):
+    """The worker node's raylet stops (``ray stop`` there) after the first epoch's row. With
+    run.max_failures=0 the run fails in one line naming the node; with 2, the replicas restart
+    on the node that is left, from the last checkpoint (the shard server that lived there is
+    launched again), and the run finishes."""
+    from distgnn.jobs import read_metrics
+
+    capsys.readouterr()
+    code, node = _train_losing_the_worker(cluster, tmp_path / "fail", "run.max_failures=0")
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("distgnn train: error")]
+    assert code == 2 and len(lines) == 1
+    assert f"on node {node[:12]}" in lines[0] and "left the Ray cluster" in lines[0], lines[0]
+    run = tmp_path / "finish"
+    code, _ = _train_losing_the_worker(cluster, run, "run.max_failures=2")
+    assert code == 0
+    assert [int(r["epoch"]) for r in read_metrics(str(run / "metrics.csv"))] == [0, 1, 2, 3]
+    assert json.loads((run / "summary.json").read_text())["final"]["test_acc"] > 0.5
