@@ -77,9 +77,11 @@ class Node2VecModel:
                                     "files under this directory (on each server's machine), for "
                                     "tables larger than memory; with optimizer sgns, replicas on "
                                     "the servers' machine then train those files in place "
-                                    "instead of pulling and pushing rows (null: <run.dir>/tables "
-                                    "with optimizer sgns, in memory with the others; '': in "
-                                    "memory)")
+                                    "instead of pulling and pushing rows (null: with optimizer "
+                                    "sgns, /dev/shm/distgnn-<run id>-tables on one machine where "
+                                    "both tables fit in 60% of the memory, removed at the end "
+                                    "(a file on disk is written back while it trains), else "
+                                    "<run.dir>/tables; in memory with the others; '': in memory)")
     table_dtype: str = opt("float32", "how optimizer sgns stores both tables' rows: float32 "
                            "(4*dim bytes per row and table) or float16 (2*dim bytes, for tables "
                            "that would not fit beside the graph; arithmetic stays float32, and "
