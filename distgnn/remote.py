@@ -61,10 +61,12 @@ def node_id() -> str:
 
 
 def spread_strategy(index: int) -> Any:
-    """The scheduling strategy of the ``index``-th server of a set spread one per node: pinned
-    (softly: it may go elsewhere when that node is gone) to the ``index mod N``-th of the N alive
-    nodes, in node-id order; Ray's best-effort SPREAD on one node (it often packs servers that
-    start together on a cluster)."""
+    """The scheduling strategy of the ``index``-th server of a set spread over the nodes: a soft
+    affinity to the ``index mod N``-th of the N alive nodes, in node-id order (a server Ray
+    restarts after its node left may go elsewhere); plain SPREAD on one node. Soft pins are
+    kept most of the time, not always (a node that joined moments ago may be passed over): a
+    hard pin would leave a server Ray restarts after losing its node unschedulable.
+    """
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 

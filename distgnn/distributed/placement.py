@@ -3,7 +3,7 @@
 ``scaling.placement``: ``"spread"`` puts the replicas on as many nodes as there are
 (Ray's SPREAD), ``"pack"`` on as few as possible (PACK), ``"auto"`` spreads on a
 cluster of several nodes and packs on one. Shard servers and embedding servers are
-always spread, one per node in turn (:func:`distgnn.remote.spread_strategy`). Each actor tells its node (:func:`node_id`); rank 0 writes the
+always spread, preferring one per node in turn (:func:`distgnn.remote.spread_strategy`). Each actor tells its node (:func:`node_id`); rank 0 writes the
 replicas' nodes to ``<run.dir>/placement.json`` (:func:`record_replicas`) and the
 job's summary adds the servers'.
 """
