@@ -22,8 +22,8 @@ from typing import Any, List, Optional, Sequence
 
 from distgnn.traffic import TRAFFIC, payload_bytes
 
-__all__ = ["spread_strategy", "Remote", "Pending", "wait", "is_actor", "RemoteError", "ActorDiedError",
-           "RemoteTimeoutError", "RemoteCallError", "ShardLostError", "node_id"]
+__all__ = ["Remote", "Pending", "wait", "is_actor", "RemoteError", "ActorDiedError",
+           "RemoteTimeoutError", "RemoteCallError", "ShardLostError", "node_id", "spread_strategy"]
 
 
 class RemoteError(RuntimeError):

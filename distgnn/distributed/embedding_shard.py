@@ -22,7 +22,6 @@ __all__ = ["EmbeddingShard", "EmbeddingShardActor", "init_rows", "mapped_rows", 
 
 #: the element types a table's rows may be stored in (arithmetic is float32 either way)
 TABLE_DTYPES = {"float32": np.float32, "float16": np.float16}
-_SUFFIX = {"float32": "f32", "float16": "f16"}
 
 
 def check_table_dtype(dtype: str) -> str:
@@ -34,7 +33,8 @@ def check_table_dtype(dtype: str) -> str:
 def table_file(directory: str, dim: int, dtype: str = "float32") -> str:
     """The one file of a memory-mapped table in ``directory``: row ``v`` at byte
     ``itemsize * dim * v`` (4 bytes for float32, 2 for float16)."""
-    return os.path.join(directory, f"table-{dim}.{_SUFFIX[check_table_dtype(dtype)]}")
+    bits = 8 * np.dtype(TABLE_DTYPES[check_table_dtype(dtype)]).itemsize
+    return os.path.join(directory, f"table-{dim}.f{bits}")
 
 
 def mapped_rows(directory: str, lo: int, hi: int, dim: int, dtype: str = "float32") -> Tensor:

@@ -3,9 +3,10 @@
 ``scaling.placement``: ``"spread"`` puts the replicas on as many nodes as there are
 (Ray's SPREAD), ``"pack"`` on as few as possible (PACK), ``"auto"`` spreads on a
 cluster of several nodes and packs on one. Shard servers and embedding servers are
-always spread, preferring one per node in turn (:func:`distgnn.remote.spread_strategy`). Each actor tells its node (:func:`node_id`); rank 0 writes the
-replicas' nodes to ``<run.dir>/placement.json`` (:func:`record_replicas`) and the
-job's summary adds the servers'.
+always spread, preferring one per node in turn (:func:`distgnn.remote.spread_strategy`).
+Each actor tells its node (:func:`node_id`); rank 0 writes the replicas' nodes to
+``<run.dir>/placement.json`` (:func:`record_replicas`) and the job's summary adds the
+servers'.
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from typing import Dict, List, Optional
 
 from distgnn.remote import node_id
 
-__all__ = ["PLACEMENTS", "alive_nodes", "lost_replica_nodes", "ray_strategy", "record_replicas", "read_placement",
-           "PLACEMENT_FILE"]
+__all__ = ["PLACEMENTS", "alive_nodes", "lost_replica_nodes", "ray_strategy", "record_replicas",
+           "read_placement", "PLACEMENT_FILE"]
 
 PLACEMENTS = ("auto", "spread", "pack")
 PLACEMENT_FILE = "placement.json"

@@ -16,6 +16,8 @@ import os
 import shutil
 from typing import Iterator, Optional
 
+import numpy as np
+
 __all__ = ["IN_MEMORY_ROOT", "table_bytes", "in_memory_dir", "placed_tables"]
 
 #: a memory-backed file system shared by the processes of one machine
@@ -26,8 +28,7 @@ MEMORY_SHARE = 0.6
 
 def table_bytes(cfg, num_nodes: int) -> int:
     """Bytes of both sgns tables (input and output) of a run on ``num_nodes`` nodes."""
-    width = 2 if cfg.model.table_dtype == "float16" else 4
-    return 2 * num_nodes * cfg.model.embedding_dim * width
+    return 2 * num_nodes * cfg.model.embedding_dim * np.dtype(cfg.model.table_dtype).itemsize
 
 
 def in_memory_dir(run_id: str) -> str:
@@ -44,13 +45,10 @@ def _fits_in_memory(need: int) -> bool:
 
 
 def _one_machine() -> bool:
-    try:
-        import ray
-    except ImportError:
-        return True
-    if not ray.is_initialized():
-        return True
-    return sum(1 for n in ray.nodes() if n.get("Alive")) <= 1
+    import ray
+    from distgnn.distributed.placement import alive_nodes
+
+    return not ray.is_initialized() or alive_nodes() <= 1
 
 
 @contextlib.contextmanager

@@ -304,7 +304,7 @@ class RandomWalkLoader(EpochLoader):
     the numba kernels; over a store or shard servers the servers walk them in
     rounds along stored in-edges (:mod:`distgnn.sampler.walk_rounds`; undirected
     graphs), the same walks as in memory for the same seed and numbering.
-    Over shard servers ``walk_group`` walkers (default 32768) are walked together:
+    Over shard servers ``walk_group`` walkers (default 131072) are walked together:
     consecutive batches share the servers' rounds (fewer, fuller messages), each
     batch's walks the same as alone. The next group walks (on its own thread, the
     servers doing the work) while the batches of the current one are consumed;
@@ -372,7 +372,8 @@ class RandomWalkLoader(EpochLoader):
         return {t[0]: walks[bounds[k]:bounds[k + 1]] for k, t in enumerate(tasks)}
 
     def _submit(self, group: Optional[dict]) -> None:
-        if group is not None and group["future"] is None:
+        """Start walking ``group`` unless it is walking or walked already."""
+        if group is not None and group["future"] is None and group["walks"] is None:
             group["future"] = self._walker.submit(self._walk_group, group["tasks"])
 
     def _server_walks(self, index: int, group: dict) -> np.ndarray:
@@ -380,8 +381,7 @@ class RandomWalkLoader(EpochLoader):
         if group["walks"] is None:
             self._submit(group)
             self._submit(group["next"])
-            group["walks"] = group["future"].result()
-            group["future"] = True  # done: its walks are handed out below, the arrays let go
+            group["walks"], group["future"] = group["future"].result(), None
         return group["walks"].pop(index)
 
     def _close_walker(self) -> None:
