@@ -68,14 +68,15 @@ def test_evaluation_covers_every_node(store, tmp_path, world, capsys):
 
 
 def _train_worker_pids():
+    """The Ray Train workers of this process's own Ray instance (never another test run's)."""
+    import psutil
     pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if b"RayTrainWorker" in (entry / "cmdline").read_bytes():
-                    pids.append(int(entry.name))
-            except OSError:
-                pass
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "RayTrainWorker" in " ".join(proc.cmdline()):
+                pids.append(proc.pid)
+        except psutil.Error:
+            pass
     return pids
 
 

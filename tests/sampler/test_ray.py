@@ -11,7 +11,7 @@ from distgnn.sampler import (ClusterLoader, NeighborLoader, RandomWalkLoader, la
 
 from sampler_helpers import edge_set, relabelled
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
 
 @pytest.fixture(scope="module")

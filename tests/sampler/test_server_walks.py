@@ -14,7 +14,7 @@ from distgnn.sampler.walk_rounds import walk_rounds
 
 from sampler_helpers import relabelled
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
 
 @pytest.fixture(scope="module")
