@@ -18,6 +18,8 @@ from distgnn.config import load_config
 from distgnn.jobs import prepare_store, read_metrics
 from distgnn.partition import open_store
 
+from fault_helpers import own_ray_pids
+
 pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,19 +69,6 @@ def test_evaluation_covers_every_node(store, tmp_path, world, capsys):
     assert "203 test nodes evaluated" in capsys.readouterr().out
 
 
-def _train_worker_pids():
-    """The Ray Train workers of this process's own Ray instance (never another test run's)."""
-    import psutil
-    pids = []
-    for proc in psutil.Process().children(recursive=True):
-        try:
-            if "RayTrainWorker" in " ".join(proc.cmdline()):
-                pids.append(proc.pid)
-        except psutil.Error:
-            pass
-    return pids
-
-
 def test_killed_replica_is_recovered_with_max_failures(store, tmp_path, capsys):
     run = tmp_path / "run"
     killed = {}
@@ -88,7 +77,7 @@ def test_killed_replica_is_recovered_with_max_failures(store, tmp_path, capsys):
         deadline = time.time() + 300
         while time.time() < deadline:
             rows = read_metrics(str(run / "metrics.csv"))
-            pids = _train_worker_pids()
+            pids = own_ray_pids("RayTrainWorker")
             if rows and pids:
                 killed["epochs_before"] = len(rows)
                 os.kill(pids[-1], signal.SIGKILL)

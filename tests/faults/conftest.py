@@ -1,5 +1,0 @@
-"""The fault-injection tests import their helpers from this folder."""
-import os
-import sys
-
-sys.path.insert(0, os.path.dirname(__file__))
