@@ -70,6 +70,11 @@ class SyncConfig:
                                   gt=0)
     init_timeout_s: float = opt(300.0, "seconds to wait for all replicas to join the process group",
                                 gt=0)
+    wire_dtype: str = opt("float32", "how features from shard-server actors and rows pulled "
+                          "from embedding servers travel to the replicas: float32, or float16 "
+                          "(2 bytes per value instead of 4; each value rounded to 11 significant "
+                          "bits, relative error <= 5e-4; gradients and all arithmetic stay "
+                          "float32)", choices=("float32", "float16"))
 
     def __post_init__(self) -> None:
         check_fields(self)

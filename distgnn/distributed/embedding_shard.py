@@ -131,9 +131,10 @@ class EmbeddingShard:
                              f"[{int(ids.min())}, {int(ids.max())}]")
         return ids - self.lo
 
-    def pull(self, ids: Tensor) -> Tensor:
-        """Rows of the global ``ids`` (a float32 copy)."""
-        return self.weight[self._local(ids)].float()
+    def pull(self, ids: Tensor, half: bool = False) -> Tensor:
+        """Rows of the global ``ids`` (a float32 copy; float16 with ``half``)."""
+        rows = self.weight[self._local(ids)]
+        return rows.half() if half else rows.float()
 
     def push(self, ids: Tensor, grad: Tensor, step: int) -> int:
         """Apply optimizer step ``step`` (1, 2, ...) with gradients ``grad`` of the global ``ids``."""
@@ -214,9 +215,9 @@ class EmbeddingShardActor:
         self.lost = self.used = False
         return True
 
-    def pull(self, ids: Tensor) -> Tensor:
+    def pull(self, ids: Tensor, half: bool = False) -> Tensor:
         self._check()
-        return self.shard.pull(ids)
+        return self.shard.pull(ids, half)
 
     def push(self, ids: Tensor, grad: Tensor, step: int) -> int:
         self._check()

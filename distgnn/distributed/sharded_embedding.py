@@ -74,6 +74,10 @@ class ShardedEmbedding:
         dtype: how the rows are stored: ``'float32'`` (default; 4 bytes per
             value) or ``'float16'`` (2 bytes, optimizer ``'sgd'`` only); rows are
             pulled, pushed and trained in float32 either way.
+        wire_dtype: how rows pulled from shard actors travel: ``'float32'`` or
+            ``'float16'`` (half the bytes, each value rounded to 11 significant
+            bits; they arrive as float32, gradients go back as float32); default:
+            the run's ``sync.wire_dtype``, else float32. In-process shards send float32.
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, num_shards: int = 1,
@@ -82,7 +86,7 @@ class ShardedEmbedding:
                  eps: float = 1e-8, lr_decay: float = 0.0, init: str = "normal", std: float = 1.0,
                  seed: int = 0, backend: str = "auto", name: str = "embedding",
                  timeout_s: Optional[float] = None, memmap_dir: Optional[str] = None,
-                 dtype: str = "float32") -> None:
+                 dtype: str = "float32", wire_dtype: Optional[str] = None) -> None:
         if not (isinstance(num_embeddings, int) and num_embeddings >= 1):
             raise ValueError(f"num_embeddings must be an int >= 1, got {num_embeddings!r}")
         if not (isinstance(embedding_dim, int) and embedding_dim >= 1):
@@ -106,6 +110,10 @@ class ShardedEmbedding:
         ctx = current_context()
         self.timeout_s = float(timeout_s or (ctx.sync.remote_timeout_s if ctx else 120.0))
         self.backend = self._resolve_backend(backend)
+        wire = wire_dtype or (ctx.sync.wire_dtype if ctx else "float32")
+        if wire not in ("float32", "float16"):
+            raise ValueError(f"wire_dtype must be 'float32' or 'float16', got {wire!r}")
+        self.half_wire = wire == "float16" and self.backend == "ray"
         self.step = 0
         self._pending: List[Tuple[Tensor, Tensor]] = []
         self._handles = [self._make(k, init, std, seed) for k in range(self.num_shards)]
@@ -182,10 +190,10 @@ class ShardedEmbedding:
 
     def _pull_sorted(self, uniq: Tensor) -> Tensor:
         segs = self._segments(uniq)
-        parts = wait([self._handles[k].call("pull", uniq[a:b]) for k, a, b in segs])
+        parts = wait([self._handles[k].call("pull", uniq[a:b], self.half_wire) for k, a, b in segs])
         if not parts:
             return torch.empty(0, self.embedding_dim)
-        return torch.cat(parts) if len(parts) > 1 else parts[0]
+        return (torch.cat(parts) if len(parts) > 1 else parts[0]).float()
 
     def pull_unique(self, ids: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         """``(uniq, inv, rows)``: the sorted distinct ids, ``ids == uniq[inv]``, and their rows.
@@ -327,12 +335,12 @@ def pull_rows(tables: Sequence["ShardedEmbedding"], ids: Tensor) -> List[Tensor]
     """Rows ``ids`` (sorted, distinct) of each table of the same size, every shard's call
     of every table in flight at once (one round trip instead of one per table)."""
     ids = _sorted_distinct(tables, ids)
-    calls = [[t._handles[k].call("pull", ids[a:b]) for k, a, b in t._segments(ids)]
+    calls = [[t._handles[k].call("pull", ids[a:b], t.half_wire) for k, a, b in t._segments(ids)]
              for t in tables]
     out = []
     for t, pending in zip(tables, calls):
         parts = wait(pending)
-        out.append(torch.cat(parts) if len(parts) > 1 else parts[0] if parts else
+        out.append((torch.cat(parts) if len(parts) > 1 else parts[0]).float() if parts else
                    torch.empty(0, t.embedding_dim))
     return out
 

@@ -76,7 +76,8 @@ def _shard_source(cfg: TrainConfig, store: str):
     parts = open_store(store).num_parts
     client = launch_shard_servers(store, min(cfg.sampler.num_actors, parts),
                                   timeout=cfg.sync.remote_timeout_s,
-                                  max_relaunches=cfg.run.max_failures)
+                                  max_relaunches=cfg.run.max_failures,
+                                  wire_dtype=cfg.sync.wire_dtype)
     nodes = client.nodes()
     print(f"sampler: {len(client.servers)} shard-server actors on {len(set(nodes))} node(s)")
     return client, client

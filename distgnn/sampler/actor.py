@@ -42,7 +42,8 @@ def launch_shard_servers(store_path: str, num_servers: Optional[int] = None, *, 
                          parts: Optional[Sequence[Sequence[int]]] = None,
                          max_restarts: int = SERVER_RESTARTS,
                          max_relaunches: int = SERVER_RESTARTS,
-                         threads: Optional[int] = None) -> ShardClient:
+                         threads: Optional[int] = None,
+                         wire_dtype: str = "float32") -> ShardClient:
     """Start shard-server actors over the store at ``store_path`` (Ray must be initialised).
 
     ``num_servers`` defaults to one per part; ``parts`` lists the parts of each
@@ -53,7 +54,9 @@ def launch_shard_servers(store_path: str, num_servers: Optional[int] = None, *, 
     threads of a server's sampling kernels (default ``num_cpus``, at least 1: a
     server that reserves no CPU runs its kernels on one thread and the servers are
     the parallelism; measured on 2 cores, [15, 10] batches through 2 servers took
-    55 ms with numba's default of one thread per core, 29 ms with one).
+    55 ms with numba's default of one thread per core, 29 ms with one). ``wire_dtype``:
+    how features travel to the client (``'float16'``: half the bytes; see
+    :data:`~distgnn.sampler.client.WIRE_DTYPES`).
     """
     import ray
     from distgnn.partition import open_store
@@ -79,7 +82,7 @@ def launch_shard_servers(store_path: str, num_servers: Optional[int] = None, *, 
     server_of_part = np.empty(k, np.int64)
     for s, g in enumerate(groups):
         server_of_part[g] = s
-    return ShardClient(actors, server_of_part, timeout, launcher=launcher)
+    return ShardClient(actors, server_of_part, timeout, launcher=launcher, wire_dtype=wire_dtype)
 
 
 def shutdown_shard_servers(client: ShardClient) -> None:

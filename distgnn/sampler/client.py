@@ -21,7 +21,11 @@ from .cluster import batch_offsets
 from .neighbor import unpermute_segments
 from .server import ShardServer
 
-__all__ = ["ShardClient"]
+__all__ = ["ShardClient", "WIRE_DTYPES"]
+
+#: how floating node data (features) may travel from remote servers; float16 halves the bytes
+#: and rounds each value to 11 significant bits (relative error at most 2^-11, about 5e-4)
+WIRE_DTYPES = ("float32", "float16")
 
 
 class ShardClient:
@@ -34,9 +38,12 @@ class ShardClient:
 
     def __init__(self, servers: Sequence[Any], server_of_part: Sequence[int],
                  timeout: float = 120.0, orig_ids: Optional[np.ndarray] = None,
-                 launcher: Any = None) -> None:
+                 launcher: Any = None, wire_dtype: str = "float32") -> None:
         if not servers:
             raise ValueError("expected at least one shard server, got none")
+        if wire_dtype not in WIRE_DTYPES:
+            raise ValueError(f"wire_dtype must be one of {', '.join(WIRE_DTYPES)}, got {wire_dtype!r}")
+        self.wire_dtype = wire_dtype
         self.servers = list(servers)
         self.launcher = launcher  # relaunches a dead actor (see distgnn.sampler.relaunch)
         self._remotes = [Remote(s, f"shard server {i}", timeout) for i, s in enumerate(self.servers)]
@@ -163,14 +170,23 @@ class ShardClient:
             _, eid = unpermute_segments(perm, counts_sorted, np.concatenate([r[2] for r in res]))
         return counts, nbr, eid
 
+    def _half(self, name: str) -> bool:
+        return name == "x" and self.wire_dtype == "float16" and self.remote
+
+    def wire_nbytes(self, name: str, nbytes: int) -> int:
+        """Bytes that ``nbytes`` of float32 rows of ``name`` take on the way from the servers."""
+        return nbytes // 2 if self._half(name) else nbytes
+
     def fetch(self, name: str, ids: np.ndarray) -> np.ndarray:
-        """Rows of node data ``name`` ('x', 'y' or a mask) for global ``ids``."""
+        """Rows of node data ``name`` ('x', 'y' or a mask) for global ``ids``; features from
+        remote servers travel as ``wire_dtype`` and arrive as float32."""
+        half = self._half(name)
         perm, groups = self._split(ids)
         if perm is None:
-            return self._gather([(0, "fetch", (name, self._wire(ids)))])[0]
+            return _widen(self._gather([(0, "fetch", (name, self._wire(ids), half))])[0])
         sorted_ids = self._wire(ids[perm])
-        res = self._gather([(s, "fetch", (name, sorted_ids[lo:hi])) for s, lo, hi in groups])
-        out = np.empty((ids.shape[0],) + res[0].shape[1:], res[0].dtype)
+        res = self._gather([(s, "fetch", (name, sorted_ids[lo:hi], half)) for s, lo, hi in groups])
+        out = np.empty((ids.shape[0],) + res[0].shape[1:], np.float32 if half else res[0].dtype)
         for (s, lo, hi), r in zip(groups, res):
             out[perm[lo:hi]] = r
         return out
@@ -219,3 +235,7 @@ class ShardClient:
         servers = list(messages)
         replies = self._gather([(s, "walk_round", (messages[s],)) for s in servers])
         return dict(zip(servers, replies))
+
+
+def _widen(rows: np.ndarray) -> np.ndarray:
+    return rows.astype(np.float32) if rows.dtype == np.float16 else rows

@@ -190,10 +190,10 @@ class NeighborLoader(EpochLoader):
             cache = self.feature_cache
             if cache is None:
                 rows = self.client.fetch("x", n_id)
-                self.timings["x_bytes"] += rows.nbytes
+                self.timings["x_bytes"] += self.client.wire_nbytes("x", rows.nbytes)
             else:
                 rows, misses = cache.fetch_counted(n_id)
-                self.timings["x_bytes"] += misses * cache.row_bytes
+                self.timings["x_bytes"] += self.client.wire_nbytes("x", misses * cache.row_bytes)
             x = torch.from_numpy(rows)
         if self.fetch_features and self.client.has_y:
             labels = self.label_cache.fetch(seeds) if self.label_cache is not None \

@@ -90,14 +90,18 @@ class ShardServer:
             counts, nbr = counts.astype(np.int32), nbr.astype(np.int32)
         return counts, nbr, eid
 
-    def fetch(self, name: str, ids: np.ndarray) -> np.ndarray:
-        """Rows of ``x``, ``y`` or a mask for the given global ids."""
+    def fetch(self, name: str, ids: np.ndarray, half: bool = False) -> np.ndarray:
+        """Rows of ``x``, ``y`` or a mask for the given global ids; with ``half``, floating
+        rows come as float16 (half the bytes on the wire; rows stored half are served float
+        otherwise)."""
         a = self._open()
         table = a.masks.get(name) if name not in ("x", "y") else getattr(a, name)
         if table is None:
             raise KeyError(f"expected node data 'x', 'y' or one of the masks {sorted(a.masks)}, "
                            f"got {name!r}, which this graph does not have")
         rows = table.take(self._rows(ids), axis=0)  # take: several times faster than x[rows]
+        if half and rows.dtype.kind == "f":
+            return rows.astype(np.float16, copy=False)
         return rows.astype(np.float32) if rows.dtype == np.float16 else rows  # stored half, served float
 
     def where(self, name: str) -> np.ndarray:

@@ -252,48 +252,60 @@ def test_format_1_checkpoints_without_checksums_still_load(tmp_path):
         load_checkpoint(path)
 
 
+@pytest.fixture(scope="module")
+def ray_instance():
+    ray = pytest.importorskip("ray")
+    ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
 @pytest.mark.slow
 @pytest.mark.ray
 @pytest.mark.parametrize("workers", [1, 2])
-def test_train_resumes_past_a_damaged_checkpoint_and_says_when_none_is_usable(tmp_path, workers):
-    """Through the real command line, in this process and on Ray Train workers: the damaged
-    newest checkpoint is skipped with a warning; with every manifest gone (Ray Train's own record
-    of the checkpoints still there), one line says so and how to start afresh."""
+def test_train_resumes_past_a_damaged_checkpoint_and_says_when_none_is_usable(ray_instance, tmp_path,
+                                                                             capfd, caplog, workers):
+    """Through the command line, in this process and on Ray Train workers: the damaged newest
+    checkpoint is skipped with a warning; with every manifest gone (Ray Train's own record of the
+    checkpoints still there), one line says so and how to start afresh."""
     import glob
-    import subprocess
-    import sys
+
+    from distgnn.cli import main
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     small = ["data.generator.num_nodes=300", "data.generator.num_blocks=3",
              "data.generator.num_features=8", "data.generator.train_per_class=10",
              "data.generator.num_val=30", "data.generator.num_test=60", "data.num_parts=3",
              "model.hidden_channels=8", f"scaling.num_workers={workers}", "run.progress=false",
-             "run.dir=run"]
+             f"run.dir={tmp_path / 'run'}"]
 
     def train(*extra):
-        argv = [sys.executable, "-m", "distgnn.cli", "train",
-                os.path.join(root, "examples", "configs", "cluster_gcn.yaml")]
+        argv = ["train", os.path.join(root, "examples", "configs", "cluster_gcn.yaml")]
         for o in small + list(extra):
             argv += ["-p", o]
-        return subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        capfd.readouterr()
+        code = main(argv)
+        return code, capfd.readouterr().err
 
-    assert train("run.epochs=2").returncode == 0
+    assert train("run.epochs=2")[0] == 0
     ckpts = sorted(p for p in glob.glob(str(tmp_path / "run" / "checkpoint_*")) if os.path.isdir(p))
     assert len(ckpts) == 2
     _damage(os.path.join(ckpts[-1], "state.pt"))
-    res = train("run.epochs=3", "run.resume=true")
-    assert res.returncode == 0, res.stderr
+    with caplog.at_level(logging.WARNING, logger="distgnn.distributed.checkpoint"):
+        code, err = train("run.epochs=3", "run.resume=true")
+    assert code == 0, err
+    warned = err + caplog.text  # a warning on stderr (caught by pytest's handler when in-process)
     with open(tmp_path / "run" / "metrics.jsonl") as f:
         rows = [json.loads(line) for line in f]
     assert [r["epoch"] for r in rows] == [0, 1, 1, 2]  # epoch 2 again, from epoch 1's checkpoint
     if workers == 1:  # one replica in this process is deterministic
         assert rows[2]["train_loss"] == pytest.approx(rows[1]["train_loss"], rel=1e-5)
-    assert f"checkpoint {ckpts[-1]} is damaged (state.pt is damaged" in res.stderr
-    assert "falling back to the previous checkpoint" in res.stderr
+    assert f"checkpoint {ckpts[-1]} is damaged (state.pt is damaged" in warned
+    assert "falling back to the previous checkpoint" in warned
     for path in glob.glob(str(tmp_path / "run" / "checkpoint_*" / "MANIFEST.json")):
         os.remove(path)
-    res = train("run.epochs=4", "run.resume=true")
-    lines = res.stderr.strip().splitlines()
-    assert res.returncode == 2 and len(lines) == 1, res.stderr
+    code, err = train("run.epochs=4", "run.resume=true")
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, err
     assert "holds no usable checkpoint" in lines[0] and "To start afresh" in lines[0]
     assert os.path.isfile(tmp_path / "run" / "error.log")

@@ -44,8 +44,8 @@ def _model():
 
 
 def _embedding(**kw):
-    return ShardedEmbedding(N, DIM, num_shards=3, optimizer="sparse_adam", lr=0.05, seed=1,
-                            name="node", **kw)
+    kw.setdefault("name", "node")
+    return ShardedEmbedding(N, DIM, num_shards=3, optimizer="sparse_adam", lr=0.05, seed=1, **kw)
 
 
 def _inject_failures(cfg, ctx, step, emb):
@@ -164,6 +164,33 @@ def test_ray_shards_match_local_and_dead_shard_is_named(cluster):
             time.sleep(0.1)
     assert time.time() - t0 < 10
     sharded.close()
+
+
+def test_rows_pulled_as_float16_are_the_rounded_rows_in_half_the_bytes(cluster):
+    from distgnn.distributed.sharded_embedding import pull_rows
+    from distgnn.traffic import TRAFFIC
+
+    exact = _embedding(backend="ray", name="exact")
+    half = _embedding(backend="ray", name="half", wire_dtype="float16")
+    ids = torch.arange(0, N, 3)
+    before = TRAFFIC.snapshot()
+    rows = exact.gather(ids)
+    mid = TRAFFIC.snapshot()
+    rounded = half.gather(ids)
+    after = TRAFFIC.snapshot()
+    assert rows.dtype == rounded.dtype == torch.float32
+    assert torch.equal(rounded, rows.half().float()) and not torch.equal(rounded, rows)
+    got = [sum(b[k] - a[k] for k in ("recv_same", "recv_cross")) for a, b in ((before, mid), (mid, after))]
+    assert got == [rows.numel() * 4, rows.numel() * 2]
+    assert torch.equal(pull_rows([half], ids)[0], rounded)
+    half.pull(ids).sum().backward()  # gradient 1: Adam's first step moves each row by -lr
+    half.push()
+    moved = rounded - half.gather(ids)  # the float32 rows moved; both sides rounded to float16
+    assert torch.allclose(moved, torch.full_like(rows, 0.05), atol=4e-3)
+    with pytest.raises(ValueError, match="wire_dtype must be 'float32' or 'float16', got 'bf16'"):
+        _embedding(backend="local", wire_dtype="bf16")
+    exact.close()
+    half.close()
 
 
 @ray.remote(num_cpus=0)

@@ -4,8 +4,9 @@ with the same embedding table as an unfaulted run (the job is deterministic: bat
 (seed, rank, epoch), checkpoints carry the loop position and every shard's optimizer state).
 
 The matrix (kind x trials x finished / identical) is printed; with DISTGNN_FAULTS_MATRIX=PATH
-every kind is killed under two seeds and the matrix is also written there
-(bench/results/faults_matrix.txt); the suite kills each kind once."""
+every kind is killed alone under two seeds and the matrix is also written there
+(bench/results/faults_matrix.txt). The suite kills each kind once: the trainer replica in a run
+of its own, a shard server and then an embedding server in one run (one report apart)."""
 import json
 import os
 import threading
@@ -33,8 +34,8 @@ CONFIG = Path(__file__).with_name("node2vec_small.yaml")
 #: process kind -> what its command line holds
 KINDS = {"trainer replica": "RayTrainWorker", "shard server": "ray::ShardServer",
          "embedding server": "ray::EmbeddingShardActor"}
-#: one kill per kind in the suite; two, at other random steps, for the matrix of bench/results
-SEEDS = (0, 1) if os.environ.get("DISTGNN_FAULTS_MATRIX") else (0,)
+#: the matrix of bench/results kills each kind under two seeds (two random steps)
+SEEDS = (0, 1)
 MATRIX = {}
 
 
@@ -91,48 +92,57 @@ def unfaulted(store, tmp_path_factory):
 
 
 class Killer(threading.Thread):
-    """Waits for replica 0's ``after``-th report (a checkpoint every 2 steps, one per epoch),
-    then SIGKILLs one process of ``kind`` chosen by ``rng``; until stopped it notes every
-    Ray Train worker it sees (new ones replace replicas restarted from a checkpoint)."""
+    """For each of ``kinds`` in turn, waits for replica 0's ``after``-th report (a checkpoint
+    every 2 steps, one per epoch; one report later for each next kind), then SIGKILLs one
+    process of that kind chosen by ``rng``; until stopped it notes every Ray Train worker it
+    sees (new ones replace replicas restarted from a checkpoint)."""
 
-    def __init__(self, run_dir, kind: str, after: int, rng) -> None:
+    def __init__(self, run_dir, kinds, after: int, rng) -> None:
         super().__init__(daemon=True)
-        self.run_dir, self.title, self.after, self.rng = run_dir, KINDS[kind], after, rng
-        self.pid, self.at, self.workers = None, None, set()
+        self.run_dir, self.kinds, self.after, self.rng = run_dir, list(kinds), after, rng
+        self.pids, self.at, self.workers = [], [], set()
         self.stop = threading.Event()
 
     def run(self) -> None:
         deadline = time.time() + 600
         while not self.stop.is_set() and time.time() < deadline:
             self.workers.update(own_ray_pids(KINDS["trainer replica"]))
-            reports = _reports(self.run_dir)
-            pids = own_ray_pids(self.title) if self.pid is None else []
-            if len(reports) >= self.after and pids:
-                self.pid = pids[int(self.rng.integers(len(pids)))]
-                self.at = reports[-1].get("global_step", f"end of epoch {reports[-1]['epoch'] + 1}")
-                sigkill(self.pid)
+            done = len(self.pids)
+            if done < len(self.kinds):
+                reports = _reports(self.run_dir)
+                pids = own_ray_pids(KINDS[self.kinds[done]])
+                if len(reports) >= self.after + done and pids:
+                    self.pids.append(pids[int(self.rng.integers(len(pids)))])
+                    self.at.append(reports[-1].get("global_step",
+                                                   f"end of epoch {reports[-1]['epoch'] + 1}"))
+                    sigkill(self.pids[-1])
             time.sleep(0.02)
 
 
-#: (kind, seed, replicas): every kind on 2 Ray Train replicas; servers also behind the one
-#: replica that runs in the driver's process
-TRIALS = [(k, s, 2) for k in KINDS for s in SEEDS] + \
-    [("shard server", 0, 1), ("embedding server", 0, 1)]
+#: (kinds killed in one run, seed, replicas): every kind on 2 Ray Train replicas; servers also
+#: behind the one replica that runs in the driver's process
+SERVERS = ("shard server", "embedding server")
+if os.environ.get("DISTGNN_FAULTS_MATRIX"):
+    TRIALS = [((k,), s, 2) for k in KINDS for s in SEEDS] + [((k,), 0, 1) for k in SERVERS]
+else:
+    TRIALS = [(("trainer replica",), 0, 2), (SERVERS, 0, 2), (SERVERS, 0, 1)]
 
 
-def _label(kind: str, workers: int) -> str:
+def _label(kinds, workers: int) -> str:
+    kind = " + ".join(kinds)
     return kind if workers == 2 else f"{kind} (1 replica in-process)"
 
 
-@pytest.mark.parametrize("kind,seed,workers", TRIALS,
-                         ids=[f"{k.replace(' ', '_')}-{s}-{w}" for k, s, w in TRIALS])
+@pytest.mark.parametrize("kinds,seed,workers", TRIALS,
+                         ids=[f"{'+'.join(k.replace(' ', '_') for k in ks)}-{s}-{w}"
+                              for ks, s, w in TRIALS])
 def test_killed_process_run_finishes_with_unfaulted_parameters(store, unfaulted, tmp_path, capfd,
-                                                               kind, seed, workers):
-    rng = np.random.default_rng([seed, list(KINDS).index(kind), workers])
+                                                               kinds, seed, workers):
+    rng = np.random.default_rng([seed, list(KINDS).index(kinds[0]), len(kinds), workers])
     reference = unfaulted(workers)
     capfd.readouterr()
     run = tmp_path / "run"
-    killer = Killer(run, kind, after=int(rng.integers(1, 5)), rng=rng)
+    killer = Killer(run, kinds, after=int(rng.integers(1, 5)), rng=rng)
     killer.start()
     code = _train(store, run, workers)
     killer.stop.set()
@@ -145,10 +155,10 @@ def test_killed_process_run_finishes_with_unfaulted_parameters(store, unfaulted,
         restarts = err.count("resuming from the last checkpoint")
     else:  # Ray Train replaced its workers
         restarts = max(len(killer.workers) - workers, 0) // workers
-    MATRIX.setdefault(_label(kind, workers), []).append({"seed": seed, "killed_after": killer.at,
-                                        "finished": finished, "identical": identical,
-                                        "resumed": restarts})
-    assert killer.pid is not None, f"no {kind} process was found to kill"
+    MATRIX.setdefault(_label(kinds, workers), []).append({
+        "seed": seed, "killed_after": "/".join(map(str, killer.at)), "finished": finished,
+        "identical": identical, "resumed": restarts})
+    assert len(killer.pids) == len(kinds), f"no {kinds[len(killer.pids)]} process was found to kill"
     assert finished and identical
 
 
@@ -158,14 +168,14 @@ def _write_matrix() -> None:
     lines = ["Fault injection (tests/faults/test_fault_matrix.py): Node2Vec, "
              f"{NODES} nodes, 2 Ray Train replicas (or 1 in the driver's process), 2 shard "
              f"servers, 2 embedding servers, {EPOCHS} epochs, a checkpoint every 2 steps, "
-             "run.max_failures=2; per trial one process SIGKILLed after a random report of "
-             "replica 0; identical = final embedding table equal to an unfaulted run's.",
-             "", f"{'process kind':<40} {'trials':>6} {'finished':>9} {'identical':>10}  "
+             "run.max_failures=2; per trial one process of each kind named SIGKILLed after a "
+             "random report of replica 0 (one report apart); identical = final embedding table equal to an unfaulted run's.",
+             "", f"{'process kind':<52} {'trials':>6} {'finished':>9} {'identical':>10}  "
              "killed after step (replica restarts from a checkpoint)"]
-    for kind in dict.fromkeys(_label(k, w) for k, _, w in TRIALS):
+    for kind in dict.fromkeys(_label(ks, w) for ks, _, w in TRIALS):
         trials = MATRIX.get(kind, [])
         where = ", ".join(f"{t['killed_after']} ({t['resumed']})" for t in trials)
-        lines.append(f"{kind:<40} {len(trials):>6} {sum(t['finished'] for t in trials):>9} "
+        lines.append(f"{kind:<52} {len(trials):>6} {sum(t['finished'] for t in trials):>9} "
                      f"{sum(t['identical'] for t in trials):>10}  {where}")
     text = "\n".join(lines) + "\n"
     print("\n" + text)

@@ -125,34 +125,6 @@ def test_command_errors_name_what_to_do(tmp_path, store, capsys):
 
 @pytest.mark.slow
 @pytest.mark.ray
-def test_node2vec_run_exports_its_embeddings(tmp_path):
-    import os
-
-    from distgnn.cli import main
-    from distgnn.distributed.checkpoint import latest_checkpoint
-
-    run = tmp_path / "n2v"
-    config = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "configs", "node2vec.yaml")
-    argv = ["train", config, "-p", f"run.dir={run}", "-p", "run.epochs=1", "-p", "run.progress=false",
-            "-p", "scaling.num_workers=1", "-p", "data.num_parts=2", "-p", "model.embedding_dim=8",
-            "-p", "model.walks_per_node=1", "-p", "sampler.batch_size=200"]
-    for o in ("num_nodes=400", "num_blocks=4", "train_per_class=20", "num_val=40", "num_test=80"):
-        argv += ["-p", f"data.generator.{o}"]
-    assert main(argv) == 0
-    out = tmp_path / "emb.parquet"
-    assert main(["export", str(run), "--what", "embeddings", "--out", str(out)]) == 0
-    assert main(["export", str(run), "--what", "predictions", "--out", str(tmp_path / "p.parquet")]) == 2
-    assert main(["infer", str(run)]) == 2  # the registry: node2vec has no layer-wise inference
-    t = pq.read_table(str(out))
-    ids = t.column("id").to_numpy()
-    vec = np.stack(t.column("embedding").to_pylist()).astype(np.float32)
-    store = open_store(str(run / "graph.zarr"))
-    assert sorted(ids.tolist()) == list(range(400)) and vec.shape == (400, 8)
-    table = os.path.join(latest_checkpoint(str(run)), "embeddings", "node2vec")
-    rows = np.concatenate([r for _, r in embedding_shard_chunks(table)])
-    assert np.array_equal(vec, rows[store.to_new(ids)])
-
-
 def test_the_registry_says_what_each_job_infers_and_exports():
     from distgnn.config import get_job
     from distgnn.jobs.cluster_gcn import build_model as cluster_gcn_model

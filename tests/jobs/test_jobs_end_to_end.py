@@ -1,4 +1,5 @@
-"""Both example configs end to end at small size on one shared in-process Ray, and --resume."""
+"""Both example configs end to end at small size on one shared in-process Ray, --resume, and the
+export of the Node2Vec run's embeddings."""
 import os
 from pathlib import Path
 
@@ -70,3 +71,28 @@ def test_node2vec_example(tmp_path, capsys):
     assert 0.0 <= rows[0]["test_acc"] <= 1.0 and "val_acc" in rows[0]
     assert "sampler: 2 shard-server actors" in out
     assert out.strip().splitlines()[-1].startswith("test accuracy: ")
+    _check_embedding_export(run, tmp_path, num_nodes=800, dim=16)
+
+
+def _check_embedding_export(run, tmp_path, num_nodes: int, dim: int):
+    """``distgnn export`` writes the newest checkpoint's table keyed by original id; a node2vec
+    run has no predictions and no layer-wise inference (the registry says so)."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from distgnn.distributed.checkpoint import latest_checkpoint
+    from distgnn.jobs.export import embedding_shard_chunks
+    from distgnn.partition import open_store
+
+    out = tmp_path / "emb.parquet"
+    assert main(["export", str(run), "--what", "embeddings", "--out", str(out)]) == 0
+    assert main(["export", str(run), "--what", "predictions", "--out", str(tmp_path / "p.parquet")]) == 2
+    assert main(["infer", str(run)]) == 2
+    t = pq.read_table(str(out))
+    ids = t.column("id").to_numpy()
+    vec = np.stack(t.column("embedding").to_pylist()).astype(np.float32)
+    store = open_store(str(run / "graph.zarr"))
+    assert sorted(ids.tolist()) == list(range(num_nodes)) and vec.shape == (num_nodes, dim)
+    table = os.path.join(latest_checkpoint(str(run)), "embeddings", "node2vec")
+    rows = np.concatenate([r for _, r in embedding_shard_chunks(table)])
+    assert np.array_equal(vec, rows[store.to_new(ids)])

@@ -1,6 +1,6 @@
 """Jobs on real Ray replicas: evaluation covers every node for 1, 2 and 3 replicas on a store
-whose group count none of them divides; a replica killed mid-run is recovered with
-run.max_failures=1; the demo prints one line per epoch and none of Ray's."""
+whose group count none of them divides (2: in the run whose replica is killed); a replica killed
+mid-run is recovered with run.max_failures=1; the demo prints one line per epoch and none of Ray's."""
 import os
 import re
 import signal
@@ -59,14 +59,18 @@ def _train(store, run_dir, *extra):
     return main(argv)
 
 
-@pytest.mark.parametrize("world", [1, 2, 3])
-def test_evaluation_covers_every_node(store, tmp_path, world, capsys):
-    assert _train(store, tmp_path / "run", f"scaling.num_workers={world}", "run.epochs=1") == 0
-    row = read_metrics(str(tmp_path / "run" / "metrics.csv"))[-1]
+def _check_every_node_evaluated(store, run, out):
+    row = read_metrics(str(run / "metrics.csv"))[-1]
     counts = _mask_counts(store)
     assert counts == {"train": 90, "val": 101, "test": 203}
     assert {m: int(row[f"{m}_nodes"]) for m in counts} == counts
-    assert "203 test nodes evaluated" in capsys.readouterr().out
+    assert "203 test nodes evaluated" in out
+
+
+@pytest.mark.parametrize("world", [1, 3])
+def test_evaluation_covers_every_node(store, tmp_path, world, capsys):
+    assert _train(store, tmp_path / "run", f"scaling.num_workers={world}", "run.epochs=1") == 0
+    _check_every_node_evaluated(store, tmp_path / "run", capsys.readouterr().out)
 
 
 def test_killed_replica_is_recovered_with_max_failures(store, tmp_path, capsys):
@@ -94,9 +98,10 @@ def test_killed_replica_is_recovered_with_max_failures(store, tmp_path, capsys):
     assert code == 0
     rows = read_metrics(str(run / "metrics.csv"))
     assert [int(r["epoch"]) for r in rows] == list(range(12))
-    assert rows[-1]["test_nodes"] == 203 and rows[-1]["test_acc"] > 0.5
+    assert rows[-1]["test_acc"] > 0.5
     out = capsys.readouterr().out
     assert out.strip().splitlines()[-1].startswith("test accuracy: ")
+    _check_every_node_evaluated(store, run, out)  # 2 replicas, 5 groups
 
 
 def test_demo_prints_one_line_per_epoch_and_nothing_of_ray(tmp_path):

@@ -80,6 +80,27 @@ def test_actor_error_surfaces_with_cause(actors):
     assert info.value.method == "fetch" and info.value.actor.startswith("shard server")
 
 
+def test_float16_features_on_the_wire_are_the_rounded_rows_in_half_the_bytes(actors, store4):
+    from distgnn.sampler import ShardClient
+    from distgnn.traffic import TRAFFIC
+
+    half = ShardClient(actors.servers, actors.server_of_part, timeout=60, wire_dtype="float16")
+    ids = np.random.default_rng(0).permutation(store4.num_nodes)[:300]
+    before = TRAFFIC.snapshot()
+    exact = actors.fetch("x", ids)
+    mid = TRAFFIC.snapshot()
+    rounded = half.fetch("x", ids)
+    after = TRAFFIC.snapshot()
+    assert exact.dtype == rounded.dtype == np.float32 and rounded.shape == exact.shape
+    assert np.array_equal(rounded, exact.astype(np.float16).astype(np.float32))
+    assert not np.array_equal(rounded, exact)  # really rounded on the way
+    received = [sum(b[k] - a[k] for k in ("recv_same", "recv_cross")) for a, b in ((before, mid), (mid, after))]
+    assert received == [exact.nbytes, exact.nbytes // 2]
+    assert np.array_equal(half.fetch("y", ids), actors.fetch("y", ids))  # labels as they are
+    with pytest.raises(ValueError, match="wire_dtype must be one of float32, float16, got 'int8'"):
+        ShardClient(actors.servers, actors.server_of_part, wire_dtype="int8")
+
+
 def test_dead_actor_surfaces_in_loader(ray_local, store4):
     client = launch_shard_servers(store4.path, num_servers=2, timeout=30)
     loader = NeighborLoader(client, [3, 3], batch_size=32, seed=0)
