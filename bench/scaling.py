@@ -41,6 +41,8 @@ Usage::
 
     python bench/scaling.py --workdir /tmp/scaling            # 1, 2, 4 nodes; table + plot
     python bench/scaling.py --nodes 1 2 --jobs graphsage
+    python bench/scaling.py --workdir /tmp/scaling --nodes 2 --jobs graphsage node2vec \
+        -p sync.wire_dtype=float16 --out bench/results/scaling_wire16   # rows and features as float16
 """
 from __future__ import annotations
 
@@ -72,7 +74,7 @@ BANDWIDTHS = {"10 Gbit/s": 10e9 / 8, "100 Gbit/s": 100e9 / 8}
 MACHINES = (4, 16, 64)
 
 
-def _measure(job: str, nodes: int, workdir: Path) -> Dict[str, float]:
+def _measure(job: str, nodes: int, workdir: Path, params: List[str] = ()) -> Dict[str, float]:
     import ray
     from ray.cluster_utils import Cluster
 
@@ -90,7 +92,7 @@ def _measure(job: str, nodes: int, workdir: Path) -> Dict[str, float]:
                 "-p", f"run.dir={run_dir}", "-p", f"data.output={workdir / f'{job}-{nodes}.zarr'}",
                 "-p", f"scaling.num_workers={nodes}", "-p", f"sampler.num_actors={nodes}",
                 "-p", "scaling.placement=spread", "-p", "run.progress=false"]
-        for o in GRAPH + JOBS[job]:
+        for o in GRAPH + JOBS[job] + list(params):
             argv += ["-p", o]
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):
@@ -150,7 +152,9 @@ def _where(p: Dict[str, float]) -> str:
 
 
 def _report(points: List[Dict[str, float]], args) -> List[str]:
-    lines = ["measured on local nodes (one machine, loopback; replicas = shard servers = nodes, spread)",
+    extra = f"; overrides: {' '.join(args.param)}" if args.param else ""
+    lines = ["measured on local nodes (one machine, loopback; replicas = shard servers = nodes, "
+             f"spread{extra})",
              f"{'job':<12} {'nodes':>5} {'used':>4} {'s/step':>8} {'bytes/step':>12} {'cross/step':>12} "
              f"{'model':>12} {'cross/model':>11} {'grad B/step':>11} {'test acc':>8}"]
     ones = {p["job"]: p for p in points if p["nodes"] == 1}
@@ -205,6 +209,8 @@ def main() -> None:
                    help="seconds per ClusterGCN step at the big graph on one replica (default: measured)")
     p.add_argument("--cluster-gcn-1b-steps", type=int, default=8)
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "scaling"))
+    p.add_argument("-p", "--param", action="append", default=[],
+                   help="override of every job's config (repeatable), e.g. sync.wire_dtype=float16")
     args = p.parse_args()
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     workdir = Path(args.workdir)
@@ -212,7 +218,7 @@ def main() -> None:
     points = []
     for job in args.jobs:
         for n in sorted(args.nodes):
-            point = _measure(job, n, workdir)
+            point = _measure(job, n, workdir, args.param)
             print(json.dumps(point), flush=True)
             points.append(point)
     lines = _report(points, args)

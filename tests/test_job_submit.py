@@ -34,15 +34,27 @@ def _pids_mentioning(text: str):
                 continue
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not ended (a zombie has)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def _stop_head(temp_dir: str) -> None:
     """End only the processes of the head started here (never a broad `ray stop`)."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in _pids_mentioning(temp_dir):
+        pids = list(_pids_mentioning(temp_dir))
+        for pid in pids:
             try:
                 os.kill(pid, sig)
             except ProcessLookupError:
                 pass
-        time.sleep(2)
+        deadline = time.time() + 2
+        while time.time() < deadline and any(_running(pid) for pid in pids):
+            time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

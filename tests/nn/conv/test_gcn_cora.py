@@ -17,14 +17,26 @@ class GCN(torch.nn.Module):
         self.conv2 = GCNConv(16, out_channels, cached=True)
 
     def forward(self, x, edge_index):
-        x = F.dropout(x, 0.5, self.training)
+        # the input's dropout is applied by the caller (see dropout_nonzeros)
         x = F.relu(self.conv1(x, edge_index))
         x = F.dropout(x, 0.5, self.training)
         return self.conv2(x, edge_index)
 
 
+def dropout_nonzeros(x, nz, p: float):
+    """``F.dropout(x, p)`` drawn on the nonzero entries ``nz`` only: a dropped zero stays zero,
+    so the result has the same distribution, at a cost of Cora's 49k nonzeros instead of its
+    3.9M entries (torch's Bernoulli draw of the dense input was 80% of the training time)."""
+    rows, cols = nz
+    keep = torch.rand(rows.numel()) >= p
+    out = torch.zeros_like(x)
+    out[rows[keep], cols[keep]] = x[rows[keep], cols[keep]] / (1 - p)
+    return out
+
+
 def train_and_test(data, seed: int) -> float:
     torch.manual_seed(seed)
+    nz = data.x.nonzero(as_tuple=True)
     model = GCN(data.num_node_features, int(data.y.max()) + 1)
     optimizer = torch.optim.Adam([
         dict(params=model.conv1.parameters(), weight_decay=5e-4),
@@ -32,7 +44,7 @@ def train_and_test(data, seed: int) -> float:
     for _ in range(200):
         model.train()
         optimizer.zero_grad()
-        out = model(data.x, data.edge_index)
+        out = model(dropout_nonzeros(data.x, nz, 0.5), data.edge_index)
         F.cross_entropy(out[data.train_mask], data.y[data.train_mask]).backward()
         optimizer.step()
     model.eval()
