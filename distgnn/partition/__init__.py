@@ -5,12 +5,32 @@ Algorithms (pure, numba): :func:`partition_graph` ("auto", "metis", "graclus",
 an on-disk CSR (:class:`DiskCSR`, built by :func:`build_disk_csr`). Storage:
 :func:`write_store` (an edge list in memory), :func:`.store.write_store_from_csr`
 (an on-disk CSR: the one writer both use), :func:`open_store`. Input files: :mod:`.ingest`.
+
+The names below are imported when first used: a shard server reading a store imports
+:mod:`.reader` alone, without torch.
 """
-from .api import METHODS, Partitioning, partition, partition_graph
-from .disk_csr import DiskCSR, build_disk_csr
-from .graclus import graclus_cluster
-from .reader import PartitionStore, PartShard, open_store
-from .store import FORMAT_VERSION, write_store
+from importlib import import_module
+from typing import Any
+
+#: public name -> the submodule defining it
+_WHERE = {
+    "METHODS": "api", "Partitioning": "api", "partition": "api", "partition_graph": "api",
+    "DiskCSR": "disk_csr", "build_disk_csr": "disk_csr", "graclus_cluster": "graclus",
+    "PartitionStore": "reader", "PartShard": "reader", "open_store": "reader",
+    "FORMAT_VERSION": "store", "write_store": "store",
+}
 
 __all__ = ["METHODS", "partition_graph", "partition", "Partitioning", "DiskCSR", "build_disk_csr", "graclus_cluster", "write_store",
            "open_store", "PartitionStore", "PartShard", "FORMAT_VERSION"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

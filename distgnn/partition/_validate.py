@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Optional, Tuple
 
+import sys
+
 import numpy as np
-import torch
 
 from distgnn.errors import InputTypeError
 
@@ -23,7 +24,8 @@ def id_dtype(num_nodes: int) -> np.dtype:
 
 def to_numpy(a) -> np.ndarray:
     """Return ``a`` (tensor, array or sequence) as a NumPy array without copying if possible."""
-    if isinstance(a, torch.Tensor):
+    torch = sys.modules.get("torch")  # a tensor exists only where torch was imported
+    if torch is not None and isinstance(a, torch.Tensor):
         return a.detach().cpu().numpy()
     return np.asarray(a)
 

