@@ -9,8 +9,7 @@ an on-disk CSR (:class:`DiskCSR`, built by :func:`build_disk_csr`). Storage:
 The names below are imported when first used: a shard server reading a store imports
 :mod:`.reader` alone, without torch.
 """
-from importlib import import_module
-from typing import Any
+from distgnn.lazy_names import lazy_names
 
 #: public name -> the submodule defining it
 _WHERE = {
@@ -24,13 +23,4 @@ __all__ = ["METHODS", "partition_graph", "partition", "Partitioning", "DiskCSR",
            "open_store", "PartitionStore", "PartShard", "FORMAT_VERSION"]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _WHERE, globals())

@@ -14,8 +14,7 @@ The names below are imported when first used, so that a shard-server process, wh
 imports :mod:`.server` alone, loads numpy, numba and zarr but not torch (about 1.3 s and
 a few hundred MB less per server process).
 """
-from importlib import import_module
-from typing import Any
+from distgnn.lazy_names import lazy_names
 
 #: public name -> the submodule defining it
 _WHERE = {
@@ -35,13 +34,4 @@ __all__ = ["random_walk", "metapath_walk", "context_windows", "negative_walks", 
            "launch_shard_servers", "shutdown_shard_servers", "split_parts", "in_csr", "out_csr"]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _WHERE, globals())
