@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 from typing import ClassVar, Optional
 
 from distgnn.fields import ConfigError, check_fields, opt
+from distgnn.traffic import WIRE_DTYPES
 
 from .placement import PLACEMENTS
 
@@ -74,7 +75,7 @@ class SyncConfig:
                           "from embedding servers travel to the replicas: float32, or float16 "
                           "(2 bytes per value instead of 4; each value rounded to 11 significant "
                           "bits, relative error <= 5e-4; gradients and all arithmetic stay "
-                          "float32)", choices=("float32", "float16"))
+                          "float32)", choices=WIRE_DTYPES)
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 
 from distgnn.remote import Remote, spread_strategy, wait
+from distgnn.traffic import check_wire_dtype
 
 from .context import current_context
 from .embedding_files import read_meta, read_shard, write_meta, write_shard
@@ -110,9 +111,7 @@ class ShardedEmbedding:
         ctx = current_context()
         self.timeout_s = float(timeout_s or (ctx.sync.remote_timeout_s if ctx else 120.0))
         self.backend = self._resolve_backend(backend)
-        wire = wire_dtype or (ctx.sync.wire_dtype if ctx else "float32")
-        if wire not in ("float32", "float16"):
-            raise ValueError(f"wire_dtype must be 'float32' or 'float16', got {wire!r}")
+        wire = check_wire_dtype(wire_dtype or (ctx.sync.wire_dtype if ctx else "float32"))
         self.half_wire = wire == "float16" and self.backend == "ray"
         self.step = 0
         self._pending: List[Tuple[Tensor, Tensor]] = []

@@ -56,7 +56,7 @@ def launch_shard_servers(store_path: str, num_servers: Optional[int] = None, *, 
     the parallelism; measured on 2 cores, [15, 10] batches through 2 servers took
     55 ms with numba's default of one thread per core, 29 ms with one). ``wire_dtype``:
     how features travel to the client (``'float16'``: half the bytes; see
-    :data:`~distgnn.sampler.client.WIRE_DTYPES`).
+    :data:`~distgnn.traffic.WIRE_DTYPES`).
     """
     import ray
     from distgnn.partition import open_store

@@ -16,16 +16,13 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from distgnn.remote import ActorDiedError, Remote, wait
+from distgnn.traffic import check_wire_dtype
 
 from .cluster import batch_offsets
 from .neighbor import unpermute_segments
 from .server import ShardServer
 
-__all__ = ["ShardClient", "WIRE_DTYPES"]
-
-#: how floating node data (features) may travel from remote servers; float16 halves the bytes
-#: and rounds each value to 11 significant bits (relative error at most 2^-11, about 5e-4)
-WIRE_DTYPES = ("float32", "float16")
+__all__ = ["ShardClient"]
 
 
 class ShardClient:
@@ -41,9 +38,7 @@ class ShardClient:
                  launcher: Any = None, wire_dtype: str = "float32") -> None:
         if not servers:
             raise ValueError("expected at least one shard server, got none")
-        if wire_dtype not in WIRE_DTYPES:
-            raise ValueError(f"wire_dtype must be one of {', '.join(WIRE_DTYPES)}, got {wire_dtype!r}")
-        self.wire_dtype = wire_dtype
+        self.wire_dtype = check_wire_dtype(wire_dtype)
         self.servers = list(servers)
         self.launcher = launcher  # relaunches a dead actor (see distgnn.sampler.relaunch)
         self._remotes = [Remote(s, f"shard server {i}", timeout) for i, s in enumerate(self.servers)]
@@ -183,7 +178,8 @@ class ShardClient:
         half = self._half(name)
         perm, groups = self._split(ids)
         if perm is None:
-            return _widen(self._gather([(0, "fetch", (name, self._wire(ids), half))])[0])
+            rows = self._gather([(0, "fetch", (name, self._wire(ids), half))])[0]
+            return rows.astype(np.float32) if half else rows
         sorted_ids = self._wire(ids[perm])
         res = self._gather([(s, "fetch", (name, sorted_ids[lo:hi], half)) for s, lo, hi in groups])
         out = np.empty((ids.shape[0],) + res[0].shape[1:], np.float32 if half else res[0].dtype)
@@ -235,7 +231,3 @@ class ShardClient:
         servers = list(messages)
         replies = self._gather([(s, "walk_round", (messages[s],)) for s in servers])
         return dict(zip(servers, replies))
-
-
-def _widen(rows: np.ndarray) -> np.ndarray:
-    return rows.astype(np.float32) if rows.dtype == np.float16 else rows

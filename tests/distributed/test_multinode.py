@@ -180,7 +180,7 @@ def test_rows_pulled_as_float16_are_the_rounded_rows_in_half_the_bytes(cluster):
     half.push()
     moved = rounded - half.gather(ids)  # the float32 rows moved; both sides rounded to float16
     assert torch.allclose(moved, torch.full_like(rows, 0.05), atol=4e-3)
-    with pytest.raises(ValueError, match="wire_dtype must be 'float32' or 'float16', got 'bf16'"):
+    with pytest.raises(ValueError, match="wire_dtype must be one of float32, float16, got 'bf16'"):
         _embedding(backend="local", wire_dtype="bf16")
     exact.close()
     half.close()

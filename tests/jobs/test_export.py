@@ -123,8 +123,6 @@ def test_command_errors_name_what_to_do(tmp_path, store, capsys):
     assert "no complete checkpoint" in capsys.readouterr().err
 
 
-@pytest.mark.slow
-@pytest.mark.ray
 def test_the_registry_says_what_each_job_infers_and_exports():
     from distgnn.config import get_job
     from distgnn.jobs.cluster_gcn import build_model as cluster_gcn_model
