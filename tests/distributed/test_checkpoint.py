@@ -253,11 +253,8 @@ def test_format_1_checkpoints_without_checksums_still_load(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def ray_instance():
-    ray = pytest.importorskip("ray")
-    ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
+def ray_instance(suite_ray):
+    return suite_ray
 
 
 @pytest.mark.slow

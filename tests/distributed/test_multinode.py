@@ -19,7 +19,7 @@ N, DIM, FEAT, B, STEPS = 40, 4, 6, 8, 6
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(own_ray):
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     c = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
     for _ in range(2):

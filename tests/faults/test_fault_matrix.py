@@ -5,8 +5,9 @@ with the same embedding table as an unfaulted run (the job is deterministic: bat
 
 The matrix (kind x trials x finished / identical) is printed; with DISTGNN_FAULTS_MATRIX=PATH
 every kind is killed alone under two seeds and the matrix is also written there
-(bench/results/faults_matrix.txt). The suite kills each kind once: the trainer replica in a run
-of its own, a shard server and then an embedding server in one run (one report apart)."""
+(bench/results/faults_matrix.txt). The suite kills each kind once, in one run of 2 replicas: the
+trainer replica, then a shard server, then an embedding server (one report apart); and both
+servers behind the one replica in the driver's process."""
 import json
 import os
 import threading
@@ -40,10 +41,8 @@ MATRIX = {}
 
 
 @pytest.fixture(scope="module", autouse=True)
-def ray_instance():
-    ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
+def ray_instance(suite_ray):
     yield
-    ray.shutdown()
     _write_matrix()
 
 
@@ -125,7 +124,7 @@ SERVERS = ("shard server", "embedding server")
 if os.environ.get("DISTGNN_FAULTS_MATRIX"):
     TRIALS = [((k,), s, 2) for k in KINDS for s in SEEDS] + [((k,), 0, 1) for k in SERVERS]
 else:
-    TRIALS = [(("trainer replica",), 0, 2), (SERVERS, 0, 2), (SERVERS, 0, 1)]
+    TRIALS = [(tuple(KINDS), 0, 2), (SERVERS, 0, 1)]
 
 
 def _label(kinds, workers: int) -> str:

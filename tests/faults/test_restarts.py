@@ -4,7 +4,6 @@ client relaunches it (within its budget; past it one line says what died and wha
 a SIGKILLed embedding shard comes back
 empty, says so (ShardLostError) and serves again once restored or started afresh; actor names
 carry the run's id, so runs whose directories share a base name keep their own actors."""
-import os
 import shutil
 import sys
 
@@ -27,11 +26,10 @@ N = 400
 
 
 @pytest.fixture(scope="module", autouse=True)
-def ray_instance():
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+def ray_instance(suite_ray):
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     yield
-    ray.shutdown()
+    ray.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
 
 
 @pytest.fixture(scope="module")

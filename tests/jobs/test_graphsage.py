@@ -132,12 +132,8 @@ SMALL = ["job=graphsage", "data.generator.num_nodes=1200", "data.generator.num_b
 
 
 @pytest.fixture(scope="module")
-def ray_instance():
-    import ray
-    os.environ.setdefault("PYTHONFAULTHANDLER", "1")  # a crashing worker leaves its stack in Ray's logs
-    ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
+def ray_instance(suite_ray):
+    return suite_ray
 
 
 EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "configs", "graphsage.yaml")

@@ -17,11 +17,8 @@ SMALL_GRAPH = ["data.generator.num_nodes=800", "data.generator.num_blocks=4",
 
 
 @pytest.fixture(scope="module", autouse=True)
-def ray_instance():
-    import ray
-    ray.init(address="local", num_cpus=4, log_to_driver=True)
-    yield
-    ray.shutdown()
+def ray_instance(suite_ray):
+    return suite_ray
 
 
 def _train(config: str, run_dir, *overrides: str, resume: bool = False) -> int:

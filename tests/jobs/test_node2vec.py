@@ -11,7 +11,6 @@ from distgnn.distributed import ShardedEmbedding, latest_checkpoint, load_checkp
 from distgnn.jobs import JobInputs, prepare_store, read_metrics
 from distgnn.jobs.node2vec import EMBEDDING_NAME, node2vec_replica, start_nodes
 from distgnn.jobs.replicas import run_replicas
-from distgnn.partition import open_store
 
 GRAPH = ["job=node2vec", "data.generator.num_nodes=130", "data.generator.num_blocks=2",
          "data.generator.train_per_class=20", "data.generator.num_val=20",

@@ -32,11 +32,8 @@ GRAPH = ["data.generator.num_nodes=900", "data.generator.num_blocks=3",
 
 
 @pytest.fixture(scope="module", autouse=True)
-def ray_instance():
-    import ray
-    ray.init(address="local", num_cpus=4, log_to_driver=False)
-    yield
-    ray.shutdown()
+def ray_instance(suite_ray):
+    return suite_ray
 
 
 @pytest.fixture(scope="module")

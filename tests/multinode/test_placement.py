@@ -2,7 +2,6 @@
 servers run, recorded in summary.json, and the same training as on one node."""
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ SMALL = ["data.generator.num_nodes=800", "data.generator.num_blocks=4", "data.ge
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(own_ray):
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     # a removed node is declared dead after 3 missed health checks 0.5 s apart (Ray: 5 of 3 s)
     c = Cluster(initialize_head=True, head_node_args={

@@ -7,17 +7,14 @@ import ray
 
 from distgnn.commands.errors import FAILURE_LOG, log_failures_to, run_command
 from distgnn.distributed import RunConfig, ScalingConfig, Trainer, get_context
-from distgnn.jobs.ray_session import start_local_ray, stop_local_ray
 from distgnn.remote import Remote
 
 pytestmark = pytest.mark.ray
 
 
 @pytest.fixture(scope="module", autouse=True)
-def ray_instance():
-    reaper = start_local_ray(3)
-    yield
-    stop_local_ray(reaper)
+def ray_instance(suite_ray):
+    return suite_ray
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ import psutil
 import pytest
 import torch
 
-from distgnn.config import load_config
 from distgnn.distributed import RunConfig, ScalingConfig, Trainer, get_context, prepare_model
-from distgnn.jobs.ray_session import log_options, ray_session, secure_token_file, token_path
+from distgnn.jobs.ray_session import log_options, secure_token_file, token_path
 
 pytestmark = pytest.mark.ray
 
@@ -46,10 +45,9 @@ def _assert_loopback_only(pids):
 
 
 @pytest.fixture(scope="module")
-def ray_instance():
-    cfg = load_config(None, ["scaling.num_workers=2", "scaling.cpus_per_worker=1"])
-    with ray_session(cfg, log=lambda _: None):
-        yield
+def ray_instance(suite_ray):
+    """The suite's Ray: started as every in-process Ray of distgnn is (``start_local_ray``)."""
+    return suite_ray
 
 
 def _train(config):

@@ -35,13 +35,8 @@ EXACT = ("epoch", "train_loss", "train_acc", "val_acc", "test_acc", "val_nodes",
 
 
 @pytest.fixture(scope="module", autouse=True)
-def ray_instance():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
-    torch.set_num_threads(threads)
+def ray_instance(suite_ray):
+    return suite_ray
 
 
 @pytest.fixture(scope="module")

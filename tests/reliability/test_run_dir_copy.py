@@ -47,24 +47,18 @@ def test_saved_paths_follow_a_copied_run_directory(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.ray
-def test_copied_run_directory_resumes_into_the_copy(tmp_path, monkeypatch):
-    from distgnn.jobs.ray_session import start_local_ray, stop_local_ray
-
+def test_copied_run_directory_resumes_into_the_copy(tmp_path, monkeypatch, local_ray):
     monkeypatch.chdir(tmp_path)
     small = ["data.generator.num_nodes=400", "data.generator.num_blocks=4",
              "data.generator.num_features=8", "data.generator.train_per_class=20",
              "data.generator.num_val=50", "data.generator.num_test=100", "data.num_parts=4",
              "model.hidden_channels=8", "scaling.num_workers=1", "run.progress=false"]
     argv = ["train", str(ROOT / "examples" / "configs" / "cluster_gcn.yaml"), "-p", "run.dir=runs/a"]
-    reaper = start_local_ray(2)
-    try:
-        assert main(argv + [a for o in small + ["run.epochs=1"] for a in ("-p", o)]) == 0
-        shutil.copytree(tmp_path / "runs" / "a", tmp_path / "copy")
-        before = sorted(os.listdir(tmp_path / "runs" / "a"))
-        assert main(["train", str(tmp_path / "copy" / "config.yaml"), "--resume",
-                     "-p", "run.epochs=2"]) == 0
-    finally:
-        stop_local_ray(reaper)
+    assert main(argv + [a for o in small + ["run.epochs=1"] for a in ("-p", o)]) == 0
+    shutil.copytree(tmp_path / "runs" / "a", tmp_path / "copy")
+    before = sorted(os.listdir(tmp_path / "runs" / "a"))
+    assert main(["train", str(tmp_path / "copy" / "config.yaml"), "--resume",
+                 "-p", "run.epochs=2"]) == 0
     assert len(read_metrics(str(tmp_path / "copy" / "metrics.csv"))) == 2
     assert len(read_metrics(str(tmp_path / "runs" / "a" / "metrics.csv"))) == 1
     assert sorted(os.listdir(tmp_path / "runs" / "a")) == before

@@ -18,10 +18,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
 
 @pytest.fixture(scope="module")
-def ray_local():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
-    yield
-    ray.shutdown()
+def ray_local(suite_ray):
+    return suite_ray
 
 
 @pytest.fixture(scope="module")
