@@ -252,15 +252,10 @@ def test_format_1_checkpoints_without_checksums_still_load(tmp_path):
         load_checkpoint(path)
 
 
-@pytest.fixture(scope="module")
-def ray_instance(suite_ray):
-    return suite_ray
-
-
 @pytest.mark.slow
 @pytest.mark.ray
 @pytest.mark.parametrize("workers", [1, 2])
-def test_train_resumes_past_a_damaged_checkpoint_and_says_when_none_is_usable(ray_instance, tmp_path,
+def test_train_resumes_past_a_damaged_checkpoint_and_says_when_none_is_usable(suite_ray, tmp_path,
                                                                              capfd, caplog, workers):
     """Through the command line, in this process and on Ray Train workers: the damaged newest
     checkpoint is skipped with a warning; with every manifest gone (Ray Train's own record of the

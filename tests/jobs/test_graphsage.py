@@ -131,11 +131,6 @@ SMALL = ["job=graphsage", "data.generator.num_nodes=1200", "data.generator.num_b
          "sampler.cache_mb=0.02", "run.lr=0.02", "run.progress=false", "scaling.num_workers=2"]
 
 
-@pytest.fixture(scope="module")
-def ray_instance(suite_ray):
-    return suite_ray
-
-
 EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "configs", "graphsage.yaml")
 
 
@@ -148,7 +143,7 @@ def _train(run_dir, *overrides):
 
 @pytest.mark.slow
 @pytest.mark.ray
-def test_planted_graph_two_replicas_through_shard_servers(tmp_path, ray_instance, capsys):
+def test_planted_graph_two_replicas_through_shard_servers(tmp_path, suite_ray, capsys):
     from distgnn.partition import open_store
 
     run = tmp_path / "sage"
@@ -189,7 +184,7 @@ def test_planted_graph_two_replicas_through_shard_servers(tmp_path, ray_instance
 
 @pytest.mark.slow
 @pytest.mark.ray
-def test_in_process_store_reading_one_replica(tmp_path, ray_instance):
+def test_in_process_store_reading_one_replica(tmp_path, suite_ray):
     run = tmp_path / "local"
     assert _train(run, *SMALL, "run.epochs=2", "sampler.num_actors=0", "scaling.num_workers=1",
                   "sampler.cache_mb=0", "model.batch_norm=true", "model.residual=true") == 0
@@ -199,7 +194,7 @@ def test_in_process_store_reading_one_replica(tmp_path, ray_instance):
 
 @pytest.mark.slow
 @pytest.mark.ray
-def test_cora_from_files(tmp_path, ray_instance, cora_root):
+def test_cora_from_files(tmp_path, suite_ray, cora_root):
     from distgnn.data.planetoid import read_planetoid_data
 
     d = read_planetoid_data(cora_root, "cora")

@@ -8,17 +8,12 @@ import pytest
 from distgnn.cli import main
 from distgnn.jobs import read_metrics
 
-pytestmark = [pytest.mark.slow, pytest.mark.ray]
+pytestmark = [pytest.mark.slow, pytest.mark.ray, pytest.mark.usefixtures("suite_ray")]
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL_GRAPH = ["data.generator.num_nodes=800", "data.generator.num_blocks=4",
                "data.generator.num_features=16", "data.generator.train_per_class=40",
                "data.generator.num_val=150", "data.generator.num_test=300"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def ray_instance(suite_ray):
-    return suite_ray
 
 
 def _train(config: str, run_dir, *overrides: str, resume: bool = False) -> int:

@@ -20,7 +20,7 @@ from distgnn.partition import open_store
 
 from fault_helpers import own_ray_pids
 
-pytestmark = [pytest.mark.slow, pytest.mark.ray]
+pytestmark = [pytest.mark.slow, pytest.mark.ray, pytest.mark.usefixtures("suite_ray")]
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ROOT / "tests" / "jobs" / "small.yaml"
@@ -29,11 +29,6 @@ GRAPH = ["data.generator.num_nodes=900", "data.generator.num_blocks=3",
          "data.generator.train_per_class=30", "data.generator.num_val=101",
          "data.generator.num_test=203", "data.num_parts=5", "data.method=random",
          "sampler.parts_per_batch=1", "run.progress=false"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def ray_instance(suite_ray):
-    return suite_ray
 
 
 @pytest.fixture(scope="module")

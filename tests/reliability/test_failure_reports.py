@@ -9,12 +9,7 @@ from distgnn.commands.errors import FAILURE_LOG, log_failures_to, run_command
 from distgnn.distributed import RunConfig, ScalingConfig, Trainer, get_context
 from distgnn.remote import Remote
 
-pytestmark = pytest.mark.ray
-
-
-@pytest.fixture(scope="module", autouse=True)
-def ray_instance(suite_ray):
-    return suite_ray
+pytestmark = [pytest.mark.ray, pytest.mark.usefixtures("suite_ray")]
 
 
 @pytest.fixture

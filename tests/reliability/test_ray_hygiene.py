@@ -44,12 +44,6 @@ def _assert_loopback_only(pids):
     assert all(ip in _LOOPBACK for ip, _, _ in sockets), sorted(sockets)
 
 
-@pytest.fixture(scope="module")
-def ray_instance(suite_ray):
-    """The suite's Ray: started as every in-process Ray of distgnn is (``start_local_ray``)."""
-    return suite_ray
-
-
 def _train(config):
     ctx = get_context()
     model = prepare_model(torch.nn.Linear(2, 1))
@@ -59,7 +53,7 @@ def _train(config):
 
 
 @pytest.mark.slow
-def test_train_job_is_quiet_and_every_ray_process_listens_on_loopback(ray_instance, tmp_path,
+def test_train_job_is_quiet_and_every_ray_process_listens_on_loopback(suite_ray, tmp_path,
                                                                       capfd):
     run = RunConfig(dir=str(tmp_path / "run"))
     res = Trainer(_train, scaling=ScalingConfig(num_workers=2, mode="ray"), run=run).fit()

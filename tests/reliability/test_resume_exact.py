@@ -19,7 +19,7 @@ from distgnn.distributed import latest_checkpoint, load_checkpoint  # noqa: E402
 from distgnn.distributed.replica_state import REPLICAS_KEY  # noqa: E402
 from distgnn.jobs import prepare_store, read_metrics  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.ray]
+pytestmark = [pytest.mark.slow, pytest.mark.ray, pytest.mark.usefixtures("suite_ray")]
 
 ROOT = Path(__file__).resolve().parents[2]
 EPOCHS = 3
@@ -32,11 +32,6 @@ JOBS = {"cluster_gcn": ["sampler.parts_per_batch=2", "model.hidden_channels=16",
                       "model.hidden_channels=16", "run.lr=0.02"]}
 #: the columns that do not measure time: a resumed run must repeat them exactly
 EXACT = ("epoch", "train_loss", "train_acc", "val_acc", "test_acc", "val_nodes", "test_nodes")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def ray_instance(suite_ray):
-    return suite_ray
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
 
 @pytest.fixture(scope="module")
-def ray_local(suite_ray):
-    return suite_ray
-
-
-@pytest.fixture(scope="module")
-def actors(ray_local, store4):
+def actors(suite_ray, store4):
     client = launch_shard_servers(store4.path, num_servers=3, timeout=60)
     yield client
     shutdown_shard_servers(client)
@@ -99,7 +94,7 @@ def test_float16_features_on_the_wire_are_the_rounded_rows_in_half_the_bytes(act
         ShardClient(actors.servers, actors.server_of_part, wire_dtype="int8")
 
 
-def test_dead_actor_surfaces_in_loader(ray_local, store4):
+def test_dead_actor_surfaces_in_loader(suite_ray, store4):
     client = launch_shard_servers(store4.path, num_servers=2, timeout=30)
     loader = NeighborLoader(client, [3, 3], batch_size=32, seed=0)
     it = iter(loader)

@@ -18,12 +18,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.ray]
 
 
 @pytest.fixture(scope="module")
-def ray_local(suite_ray):
-    return suite_ray
-
-
-@pytest.fixture(scope="module")
-def actors(ray_local, store4):
+def actors(suite_ray, store4):
     client = launch_shard_servers(store4.path, num_servers=4, timeout=60, max_restarts=0,
                                   max_relaunches=2)
     yield client
